@@ -1,0 +1,204 @@
+"""Ballots, signed ballots and receipts (DESIGN §4, normative).
+
+``Ballot`` → ``SignedBallot``: a ballot is a JSON object, a signed ballot wraps it with
+the reviewer's Ed25519 signature over ``JCS(ballot)``, and its id — the reviewer's
+receipt — is ``b64u(SHA-256(JCS(signed ballot)))``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import schema as s
+from .encoding import b64u, b64u_decode, jcs, sha256
+from .errors import FormatError
+from .keys import SigningKey, verify_b64u
+from .timefmt import parse_time
+
+MAX_COMMENT = 500
+MAX_SIGNED_BALLOT_BYTES = 8192
+_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_COMMON = {"v", "type", "event", "reviewer", "channel", "kiosk", "created_at", "nonce", "form"}
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """A parsed ballot; ``raw`` is the exact object that is signed."""
+
+    raw: dict[str, Any] = field(repr=False)
+    event: str
+    reviewer: str
+    channel: str
+    kiosk: str | None
+    created_at: str
+    nonce: str
+    form: str
+    proposal: str | None = None
+    scores: dict[str, Any] | None = None
+    comment: str | None = None
+    group: str | None = None
+    choices: tuple[Any, ...] | None = None
+
+    @property
+    def target(self) -> str:
+        """What the ballot judges: the proposal (rubric) or the group (approval)."""
+        return self.proposal if self.form == "rubric" else self.group  # type: ignore[return-value]
+
+    @classmethod
+    def from_json(cls, raw: Any) -> Ballot:
+        """Check the shape of a ballot; raise :class:`FormatError` naming what is wrong."""
+        b = s.obj(raw, "ballot")
+        form = b.get("form")
+        if form == "rubric":
+            s.keys(b, "rubric ballot", _COMMON | {"proposal", "scores"}, {"comment"})
+        elif form == "approval":
+            s.keys(b, "approval ballot", _COMMON | {"group", "choices"})
+        else:
+            raise FormatError(f"ballot form must be rubric or approval, got {form!r}")
+        if b["v"] != 1 or b["type"] != "ballot":
+            raise FormatError("ballot must have v 1 and type ballot")
+        channel = s.choice(b["channel"], "ballot channel", ("kiosk", "online"))
+        kiosk = b["kiosk"]
+        if channel == "kiosk":
+            s.string(kiosk, "ballot kiosk", max_len=64)
+        elif kiosk is not None:
+            raise FormatError("an online ballot has kiosk null")
+        parse_time(b["created_at"], what="ballot created_at")
+        nonce = s.string(b["nonce"], "ballot nonce", max_len=36)
+        if not _UUID.match(nonce):
+            raise FormatError("ballot nonce must be a lower-case UUID")
+        common = dict(
+            raw=b,
+            event=s.string(b["event"], "ballot event", max_len=64),
+            reviewer=s.string(b["reviewer"], "ballot reviewer", max_len=64),
+            channel=channel,
+            kiosk=kiosk,
+            created_at=b["created_at"],
+            nonce=nonce,
+            form=form,
+        )
+        if form == "rubric":
+            scores = s.obj(b["scores"], "ballot scores")
+            if len(scores) > 50:
+                raise FormatError("ballot scores have too many criteria")
+            comment = b.get("comment")
+            if comment is not None:
+                s.string(comment, "ballot comment", max_len=MAX_COMMENT, empty=True)
+            return cls(
+                **common,
+                proposal=s.string(b["proposal"], "ballot proposal", max_len=64),
+                scores=dict(scores),
+                comment=comment,
+            )
+        choices = s.array(b["choices"], "ballot choices", max_len=1000)
+        for c in choices:
+            s.string(c, "ballot choice", max_len=64)
+        return cls(**common, group=s.string(b["group"], "ballot group", max_len=64), choices=tuple(choices))
+
+
+@dataclass(frozen=True)
+class SignedBallot:
+    """``{"ballot": B, "sig": …}`` with its receipt id."""
+
+    ballot: Ballot
+    sig: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"ballot": self.ballot.raw, "sig": self.sig}
+
+    @property
+    def id(self) -> str:
+        """The receipt: b64u(SHA-256(JCS(signed ballot)))."""
+        return ballot_id(self.to_json())
+
+    def verify(self, public_b64u: str) -> None:
+        """Check the reviewer's signature; raise :class:`VerificationError`."""
+        verify_b64u(public_b64u, jcs(self.ballot.raw), self.sig, what="ballot signature")
+
+    @classmethod
+    def from_json(cls, raw: Any) -> SignedBallot:
+        env = s.obj(raw, "signed ballot")
+        s.keys(env, "signed ballot", {"ballot", "sig"})
+        sig = s.string(env["sig"], "ballot sig", max_len=100)
+        b64u_decode(sig, length=64, what="ballot sig")
+        if len(jcs(env)) > MAX_SIGNED_BALLOT_BYTES:
+            raise FormatError(f"a signed ballot is at most {MAX_SIGNED_BALLOT_BYTES} bytes")
+        return cls(Ballot.from_json(env["ballot"]), sig)
+
+
+def ballot_id(signed_ballot: Any) -> str:
+    """b64u(SHA-256(JCS(signed ballot))) of any JSON value."""
+    return b64u(sha256(jcs(signed_ballot)))
+
+
+def short_code(ballot_id_text: str) -> str:
+    """The first 8 characters of a receipt id, grouped for reading aloud (``AbC1-x9_Z``)."""
+    return f"{ballot_id_text[:4]}-{ballot_id_text[4:8]}"
+
+
+def rubric_ballot(
+    *,
+    event: str,
+    reviewer: str,
+    channel: str,
+    kiosk: str | None,
+    created_at: str,
+    nonce: str,
+    proposal: str,
+    scores: dict[str, int],
+    comment: str | None = None,
+) -> dict[str, Any]:
+    """Build a rubric ballot object (not yet signed)."""
+    b: dict[str, Any] = {
+        "v": 1,
+        "type": "ballot",
+        "event": event,
+        "reviewer": reviewer,
+        "channel": channel,
+        "kiosk": kiosk,
+        "created_at": created_at,
+        "nonce": nonce,
+        "form": "rubric",
+        "proposal": proposal,
+        "scores": dict(scores),
+    }
+    if comment:
+        b["comment"] = comment
+    Ballot.from_json(b)
+    return b
+
+
+def approval_ballot(
+    *,
+    event: str,
+    reviewer: str,
+    channel: str,
+    kiosk: str | None,
+    created_at: str,
+    nonce: str,
+    group: str,
+    choices: list[str],
+) -> dict[str, Any]:
+    """Build an approval ballot object (not yet signed)."""
+    b: dict[str, Any] = {
+        "v": 1,
+        "type": "ballot",
+        "event": event,
+        "reviewer": reviewer,
+        "channel": channel,
+        "kiosk": kiosk,
+        "created_at": created_at,
+        "nonce": nonce,
+        "form": "approval",
+        "group": group,
+        "choices": list(choices),
+    }
+    Ballot.from_json(b)
+    return b
+
+
+def sign_ballot(ballot: dict[str, Any], key: SigningKey) -> SignedBallot:
+    """Sign a ballot object with the reviewer's key."""
+    return SignedBallot(Ballot.from_json(ballot), key.sign_b64u(jcs(ballot)))

@@ -1,0 +1,173 @@
+"""Kiosk chains, signed heads, batches and closures (DESIGN §4, normative).
+
+A kiosk appends records ``{"seq": n, "prev": h(n-1), "signed_ballot": SB}``; ``h(n)`` is
+SHA-256 of the record's JCS bytes, ``prev`` of record 1 is 32 zero bytes. A batch — a
+sync request or a USB bundle — carries consecutive records and a head the kiosk signed.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from . import schema as s
+from .encoding import b64u, b64u_decode, jcs, sha256
+from .errors import FormatError, Rejection
+from .keys import SigningKey, verify_b64u
+
+GENESIS = b64u(bytes(32))
+MAX_BATCH_RECORDS = 500
+
+
+def record_hash(record: dict[str, Any]) -> str:
+    """b64u(SHA-256(JCS(record)))."""
+    return b64u(sha256(jcs(record)))
+
+
+def make_record(seq: int, prev: str, signed_ballot: dict[str, Any]) -> dict[str, Any]:
+    return {"seq": seq, "prev": prev, "signed_ballot": signed_ballot}
+
+
+def check_record_shape(raw: Any, what: str = "record") -> dict[str, Any]:
+    """A record has exactly seq ≥ 1, a 32-byte prev and a signed_ballot (any JSON object;
+    the ballot itself is judged later, so a bad ballot still has its place in the chain)."""
+    r = s.obj(raw, what)
+    s.keys(r, what, {"seq", "prev", "signed_ballot"})
+    s.integer(r["seq"], f"{what} seq", lo=1)
+    b64u_decode(s.string(r["prev"], f"{what} prev"), length=32, what=f"{what} prev")
+    s.obj(r["signed_ballot"], f"{what} signed_ballot")
+    return dict(r)
+
+
+def head_body(kiosk: str, seq: int, hash_: str) -> dict[str, Any]:
+    return {"kiosk": kiosk, "seq": seq, "hash": hash_}
+
+
+def sign_head(kiosk: str, seq: int, hash_: str, key: SigningKey) -> dict[str, Any]:
+    """A signed head ``{"kiosk","seq","hash","sig"}``; seq 0 with the genesis hash is the empty chain."""
+    body = head_body(kiosk, seq, hash_)
+    return {**body, "sig": key.sign_b64u(jcs(body))}
+
+
+@dataclass(frozen=True)
+class Batch:
+    kiosk: str
+    records: tuple[dict[str, Any], ...]
+    head: dict[str, Any]
+
+    @property
+    def head_seq(self) -> int:
+        return int(self.head["seq"])
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kiosk": self.kiosk, "records": list(self.records), "head": self.head}
+
+    @classmethod
+    def from_json(cls, raw: Any, *, max_records: int = MAX_BATCH_RECORDS) -> Batch:
+        """Check shape and internal linkage: consecutive seqs, each ``prev`` the hash of the
+        record before, the head naming the last record. Raise :class:`FormatError`."""
+        b = s.obj(raw, "batch")
+        s.keys(b, "batch", {"kiosk", "records", "head"})
+        kiosk = s.string(b["kiosk"], "batch kiosk", max_len=64)
+        records = [
+            check_record_shape(r, f"record {i}")
+            for i, r in enumerate(s.array(b["records"], "batch records", max_len=max_records))
+        ]
+        head = s.obj(b["head"], "batch head")
+        s.keys(head, "batch head", {"kiosk", "seq", "hash", "sig"})
+        if head["kiosk"] != kiosk:
+            raise FormatError("the batch head names another kiosk")
+        seq = s.integer(head["seq"], "head seq", lo=0)
+        b64u_decode(s.string(head["hash"], "head hash"), length=32, what="head hash")
+        b64u_decode(s.string(head["sig"], "head sig"), length=64, what="head sig")
+        for a, c in itertools.pairwise(records):
+            if c["seq"] != a["seq"] + 1:
+                raise FormatError(f"records jump from seq {a['seq']} to {c['seq']}")
+            if c["prev"] != record_hash(a):
+                raise FormatError(f"record {c['seq']} does not link to record {a['seq']}")
+        if records:
+            last = records[-1]
+            if seq != last["seq"] or head["hash"] != record_hash(last):
+                raise FormatError("the batch head does not name its last record")
+        return cls(kiosk, tuple(records), dict(head))
+
+    def verify_head(self, kiosk_key_b64u: str) -> None:
+        """Check the kiosk's signature on the head; raise :class:`VerificationError`."""
+        body = head_body(self.kiosk, self.head["seq"], self.head["hash"])
+        verify_b64u(kiosk_key_b64u, jcs(body), self.head["sig"], what="batch head signature")
+
+
+def make_batch(
+    kiosk: str, records: list[dict[str, Any]], key: SigningKey, head_seq: int, head_hash: str
+) -> dict[str, Any]:
+    """A batch of ``records`` (possibly empty) signed at the kiosk's current head."""
+    if records:
+        head_seq, head_hash = records[-1]["seq"], record_hash(records[-1])
+    return {"kiosk": kiosk, "records": records, "head": sign_head(kiosk, head_seq, head_hash, key)}
+
+
+@dataclass(frozen=True)
+class ChainState:
+    """What the server holds of one kiosk's chain: the highest contiguous seq and its hash."""
+
+    synced_seq: int = 0
+    synced_hash: str = GENESIS
+
+
+def classify(record: dict[str, Any], state: ChainState, seen_hash: str | None) -> str:
+    """Place one record against the chain so far.
+
+    Returns ``"duplicate"`` for a record already held, ``"next"`` for the one that
+    extends the chain; raises :class:`Rejection` with ``chain_gap`` or ``chain_fork``.
+    ``seen_hash`` is the held record's hash at this seq, if ``seq <= synced_seq``.
+    """
+    seq, h = record["seq"], record_hash(record)
+    if seq <= state.synced_seq:
+        if seen_hash == h:
+            return "duplicate"
+        raise Rejection("chain_fork", f"the server holds a different record at seq {seq}")
+    if seq > state.synced_seq + 1:
+        raise Rejection("chain_gap", f"seq {seq} arrived but the server holds only up to {state.synced_seq}")
+    if record["prev"] != state.synced_hash:
+        raise Rejection("chain_fork", f"record {seq} does not continue the synced record {state.synced_seq}")
+    return "next"
+
+
+def verify_chain(records: list[dict[str, Any]]) -> None:
+    """Check a whole chain from seq 1: consecutive and linked. Raise :class:`FormatError`."""
+    prev, expect = GENESIS, 1
+    for r in records:
+        if r["seq"] != expect:
+            raise FormatError(f"expected seq {expect}, found {r['seq']}")
+        if r["prev"] != prev:
+            raise FormatError(f"record {expect} does not link to record {expect - 1}")
+        prev, expect = record_hash(r), expect + 1
+
+
+def closure_body(kiosk: str, seq: int, hash_: str, opened: int, saved: int, closed_at: str) -> dict[str, Any]:
+    return {
+        "type": "kiosk-closure",
+        "kiosk": kiosk,
+        "seq": seq,
+        "hash": hash_,
+        "counts": {"credentials_opened": opened, "ballots_saved": saved},
+        "closed_at": closed_at,
+    }
+
+
+def sign_closure(body: dict[str, Any], key: SigningKey) -> dict[str, Any]:
+    """A kiosk's final signed head with its counts."""
+    return {**body, "sig": key.sign_b64u(jcs(body))}
+
+
+def verify_closure(closure: Any, kiosk_key_b64u: str) -> dict[str, Any]:
+    c = s.obj(closure, "kiosk closure")
+    s.keys(c, "kiosk closure", {"type", "kiosk", "seq", "hash", "counts", "closed_at", "sig"})
+    if c["type"] != "kiosk-closure":
+        raise FormatError("closure must have type kiosk-closure")
+    counts = s.obj(c["counts"], "closure counts")
+    s.keys(counts, "closure counts", {"credentials_opened", "ballots_saved"})
+    body = {k: v for k, v in c.items() if k != "sig"}
+    verify_b64u(kiosk_key_b64u, jcs(body), s.string(c["sig"], "closure sig"), what="kiosk closure signature")
+    return dict(c)

@@ -1,0 +1,113 @@
+"""Canonical bytes and binary text: RFC 8785 JSON, base64url without padding, SHA-256.
+
+This is the one place where objects become the bytes that are hashed and signed.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+from typing import Any
+
+import rfc8785
+
+from .errors import FormatError
+
+_B64U = re.compile(r"^[A-Za-z0-9_-]*$")
+
+#: Largest JSON nesting any simsa object needs; deeper input is refused before parsing.
+MAX_DEPTH = 16
+
+
+def jcs(obj: Any) -> bytes:
+    """Return the RFC 8785 canonical UTF-8 bytes of a JSON value."""
+    try:
+        return rfc8785.dumps(obj)
+    except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
+        raise FormatError(f"value cannot be canonicalised as JSON: {exc}") from exc
+
+
+def sha256(data: bytes) -> bytes:
+    """SHA-256 digest of ``data``."""
+    return hashlib.sha256(data).digest()
+
+
+def b64u(data: bytes) -> str:
+    """base64url of ``data`` without padding."""
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def b64u_decode(text: str, *, length: int | None = None, what: str = "value") -> bytes:
+    """Decode unpadded base64url, refusing padding, other alphabets and non-canonical tails.
+
+    ``length``, when given, is the exact number of bytes expected.
+    """
+    if not isinstance(text, str) or not _B64U.match(text) or len(text) % 4 == 1:
+        raise FormatError(f"{what} is not unpadded base64url")
+    try:
+        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise FormatError(f"{what} is not unpadded base64url") from exc
+    if b64u(raw) != text:
+        raise FormatError(f"{what} is not canonical base64url")
+    if length is not None and len(raw) != length:
+        raise FormatError(f"{what} must be {length} bytes, got {len(raw)}")
+    return raw
+
+
+def _depth(text: str) -> int:
+    depth = best = 0
+    in_str = escape = False
+    for ch in text:
+        if in_str:
+            if escape:
+                escape = False
+            elif ch == "\\":
+                escape = True
+            elif ch == '"':
+                in_str = False
+        elif ch == '"':
+            in_str = True
+        elif ch in "[{":
+            depth += 1
+            best = max(best, depth)
+        elif ch in "]}":
+            depth -= 1
+    return best
+
+
+def _no_constants(name: str) -> Any:
+    raise FormatError(f"JSON constant {name} is not allowed")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise FormatError(f"duplicate JSON key {key!r}")
+        out[key] = value
+    return out
+
+
+def parse_json(data: bytes | str, *, max_bytes: int = 1 << 20, what: str = "JSON") -> Any:
+    """Parse JSON strictly: bounded size and depth, no NaN/Infinity, no duplicate keys."""
+    if isinstance(data, bytes):
+        if len(data) > max_bytes:
+            raise FormatError(f"{what} is {len(data)} bytes, more than {max_bytes}")
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise FormatError(f"{what} is not UTF-8") from exc
+    else:
+        text = data
+        if len(text) > max_bytes:
+            raise FormatError(f"{what} is longer than {max_bytes} characters")
+    if _depth(text) > MAX_DEPTH:
+        raise FormatError(f"{what} is nested deeper than {MAX_DEPTH}")
+    try:
+        return json.loads(text, parse_constant=_no_constants, object_pairs_hook=_unique_keys)
+    except json.JSONDecodeError as exc:
+        raise FormatError(f"{what} is not valid JSON: {exc.msg} at {exc.lineno}:{exc.colno}") from exc

@@ -1,0 +1,145 @@
+"""Ledger entries, signed statements and signed tree heads (DESIGN §4, normative).
+
+Leaf data is ``JCS(entry)``. Staff and authority actions are *statements*: the entry
+carries the statement, who signed it and the Ed25519 signature over ``JCS(statement)``,
+so an auditor can check each action without trusting the server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from . import schema as s
+from .encoding import b64u, b64u_decode, jcs
+from .errors import FormatError
+from .keys import SigningKey, verify_b64u
+from .merkle import leaf_hash
+
+ENTRY_TYPES = ("manifest", "kiosk", "ballot", "revocation", "rejected", "resolution", "kiosk-close", "close")
+STATEMENT_TYPES = ("kiosk", "revocation", "resolution", "kiosk-close", "close")
+SIGNER_ROLES = ("staff", "authority")
+
+
+def entry_leaf_hash(entry: dict[str, Any]) -> bytes:
+    """SHA-256(0x00 ‖ JCS(entry))."""
+    return leaf_hash(jcs(entry))
+
+
+def manifest_entry(signed_manifest: dict[str, Any], received_at: str) -> dict[str, Any]:
+    return {"type": "manifest", "received_at": received_at, "signed_manifest": signed_manifest}
+
+
+def ballot_entry(
+    signed_ballot: dict[str, Any], received_at: str, kiosk: str | None, seq: int | None
+) -> dict[str, Any]:
+    return {
+        "type": "ballot",
+        "received_at": received_at,
+        "signed_ballot": signed_ballot,
+        "kiosk": kiosk,
+        "seq": seq,
+    }
+
+
+def rejected_entry(signed_ballot: Any, received_at: str, kiosk: str, seq: int, code: str) -> dict[str, Any]:
+    return {
+        "type": "rejected",
+        "received_at": received_at,
+        "signed_ballot": signed_ballot,
+        "kiosk": kiosk,
+        "seq": seq,
+        "code": code,
+    }
+
+
+def statement_entry(
+    statement: dict[str, Any], signer_role: str, signer_id: str | None, key: SigningKey, received_at: str
+) -> dict[str, Any]:
+    """Sign a statement and wrap it as a ledger entry of the statement's type."""
+    if statement.get("type") not in STATEMENT_TYPES:
+        raise FormatError(f"not a statement type: {statement.get('type')!r}")
+    return {
+        "type": statement["type"],
+        "received_at": received_at,
+        "statement": statement,
+        "signer": {"role": signer_role, "id": signer_id, "key": key.public_b64u},
+        "sig": key.sign_b64u(jcs(statement)),
+    }
+
+
+@dataclass(frozen=True)
+class Statement:
+    type: str
+    body: dict[str, Any]
+    signer_role: str
+    signer_id: str | None
+    signer_key: str
+
+
+def verify_statement_entry(entry: Any, *, event: str, authority_key: str) -> Statement:
+    """Check a statement entry's shape and signature. An authority statement must be
+    signed by the manifest's authority key. Raise :class:`FormatError` or
+    :class:`VerificationError`."""
+    e = s.obj(entry, "statement entry")
+    s.keys(e, "statement entry", {"type", "received_at", "statement", "signer", "sig"})
+    body = s.obj(e["statement"], "statement")
+    if body.get("type") != e["type"] or e["type"] not in STATEMENT_TYPES:
+        raise FormatError("the statement's type does not match its entry")
+    if body.get("event") != event:
+        raise FormatError(f"the statement is for event {body.get('event')!r}")
+    signer = s.obj(e["signer"], "signer")
+    s.keys(signer, "signer", {"role", "id", "key"})
+    role = s.choice(signer["role"], "signer role", SIGNER_ROLES)
+    if role == "authority" and signer["key"] != authority_key:
+        raise FormatError("an authority statement signed by a key that is not the authority's")
+    if role == "staff":
+        s.string(signer["id"], "staff id", max_len=64)
+        if body.get("staff") != signer["id"]:
+            raise FormatError("the statement names another staff member than its signer")
+    verify_b64u(
+        signer["key"], jcs(body), s.string(e["sig"], "statement sig"), what=f"{e['type']} statement signature"
+    )
+    return Statement(e["type"], dict(body), role, signer["id"], signer["key"])
+
+
+# --- Signed tree heads ------------------------------------------------------------------
+
+
+def sth_body(event: str, tree_size: int, root_hash: bytes, timestamp_ms: int) -> dict[str, Any]:
+    return {"event": event, "tree_size": tree_size, "root_hash": b64u(root_hash), "timestamp": timestamp_ms}
+
+
+def sign_sth(
+    event: str, tree_size: int, root_hash: bytes, timestamp_ms: int, key: SigningKey
+) -> dict[str, Any]:
+    """``{"event","tree_size","root_hash","timestamp","sig"}`` signed over JCS without sig."""
+    body = sth_body(event, tree_size, root_hash, timestamp_ms)
+    return {**body, "sig": key.sign_b64u(jcs(body))}
+
+
+@dataclass(frozen=True)
+class TreeHead:
+    event: str
+    tree_size: int
+    root_hash: bytes
+    timestamp: int
+    sig: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {**sth_body(self.event, self.tree_size, self.root_hash, self.timestamp), "sig": self.sig}
+
+
+def verify_sth(sth: Any, ledger_key: str, *, event: str | None = None) -> TreeHead:
+    """Parse and check a signed tree head against the ledger key."""
+    h = s.obj(sth, "STH")
+    s.keys(h, "STH", {"event", "tree_size", "root_hash", "timestamp", "sig"})
+    size = s.integer(h["tree_size"], "STH tree_size", lo=0)
+    root = b64u_decode(s.string(h["root_hash"], "STH root_hash"), length=32, what="STH root_hash")
+    ts = s.integer(h["timestamp"], "STH timestamp", lo=0)
+    ev = s.string(h["event"], "STH event", max_len=64)
+    if event is not None and ev != event:
+        raise FormatError(f"the STH is for event {ev!r}, not {event!r}")
+    body = sth_body(ev, size, root, ts)
+    verify_b64u(ledger_key, jcs(body), s.string(h["sig"], "STH sig"), what="STH signature")
+    return TreeHead(ev, size, root, ts, h["sig"])

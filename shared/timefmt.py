@@ -1,0 +1,35 @@
+"""RFC 3339 UTC timestamps as simsa objects carry them: ``2017-02-23T10:15:00Z``."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from .errors import FormatError
+
+_RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
+
+
+def parse_time(text: object, *, what: str = "timestamp") -> datetime:
+    """Parse an RFC 3339 UTC string ending in ``Z`` into an aware datetime."""
+    if not isinstance(text, str) or not _RFC3339_UTC.match(text):
+        raise FormatError(f"{what} must be an RFC 3339 UTC time like 2017-02-23T10:15:00Z")
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise FormatError(f"{what} {text!r} is not a real date and time") from exc
+
+
+def format_time(when: datetime) -> str:
+    """Format an aware datetime as RFC 3339 UTC with ``Z``, whole seconds unless needed."""
+    if when.tzinfo is None:
+        raise FormatError("timestamps must be timezone-aware")
+    when = when.astimezone(UTC)
+    if when.microsecond:
+        return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return when.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_millis(when: datetime) -> int:
+    """Milliseconds since the epoch, as STHs carry them."""
+    return int(when.timestamp() * 1000)
