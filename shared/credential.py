@@ -24,9 +24,10 @@ NONCE_BYTES = 12
 BOX_BYTES = SEED_BYTES + 16
 #: scrypt cost bounds a parser accepts (2^10 for demos up to 2^20).
 MIN_LOGN, MAX_LOGN = 10, 20
-#: Event and reviewer ids: short, and free of the separator.
-ID_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-PIN_RE = re.compile(r"^[0-9]{4,12}$")
+#: Event and reviewer ids: short, and free of the separator. Anchored with ``\A``/``\Z``
+#: (not ``^``/``$``, which let a trailing newline through ``re.match``).
+ID_RE = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
+PIN_RE = re.compile(r"\A[0-9]{4,12}\Z")
 
 
 @dataclass(frozen=True)

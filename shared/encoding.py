@@ -9,6 +9,7 @@ import base64
 import binascii
 import hashlib
 import json
+import math
 import re
 from typing import Any
 
@@ -16,7 +17,7 @@ import rfc8785
 
 from .errors import FormatError
 
-_B64U = re.compile(r"^[A-Za-z0-9_-]*$")
+_B64U = re.compile(r"\A[A-Za-z0-9_-]*\Z")
 
 #: Largest JSON nesting any simsa object needs; deeper input is refused before parsing.
 MAX_DEPTH = 16
@@ -83,6 +84,13 @@ def _no_constants(name: str) -> Any:
     raise FormatError(f"JSON constant {name} is not allowed")
 
 
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 would otherwise parse as inf
+        raise FormatError(f"JSON number {text[:40]} is out of range")
+    return value
+
+
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in pairs:
@@ -108,6 +116,15 @@ def parse_json(data: bytes | str, *, max_bytes: int = 1 << 20, what: str = "JSON
     if _depth(text) > MAX_DEPTH:
         raise FormatError(f"{what} is nested deeper than {MAX_DEPTH}")
     try:
-        return json.loads(text, parse_constant=_no_constants, object_pairs_hook=_unique_keys)
+        return json.loads(
+            text,
+            parse_constant=_no_constants,
+            parse_float=_finite_float,
+            object_pairs_hook=_unique_keys,
+        )
     except json.JSONDecodeError as exc:
         raise FormatError(f"{what} is not valid JSON: {exc.msg} at {exc.lineno}:{exc.colno}") from exc
+    except FormatError:
+        raise
+    except ValueError as exc:  # e.g. an integer longer than sys.get_int_max_str_digits()
+        raise FormatError(f"{what} is not acceptable JSON: {exc}") from exc

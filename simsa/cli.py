@@ -1,0 +1,57 @@
+"""``simsa``: one console script, one subcommand per job.
+
+Each subcommand lives in :mod:`simsa.commands` and imports its heavy dependencies only
+when it runs, so ``simsa server`` never imports Kivy and ``simsa verify`` needs neither
+Kivy nor the web stack.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from shared.errors import SimsaError
+
+from . import __version__
+
+#: Modules under simsa.commands, each with ``register(subparsers)``.
+COMMAND_MODULES = ("event", "server", "staff", "kiosk", "scan", "verify", "ledger", "cards", "results", "demo")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="simsa",
+        description="simsa (심사): community judging on kiosks and online, with a public verifiable ledger.",
+    )
+    parser.add_argument("--version", action="version", version=f"simsa {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"simsa.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"simsa.commands.{name}":
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except SimsaError as exc:
+        print(f"simsa: error: {exc}", file=sys.stderr)
+        return 1
+    except FileExistsError as exc:
+        print(f"simsa: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("simsa: interrupted", file=sys.stderr)
+        return 130
