@@ -6,7 +6,9 @@ import random
 from collections.abc import Mapping, Sequence
 
 
-def rubric_targets(group_proposals: Sequence[str], community_of: Mapping[str, str], community: str) -> tuple[str, ...]:
+def rubric_targets(
+    group_proposals: Sequence[str], community_of: Mapping[str, str], community: str
+) -> tuple[str, ...]:
     """The proposals of a group a rubric reviewer of ``community`` may score."""
     return tuple(p for p in group_proposals if community_of[p] != community)
 

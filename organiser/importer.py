@@ -95,8 +95,15 @@ def _criteria(path: Path, doc: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
-def load_plan(proposals_csv: Path, reviewers_csv: Path, rubric_toml: Path, *, now: datetime,
-              rng: random.Random, group_size: int = 12) -> EventPlan:
+def load_plan(
+    proposals_csv: Path,
+    reviewers_csv: Path,
+    rubric_toml: Path,
+    *,
+    now: datetime,
+    rng: random.Random,
+    group_size: int = 12,
+) -> EventPlan:
     """Read and check the three files and build a plan with generated assignments."""
     try:
         doc = tomllib.loads(rubric_toml.read_text(encoding="utf-8"))
@@ -120,10 +127,18 @@ def load_plan(proposals_csv: Path, reviewers_csv: Path, rubric_toml: Path, *, no
     seen: dict[str, int] = {}
     for line, row in _rows(proposals_csv, {"id", "title", "community"}, {"group"}):
         if row["id"] in seen:
-            raise InputError(proposals_csv, line, f"duplicate id {row['id']} (first on line {seen[row['id']]})")
+            raise InputError(
+                proposals_csv, line, f"duplicate id {row['id']} (first on line {seen[row['id']]})"
+            )
         seen[row["id"]] = line
-        proposals.append({"id": row["id"], "title": row["title"], "community": row["community"],
-                          "group": row.get("group", "")})
+        proposals.append(
+            {
+                "id": row["id"],
+                "title": row["title"],
+                "community": row["community"],
+                "group": row.get("group", ""),
+            }
+        )
     if any(p["group"] for p in proposals) and not all(p["group"] for p in proposals):
         raise InputError(proposals_csv, None, "give a group for every proposal or for none")
     groups: dict[str, list[str]] = defaultdict(list)
@@ -162,8 +177,11 @@ def load_plan(proposals_csv: Path, reviewers_csv: Path, rubric_toml: Path, *, no
             g = grp or least_loaded(rng_groups, load, rng)
             reviewers.append(PlannedReviewer(rid, comm, role, (g,)))
         else:
-            g = grp or (group_of_community.get(comm) if role == "representative" else None) \
+            g = (
+                grp
+                or (group_of_community.get(comm) if role == "representative" else None)
                 or least_loaded(rng_groups, load, rng)
+            )
             targets = rubric_targets(groups[g], community_of, comm)
             reviewers.append(PlannedReviewer(rid, comm, role, targets))
 
@@ -188,9 +206,19 @@ def load_plan(proposals_csv: Path, reviewers_csv: Path, rubric_toml: Path, *, no
     if not ID_RE.match(event_id):
         raise InputError(rubric_toml, None, f"event.id {event_id!r} is not a valid id")
     return EventPlan(
-        event=event_id, title_ko=str(ev.get("title_ko", "주민제안 심사")), title_en=str(ev.get("title_en", "Proposal review")),
-        communities=sorted({*communities, *extra_communities}), groups=dict(groups), proposals=proposals,
-        rubric=rubric, reviewers=reviewers, forms=forms, max_choices=int(ev.get("max_choices", 6)),
-        selection=selection, start=start, end=end, kdf_min_logn=int(ev.get("kdf_min_logn", 15)),
+        event=event_id,
+        title_ko=str(ev.get("title_ko", "주민제안 심사")),
+        title_en=str(ev.get("title_en", "Proposal review")),
+        communities=sorted({*communities, *extra_communities}),
+        groups=dict(groups),
+        proposals=proposals,
+        rubric=rubric,
+        reviewers=reviewers,
+        forms=forms,
+        max_choices=int(ev.get("max_choices", 6)),
+        selection=selection,
+        start=start,
+        end=end,
+        kdf_min_logn=int(ev.get("kdf_min_logn", 15)),
         merge_policy=policy,
     )

@@ -57,12 +57,17 @@ class EventPlan:
             "proposals": self.proposals,
             "rubric": self.rubric,
             "reviewers": [
-                {"id": r.id, "key": keys[r.id], "community": r.community, "role": r.role} for r in self.reviewers
+                {"id": r.id, "key": keys[r.id], "community": r.community, "role": r.role}
+                for r in self.reviewers
             ],
             "forms": dict(self.forms),
             "approval": {"max_choices": self.max_choices},
             "assignments": {r.id: list(r.assigned) for r in self.reviewers},
-            "windows": {"online": dict(window), "kiosk": dict(window), "clock_tolerance_s": self.clock_tolerance_s},
+            "windows": {
+                "online": dict(window),
+                "kiosk": dict(window),
+                "clock_tolerance_s": self.clock_tolerance_s,
+            },
             "merge": {"policy": self.merge_policy},
             "selection": self.selection,
         }
@@ -78,5 +83,10 @@ DEFAULT_RUBRIC: list[dict[str, Any]] = [
     {"id": "benefit", "label": {"ko": "공익성", "en": "Public benefit"}, "max": 30, "weight": 1},
     {"id": "feasibility", "label": {"ko": "실현 가능성", "en": "Feasibility"}, "max": 30, "weight": 1},
     {"id": "sustainability", "label": {"ko": "지속 가능성", "en": "Sustainability"}, "max": 20, "weight": 1},
-    {"id": "participation", "label": {"ko": "주민 참여", "en": "Community participation"}, "max": 20, "weight": 1},
+    {
+        "id": "participation",
+        "label": {"ko": "주민 참여", "en": "Community participation"},
+        "max": 20,
+        "weight": 1,
+    },
 ]

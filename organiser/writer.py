@@ -43,7 +43,9 @@ def _chunks(jobs: list[Job], size: int) -> Iterator[list[Job]]:
         yield jobs[i : i + size]
 
 
-def seal_all(jobs: list[Job], *, workers: int | None = None, progress: Progress | None = None) -> dict[str, str]:
+def seal_all(
+    jobs: list[Job], *, workers: int | None = None, progress: Progress | None = None
+) -> dict[str, str]:
     """Seal every credential, spreading scrypt over all cores."""
     workers = workers or os.cpu_count() or 1
     out: dict[str, str] = {}
@@ -74,7 +76,9 @@ def read_key(path: Path) -> SigningKey:
     return SigningKey(b64u_decode(path.read_text().strip(), length=32, what=f"key file {path}"))
 
 
-def write_event(plan: EventPlan, out: Path, *, progress: Progress | None = None, workers: int | None = None) -> dict[str, int]:
+def write_event(
+    plan: EventPlan, out: Path, *, progress: Progress | None = None, workers: int | None = None
+) -> dict[str, int]:
     """Create keys and credentials for ``plan`` and write the event folder ``out``."""
     out.mkdir(parents=True, exist_ok=True)
     if (out / "manifest.json").exists():
@@ -85,8 +89,15 @@ def write_event(plan: EventPlan, out: Path, *, progress: Progress | None = None,
     pins = {r.id: new_pin() for r in plan.reviewers}
     keys = {rid: SigningKey(seed).public_b64u for rid, seed in seeds.items()}
     jobs: list[Job] = [
-        (plan.event, r.id, seeds[r.id], pins[r.id], plan.kdf_min_logn,
-         secrets.token_bytes(SALT_BYTES), secrets.token_bytes(NONCE_BYTES))
+        (
+            plan.event,
+            r.id,
+            seeds[r.id],
+            pins[r.id],
+            plan.kdf_min_logn,
+            secrets.token_bytes(SALT_BYTES),
+            secrets.token_bytes(NONCE_BYTES),
+        )
         for r in plan.reviewers
     ]
     creds = seal_all(jobs, workers=workers, progress=progress)

@@ -17,7 +17,18 @@ from shared.errors import SimsaError
 from . import __version__
 
 #: Modules under simsa.commands, each with ``register(subparsers)``.
-COMMAND_MODULES = ("event", "server", "staff", "kiosk", "scan", "verify", "ledger", "cards", "results", "demo")
+COMMAND_MODULES = (
+    "event",
+    "server",
+    "staff",
+    "kiosk",
+    "scan",
+    "verify",
+    "ledger",
+    "cards",
+    "results",
+    "demo",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

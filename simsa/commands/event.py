@@ -17,11 +17,17 @@ def register(sub: Any) -> None:
         "pins.csv. Either --demo SHAPE, or --proposals, --reviewers and --rubric for a real event.",
     )
     init.add_argument("dir", type=Path, help="the event folder to create (must not hold a manifest yet)")
-    init.add_argument("--demo", choices=["kintex-2017", "city"], help="a synthetic event of a known shape")
-    init.add_argument("--members", type=int, default=200_000, help="members in the city demo (default 200000)")
+    init.add_argument(
+        "--demo", choices=["kintex-2017", "city", "mini"], help="a synthetic event of a known shape"
+    )
+    init.add_argument(
+        "--members", type=int, default=200_000, help="members in the city demo (default 200000)"
+    )
     init.add_argument("--proposals", type=Path, help="proposals.csv: id,title,community[,group]")
     init.add_argument("--reviewers", type=Path, help="reviewers.csv: id,community,role[,group]")
-    init.add_argument("--rubric", type=Path, help="rubric.toml: [[criteria]] and optional [event], [selection]")
+    init.add_argument(
+        "--rubric", type=Path, help="rubric.toml: [[criteria]] and optional [event], [selection]"
+    )
     init.add_argument("--group-size", type=int, default=12, help="proposals per group when none are given")
     init.add_argument("--logn", type=int, help="scrypt cost as log2 n (15 for real events, 10 for demos)")
     init.add_argument("--seed", type=int, help="seed for the demo's synthetic structure (not for keys)")
@@ -57,14 +63,22 @@ def run_init(args: argparse.Namespace) -> int:
     else:
         if not (args.proposals and args.reviewers and args.rubric):
             raise FormatError("give --demo SHAPE, or all of --proposals, --reviewers and --rubric")
-        plan = load_plan(args.proposals, args.reviewers, args.rubric, now=now, rng=rng, group_size=args.group_size)
+        plan = load_plan(
+            args.proposals, args.reviewers, args.rubric, now=now, rng=rng, group_size=args.group_size
+        )
         if args.logn:
             plan.kdf_min_logn = args.logn
     for note in plan.notes:
         console.print(f"[yellow]{note}[/yellow]")
     t0 = time.monotonic()
-    with Progress(TextColumn("sealing credentials"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                  console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("sealing credentials"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("seal", total=len(plan.reviewers))
         counts = write_event(plan, args.dir, workers=args.workers, progress=lambda n: bar.advance(task, n))
     took = time.monotonic() - t0
@@ -97,9 +111,13 @@ def run_show(args: argparse.Namespace) -> int:
     print(f"  manifest signature: valid (authority {m.authority_key[:12]}…)")
     print(f"  {len(m.proposals)} proposals, {len(m.groups)} groups, {len(m.communities)} communities")
     print("  reviewers: " + ", ".join(f"{n} {r}" for r, n in sorted(roles.items())))
-    print(f"  forms: kiosk {m.forms['kiosk']}, online {m.forms['online']}; scrypt ≥ 2^{m.kdf_min_logn}"
-          + (" (DEMO)" if m.is_demo else ""))
+    print(
+        f"  forms: kiosk {m.forms['kiosk']}, online {m.forms['online']}; scrypt ≥ 2^{m.kdf_min_logn}"
+        + (" (DEMO)" if m.is_demo else "")
+    )
     w = m.windows
-    print(f"  windows: kiosk {w['kiosk'].start:%Y-%m-%d %H:%M}–{w['kiosk'].end:%Y-%m-%d %H:%M} UTC, "
-          f"online {w['online'].start:%Y-%m-%d %H:%M}–{w['online'].end:%Y-%m-%d %H:%M} UTC")
+    print(
+        f"  windows: kiosk {w['kiosk'].start:%Y-%m-%d %H:%M}–{w['kiosk'].end:%Y-%m-%d %H:%M} UTC, "
+        f"online {w['online'].start:%Y-%m-%d %H:%M}–{w['online'].end:%Y-%m-%d %H:%M} UTC"
+    )
     return 0

@@ -1,0 +1,32 @@
+"""Fixtures shared by the whole suite."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from shared.manifest import Manifest, verify_signed_manifest
+from tests.support.events import EventFiles, make_mini_event
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def mini_event(tmp_path_factory: pytest.TempPathFactory) -> EventFiles:
+    """A generated ``mini`` event folder, shared read-only by the session."""
+    return make_mini_event(tmp_path_factory.mktemp("mini-event"))
+
+
+@pytest.fixture(scope="session")
+def mini_manifest(mini_event: EventFiles) -> Manifest:
+    return verify_signed_manifest(json.loads(mini_event.manifest_path.read_text()))
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Iterator[Path]:
+    """Where tests keep screenshots and other artefacts (``artifacts/`` at the repo root)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    yield ARTIFACTS
