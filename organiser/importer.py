@@ -75,7 +75,7 @@ def _rows(path: Path, required: set[str], optional: set[str]) -> list[tuple[int,
 
 
 def _criteria(path: Path, doc: dict[str, Any]) -> list[dict[str, Any]]:
-    out = []
+    out: list[dict[str, Any]] = []
     for i, c in enumerate(doc.get("criteria", []), 1):
         where = f"criteria #{i}"
         try:
