@@ -68,9 +68,13 @@ class Replay:
     def __init__(self, *, check_ballots: bool = True) -> None:
         self.state = LedgerState()
         self.check_ballots = check_ballots
+        self._signature_checked = False
 
-    def add(self, entry: Any) -> None:
+    def add(self, entry: Any, *, signature_checked: bool = False) -> None:
+        """Replay the next entry. ``signature_checked``: the caller has verified this ballot
+        entry's signature with its reviewer's manifest key (see :func:`check_ballot`)."""
         i = self.state.size
+        self._signature_checked = signature_checked
         try:
             self._add(i, entry)
         except (FormatError, VerificationError, Rejection) as exc:
@@ -157,6 +161,7 @@ class Replay:
                     kiosk=kiosk,
                     revoked=st.revoked.keys(),
                     closed=st.close is not None,
+                    signature_checked=self._signature_checked,
                 )
                 if self.check_ballots
                 else None
