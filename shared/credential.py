@@ -27,6 +27,9 @@ MIN_LOGN, MAX_LOGN = 10, 20
 #: Event and reviewer ids: short, and free of the separator. Anchored with ``\A``/``\Z``
 #: (not ``^``/``$``, which let a trailing newline through ``re.match``).
 ID_RE = re.compile(r"\A[A-Za-z0-9_-]{1,64}\Z")
+#: Event and reviewer ids together at most this long keep the card within QR version 8 at
+#: error correction M (DESIGN §4); measured: 36 characters fit, 37 do not.
+MAX_ID_CHARS = 36
 PIN_RE = re.compile(r"\A[0-9]{4,12}\Z")
 
 
@@ -77,6 +80,11 @@ def seal(
     for name, value in (("event", event), ("reviewer", reviewer)):
         if not ID_RE.match(value):
             raise CredentialFormatError(f"{name} id {value!r} must be 1-64 of A-Z a-z 0-9 _ -")
+    if len(event) + len(reviewer) > MAX_ID_CHARS:
+        raise CredentialFormatError(
+            f"event and reviewer ids together are {len(event) + len(reviewer)} characters; at most "
+            f"{MAX_ID_CHARS} keep the card's QR code within version 8"
+        )
     check_pin_format(pin)
     if not MIN_LOGN <= logn <= MAX_LOGN:
         raise CredentialFormatError(f"scrypt cost logn must be {MIN_LOGN}..{MAX_LOGN}, got {logn}")
