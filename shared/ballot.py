@@ -19,7 +19,7 @@ from .timefmt import parse_time
 
 MAX_COMMENT = 500
 MAX_SIGNED_BALLOT_BYTES = 8192
-_UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_UUID = re.compile(r"\A[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
 _COMMON = {"v", "type", "event", "reviewer", "channel", "kiosk", "created_at", "nonce", "form"}
 
 
@@ -57,8 +57,8 @@ class Ballot:
             s.keys(b, "approval ballot", _COMMON | {"group", "choices"})
         else:
             raise FormatError(f"ballot form must be rubric or approval, got {form!r}")
-        if b["v"] != 1 or b["type"] != "ballot":
-            raise FormatError("ballot must have v 1 and type ballot")
+        s.const(b["v"], "ballot v", 1)
+        s.const(b["type"], "ballot type", "ballot")
         channel = s.choice(b["channel"], "ballot channel", ("kiosk", "online"))
         kiosk = b["kiosk"]
         if channel == "kiosk":
@@ -83,9 +83,9 @@ class Ballot:
             scores = s.obj(b["scores"], "ballot scores")
             if len(scores) > 50:
                 raise FormatError("ballot scores have too many criteria")
-            comment = b.get("comment")
-            if comment is not None:
-                s.string(comment, "ballot comment", max_len=MAX_COMMENT, empty=True)
+            comment = None
+            if "comment" in b:  # optional, but never null
+                comment = s.string(b["comment"], "ballot comment", max_len=MAX_COMMENT, empty=True)
             return cls(
                 **common,
                 proposal=s.string(b["proposal"], "ballot proposal", max_len=64),

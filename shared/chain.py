@@ -15,6 +15,7 @@ from . import schema as s
 from .encoding import b64u, b64u_decode, jcs, sha256
 from .errors import FormatError, Rejection
 from .keys import SigningKey, verify_b64u
+from .timefmt import parse_time
 
 GENESIS = b64u(bytes(32))
 MAX_BATCH_RECORDS = 500
@@ -168,6 +169,12 @@ def verify_closure(closure: Any, kiosk_key_b64u: str) -> dict[str, Any]:
         raise FormatError("closure must have type kiosk-closure")
     counts = s.obj(c["counts"], "closure counts")
     s.keys(counts, "closure counts", {"credentials_opened", "ballots_saved"})
+    for name in ("credentials_opened", "ballots_saved"):
+        s.integer(counts[name], f"closure {name}", lo=0)
+    s.string(c["kiosk"], "closure kiosk", max_len=64)
+    s.integer(c["seq"], "closure seq", lo=0)
+    b64u_decode(s.string(c["hash"], "closure hash"), length=32, what="closure hash")
+    parse_time(c["closed_at"], what="closure closed_at")
     body = {k: v for k, v in c.items() if k != "sig"}
     verify_b64u(kiosk_key_b64u, jcs(body), s.string(c["sig"], "closure sig"), what="kiosk closure signature")
     return dict(c)

@@ -124,8 +124,8 @@ class Manifest:
                 "selection",
             },
         )
-        if m["v"] != 1 or m["type"] != "manifest":
-            raise FormatError("manifest must have v 1 and type manifest")
+        s.const(m["v"], "manifest v", 1)
+        s.const(m["type"], "manifest type", "manifest")
         event = _id(m["event"], "manifest event")
         title = s.obj(m["title"], "manifest title")
         s.keys(title, "manifest title", {"ko", "en"})
@@ -141,9 +141,12 @@ class Manifest:
             gid = _id(g["id"], f"groups[{i}].id")
             if gid in groups:
                 raise FormatError(f"group {gid} appears twice")
-            groups[gid] = tuple(
+            members = tuple(
                 _id(p, f"group {gid} proposal") for p in s.array(g["proposals"], f"group {gid} proposals")
             )
+            if len(set(members)) != len(members):
+                raise FormatError(f"group {gid} lists a proposal twice")
+            groups[gid] = members
         proposals: dict[str, Proposal] = {}
         for i, p in enumerate(s.array(m["proposals"], "proposals")):
             p = s.obj(p, f"proposals[{i}]")
@@ -217,11 +220,14 @@ class Manifest:
         for rid, targets in s.obj(m["assignments"], "assignments").items():
             if rid not in reviewers:
                 raise FormatError(f"assignments name unknown reviewer {rid}")
-            ts = frozenset(s.array(targets, f"assignments of {rid}"))
+            ts = [
+                s.string(t, f"assignment of {rid}", max_len=64)
+                for t in s.array(targets, f"assignments of {rid}")
+            ]
             for t in ts:
                 if t not in proposals and t not in groups:
                     raise FormatError(f"reviewer {rid} is assigned unknown proposal or group {t!r}")
-            assignments[rid] = ts
+            assignments[rid] = frozenset(ts)
 
         w = s.obj(m["windows"], "windows")
         s.keys(w, "windows", {"online", "kiosk", "clock_tolerance_s"})

@@ -60,6 +60,12 @@ def array(value: Any, what: str, *, max_len: int = 1_000_000) -> list[Any]:
     return value
 
 
+def const(value: Any, what: str, expected: str | int) -> None:
+    """Exactly ``expected``, of its JSON type (so ``true`` is not the version 1)."""
+    if type(value) is not type(expected) or value != expected:
+        raise FormatError(f"{what} must be {expected!r}, got {value!r}")
+
+
 def choice(value: Any, what: str, options: tuple[str, ...]) -> str:
     if value not in options:
         raise FormatError(f"{what} must be one of {', '.join(options)}, got {value!r}")

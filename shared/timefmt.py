@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from .errors import FormatError
 
-_RFC3339_UTC = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z$")
+_RFC3339_UTC = re.compile(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z\Z")
 
 
 def parse_time(text: object, *, what: str = "timestamp") -> datetime:
