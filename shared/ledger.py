@@ -12,13 +12,73 @@ from typing import Any
 
 from . import schema as s
 from .encoding import b64u, b64u_decode, jcs
-from .errors import FormatError
-from .keys import SigningKey, verify_b64u
+from .errors import BALLOT_CODES, FormatError
+from .keys import SigningKey, public_key_from_b64u, verify_b64u
 from .merkle import leaf_hash
+from .timefmt import parse_time
 
 ENTRY_TYPES = ("manifest", "kiosk", "ballot", "revocation", "rejected", "resolution", "kiosk-close", "close")
 STATEMENT_TYPES = ("kiosk", "revocation", "resolution", "kiosk-close", "close")
 SIGNER_ROLES = ("staff", "authority")
+
+
+#: Fields of each statement body beyond ``type`` and ``event``: name → JSON type(s).
+#: ``staff`` is present exactly when a staff member signed; ``reason`` is free text.
+#: Other fields are allowed (they are signed) and ignored by replay.
+STATEMENT_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
+    "kiosk": {"kiosk": (str,), "key": (str,)},
+    "revocation": {"reviewer": (str,)},
+    "resolution": {"reviewer": (str,), "target": (str,), "ballot": (str,)},
+    "kiosk-close": {"kiosk": (str,), "closure": (dict, type(None))},
+    "close": {"results_hash": (str,)},
+}
+
+
+def statement(kind: str, event: str, staff: str | None = None, **fields: Any) -> dict[str, Any]:
+    """A statement body ``{"type": kind, "event": event, …fields, "staff"?}`` (checked)."""
+    body: dict[str, Any] = {"type": kind, "event": event, **fields}
+    if staff is not None:
+        body["staff"] = staff
+    check_statement_body(body)
+    return body
+
+
+def check_statement_body(body: Any) -> dict[str, Any]:
+    """Check a statement body has its type's fields, each of the right JSON type."""
+    b = s.obj(body, "statement")
+    kind = s.choice(b.get("type"), "statement type", STATEMENT_TYPES)
+    s.string(b.get("event"), f"{kind} statement event", max_len=64)
+    for name, types in STATEMENT_FIELDS[kind].items():
+        if name not in b:
+            raise FormatError(f"a {kind} statement needs {name}")
+        if isinstance(b[name], bool) or not isinstance(b[name], types):
+            raise FormatError(f"{kind} statement {name} has the wrong type")
+    if kind == "kiosk":
+        s.string(b["kiosk"], "kiosk statement kiosk", max_len=64)
+        b64u_decode(b["key"], length=32, what="kiosk statement key")
+    if "staff" in b:
+        s.string(b["staff"], f"{kind} statement staff", max_len=64)
+    if "reason" in b:
+        s.string(b["reason"], f"{kind} statement reason", max_len=500, empty=True)
+    return dict(b)
+
+
+def check_ballot_entry(entry: Any) -> dict[str, Any]:
+    """Shape of a ``ballot`` or ``rejected`` entry (the ballot itself is judged by the rules)."""
+    e = s.obj(entry, "ballot entry")
+    kind = s.choice(e.get("type"), "entry type", ("ballot", "rejected"))
+    base = {"type", "received_at", "signed_ballot", "kiosk", "seq"}
+    s.keys(e, f"{kind} entry", base | {"code"} if kind == "rejected" else base)
+    parse_time(e["received_at"], what=f"{kind} entry received_at")
+    if e["kiosk"] is None:
+        if e["seq"] is not None or kind == "rejected":
+            raise FormatError("an online ballot entry has kiosk null and seq null (and is never rejected)")
+    else:
+        s.string(e["kiosk"], f"{kind} entry kiosk", max_len=64)
+        s.integer(e["seq"], f"{kind} entry seq", lo=1)
+    if kind == "rejected":
+        s.choice(e["code"], "rejected entry code", BALLOT_CODES)
+    return dict(e)
 
 
 def entry_leaf_hash(entry: dict[str, Any]) -> bytes:
@@ -83,16 +143,18 @@ def verify_statement_entry(entry: Any, *, event: str, authority_key: str) -> Sta
     :class:`VerificationError`."""
     e = s.obj(entry, "statement entry")
     s.keys(e, "statement entry", {"type", "received_at", "statement", "signer", "sig"})
-    body = s.obj(e["statement"], "statement")
-    if body.get("type") != e["type"] or e["type"] not in STATEMENT_TYPES:
+    parse_time(e["received_at"], what=f"{e['type']} entry received_at")
+    body = check_statement_body(e["statement"])
+    if body["type"] != e["type"]:
         raise FormatError("the statement's type does not match its entry")
-    if body.get("event") != event:
+    if body["event"] != event:
         raise FormatError(f"the statement is for event {body.get('event')!r}")
     signer = s.obj(e["signer"], "signer")
     s.keys(signer, "signer", {"role", "id", "key"})
     role = s.choice(signer["role"], "signer role", SIGNER_ROLES)
     if role == "authority" and signer["key"] != authority_key:
         raise FormatError("an authority statement signed by a key that is not the authority's")
+    public_key_from_b64u(s.string(signer["key"], "signer key"), what="signer key")
     if role == "staff":
         s.string(signer["id"], "staff id", max_len=64)
         if body.get("staff") != signer["id"]:

@@ -9,14 +9,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ballot import ballot_id
+from . import schema as s
+from .ballot import SignedBallot, ballot_id
 from .chain import GENESIS, make_record, record_hash, verify_closure
 from .errors import FormatError, Rejection, VerificationError
-from .ledger import verify_statement_entry
+from .ledger import ENTRY_TYPES, check_ballot_entry, verify_statement_entry
 from .manifest import Manifest, verify_signed_manifest
 from .merge import Accepted, Key, Merged, merge
 from .rules import check_ballot
 from .tally import results_hash, tally
+from .timefmt import parse_time
 
 
 class LedgerError(VerificationError):
@@ -88,9 +90,13 @@ class Replay:
         if not isinstance(entry, dict) or "type" not in entry:
             raise FormatError("not a ledger entry object")
         kind = entry["type"]
+        if kind not in ENTRY_TYPES:
+            raise FormatError(f"unknown entry type {kind!r}")
         if i == 0:
             if kind != "manifest":
                 raise FormatError("entry 0 must be the signed manifest")
+            s.keys(entry, "manifest entry", {"type", "received_at", "signed_manifest"})
+            parse_time(entry["received_at"], what="manifest entry received_at")
             st.manifest = verify_signed_manifest(entry["signed_manifest"])
             return
         m = st.manifest
@@ -110,6 +116,8 @@ class Replay:
                 raise FormatError(f"kiosk {kid} enrolled twice")
             st.kiosks[kid] = KioskChain(key=body["key"], enrolled_at=i)
         elif kind == "revocation":
+            if body["reviewer"] not in m.reviewers:
+                raise FormatError(f"revokes reviewer {body['reviewer']} who is not in the manifest")
             st.revoked.setdefault(body["reviewer"], i)
         elif kind == "resolution":
             key = (body["reviewer"], body["target"])
@@ -120,8 +128,12 @@ class Replay:
             chain = st.kiosks.get(body["kiosk"])
             if chain is None:
                 raise FormatError(f"closes kiosk {body['kiosk']} that was never enrolled")
-            if body.get("closure") is not None:
+            if chain.closure is not None:
+                raise FormatError(f"kiosk {body['kiosk']} closed twice")
+            if body["closure"] is not None:
                 closure = verify_closure(body["closure"], chain.key)
+                if closure["kiosk"] != body["kiosk"]:
+                    raise FormatError(f"the closure of kiosk {closure['kiosk']} closes kiosk {body['kiosk']}")
                 if (closure["seq"], closure["hash"]) != (chain.seq, chain.hash):
                     raise FormatError(
                         f"kiosk {body['kiosk']} closed at seq {closure['seq']} but the ledger holds its chain to {chain.seq}"
@@ -129,7 +141,7 @@ class Replay:
             chain.closure = body
         elif kind == "close":
             results = st.results()
-            if body.get("results_hash") != results_hash(results):
+            if body["results_hash"] != results_hash(results):
                 raise FormatError("the close entry's results hash is not the hash of the recomputed results")
             st.close, st.close_index = body, i
         else:
@@ -137,18 +149,19 @@ class Replay:
 
     def _ballot(self, i: int, entry: dict[str, Any], m: Manifest) -> None:
         st = self.state
-        kiosk, seq = entry.get("kiosk"), entry.get("seq")
-        sb = entry.get("signed_ballot")
+        check_ballot_entry(entry)
+        kiosk, seq = entry["kiosk"], entry["seq"]
+        sb = entry["signed_ballot"]
         if kiosk is not None:
             chain = st.kiosks.get(kiosk)
             if chain is None:
                 raise FormatError(f"a record of kiosk {kiosk} that is not enrolled")
+            if chain.closure is not None:
+                raise FormatError(f"a record of kiosk {kiosk} after it was closed")
             if seq != chain.seq + 1:
                 raise FormatError(f"kiosk {kiosk} record seq {seq} does not follow {chain.seq}")
-            record = make_record(seq, chain.hash, sb)  # type: ignore[arg-type]
+            record = make_record(seq, chain.hash, sb)
             chain.seq, chain.hash = seq, record_hash(record)
-        elif entry["type"] == "rejected" or seq is not None:
-            raise FormatError("an online ballot entry has kiosk null and seq null")
         channel = "kiosk" if kiosk is not None else "online"
         expected: str | None = None
         parsed = None
@@ -169,19 +182,17 @@ class Replay:
         except Rejection as exc:
             expected = exc.code
         if entry["type"] == "rejected":
-            if self.check_ballots and expected != entry.get("code"):
+            if self.check_ballots and expected != entry["code"]:
                 raise FormatError(
-                    f"logged as rejected with {entry.get('code')!r} but the rules give {expected or 'accepted'}"
+                    f"logged as rejected with {entry['code']!r} but the rules give {expected or 'accepted'}"
                 )
-            st.rejected.append((i, str(entry.get("code")), kiosk, seq))
+            st.rejected.append((i, entry["code"], kiosk, seq))
             if kiosk is not None:
                 st.kiosks[kiosk].rejected += 1
             return
         if expected is not None:
             raise FormatError(f"an accepted ballot that the rules reject: {expected}")
         if parsed is None:
-            from .ballot import SignedBallot
-
             parsed = SignedBallot.from_json(sb)
         bid = ballot_id(sb)
         if bid in st.ids and kiosk is None:

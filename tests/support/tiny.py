@@ -172,3 +172,95 @@ def signed(ballot: dict[str, Any], signer: str | None = None) -> dict[str, Any]:
         return sign_ballot(ballot, key(signer or ballot["reviewer"])).to_json()
     except FormatError:
         return {"ballot": ballot, "sig": key(signer or str(ballot["reviewer"])).sign_b64u(jcs(ballot))}
+
+
+# --- a small ledger -------------------------------------------------------------------------
+
+
+def at(minute: int) -> str:
+    """A fixed server time on the event day."""
+    return f"2017-02-23T10:{minute:02d}:00Z"
+
+
+def kiosk_records() -> list[dict[str, Any]]:
+    """Kiosk k1's chain: seq 1 a good ballot of rep1 for p2, seq 2 rep1 scoring its own p1."""
+    from shared.chain import GENESIS, make_record, record_hash
+
+    r1 = make_record(1, GENESIS, signed(rubric(n=11)))
+    r2 = make_record(2, record_hash(r1), signed(rubric(proposal="p1", n=12)))
+    return [r1, r2]
+
+
+def ledger_entries() -> list[dict[str, Any]]:
+    """A complete small ledger, every entry valid::
+
+    0 manifest   1 kiosk k1 (staff ana)   2 ballot k1#1   3 rejected k1#2 conflict_of_interest
+    4 ballot online mem1 g1   5 ballot online mem1 g1 again (a conflict)
+    6 resolution: entry 4 wins   7 revocation of rep4 (authority)
+    8 kiosk-close k1 with its signed closure   9 close with the results hash
+    """
+    from shared.chain import closure_body, record_hash, sign_closure
+    from shared.ledger import ballot_entry, manifest_entry, rejected_entry, statement, statement_entry
+    from shared.replay import replay
+    from shared.tally import results_hash
+
+    r1, r2 = kiosk_records()
+    first = signed(approval(choices=["p2"], n=21, created_at="2017-02-23T10:01:00Z"))
+    second = signed(approval(choices=["p2", "p3"], n=22, created_at="2017-02-23T10:02:00Z"))
+    closure = sign_closure(closure_body(KIOSK, 2, record_hash(r2), 2, 2, at(30)), KIOSK_KEY)
+    entries = [
+        manifest_entry(signed_manifest(), at(0)),
+        statement_entry(
+            statement("kiosk", EVENT, "ana", kiosk=KIOSK, key=KIOSK_KEY.public_b64u),
+            "staff",
+            "ana",
+            STAFF_KEY,
+            at(1),
+        ),
+        ballot_entry(r1["signed_ballot"], at(10), KIOSK, 1),
+        rejected_entry(r2["signed_ballot"], at(10), KIOSK, 2, "conflict_of_interest"),
+        ballot_entry(first, at(11), None, None),
+        ballot_entry(second, at(12), None, None),
+        statement_entry(
+            statement(
+                "resolution",
+                EVENT,
+                "ana",
+                reviewer="mem1",
+                target="g1",
+                ballot=ballot_id_of(first),
+                reason="asked",
+            ),
+            "staff",
+            "ana",
+            STAFF_KEY,
+            at(20),
+        ),
+        statement_entry(
+            statement("revocation", EVENT, reviewer="rep4"), "authority", None, AUTHORITY, at(21)
+        ),
+        statement_entry(
+            statement("kiosk-close", EVENT, "ana", kiosk=KIOSK, closure=closure),
+            "staff",
+            "ana",
+            STAFF_KEY,
+            at(31),
+        ),
+    ]
+    results = replay(entries).results()
+    entries.append(
+        statement_entry(
+            statement("close", EVENT, "ana", results_hash=results_hash(results)),
+            "staff",
+            "ana",
+            STAFF_KEY,
+            at(40),
+        )
+    )
+    return entries
+
+
+def ballot_id_of(sb: dict[str, Any]) -> str:
+    from shared.ballot import ballot_id
+
+    return ballot_id(sb)
