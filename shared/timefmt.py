@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from .errors import FormatError
 
 _RFC3339_UTC = re.compile(r"\A\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?Z\Z")
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def parse_time(text: object, *, what: str = "timestamp") -> datetime:
@@ -32,4 +34,6 @@ def format_time(when: datetime) -> str:
 
 def to_millis(when: datetime) -> int:
     """Milliseconds since the epoch, as STHs carry them."""
-    return int(when.timestamp() * 1000)
+    if when.tzinfo is None:
+        raise FormatError("timestamps must be timezone-aware")
+    return (when - _EPOCH) // timedelta(milliseconds=1)  # exact: float seconds can lose a millisecond
