@@ -30,3 +30,9 @@ def artifacts_dir() -> Iterator[Path]:
     """Where tests keep screenshots and other artefacts (``artifacts/`` at the repo root)."""
     ARTIFACTS.mkdir(exist_ok=True)
     yield ARTIFACTS
+
+
+# Server helpers (tests/support/live.py, tests/support/postgres.py): a real `simsa server`
+# subprocess and a throwaway PostgreSQL cluster, for every area's tests.
+from tests.support.live import live_server  # noqa: E402, F401
+from tests.support.postgres import pg_cluster, pg_db  # noqa: E402, F401

@@ -1,0 +1,85 @@
+"""Submissions (DESIGN §4, normative): online ballots and kiosk batches; and the kiosk's
+own routes: registration, status, closure."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from ..auth import context
+from ..body import check_json_type, json_body_doc, parse_body, read_json, read_limited
+from ..context import Context
+from ..problems import Problem
+from ..services import ingest, kiosks
+
+router = APIRouter(prefix="/api/v1", tags=["submission"])
+Ctx = Annotated[Context, Depends(context)]
+KioskId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+@router.post(
+    "/ballots",
+    status_code=201,
+    summary="Submit an online signed ballot",
+    openapi_extra=json_body_doc('a signed ballot {"ballot": B, "sig": b64u}'),
+    responses={200: {"description": "the same ballot again: the original receipt"}},
+)
+async def post_ballot(request: Request, ctx: Ctx) -> JSONResponse:
+    text: str | None = None
+    try:
+        check_json_type(request, "signed ballot")
+        raw = await read_limited(request, ctx.settings.max_body_bytes)
+        text = raw.decode("utf-8", errors="replace")
+        body = parse_body(raw, ctx.settings.max_body_bytes, "signed ballot")
+    except Problem as p:
+        await run_in_threadpool(ingest.keep_refused_body, ctx, p, text)
+        raise
+    status, out = await run_in_threadpool(ingest.submit_online, ctx, body, text)
+    return JSONResponse(out, status_code=status)
+
+
+@router.post(
+    "/kiosks/{kiosk}/batches",
+    summary="Sync a kiosk batch (records and signed head)",
+    tags=["kiosks"],
+    openapi_extra=json_body_doc('a batch {"kiosk", "records": [{"seq","prev","signed_ballot"}], "head"}'),
+)
+async def post_batch(request: Request, kiosk: KioskId, ctx: Ctx) -> dict[str, Any]:
+    body = await read_json(request, ctx.settings.max_batch_bytes, what="batch")
+    result: dict[str, Any] = await run_in_threadpool(ingest.submit_batch, ctx, kiosk, body)
+    return result
+
+
+@router.post(
+    "/kiosks",
+    status_code=202,
+    summary="Register a kiosk's public key (self-signed)",
+    tags=["kiosks"],
+    openapi_extra=json_body_doc('{"kiosk","public_key","registered_at","sig"}'),
+    responses={200: {"description": "already approved (or closed)"}},
+)
+async def post_kiosk(request: Request, ctx: Ctx) -> JSONResponse:
+    body = await read_json(request, ctx.settings.max_body_bytes, what="kiosk registration")
+    status, out = await run_in_threadpool(kiosks.register, ctx, body)
+    return JSONResponse(out, status_code=status)
+
+
+@router.get("/kiosks/{kiosk}", summary="A kiosk's status and synced head", tags=["kiosks"])
+def get_kiosk(kiosk: KioskId, ctx: Ctx) -> dict[str, Any]:
+    return kiosks.status(ctx, kiosk)
+
+
+@router.post(
+    "/kiosks/{kiosk}/closure",
+    status_code=202,
+    summary="Hand in the kiosk's signed closure (held until staff close the kiosk)",
+    tags=["kiosks"],
+    openapi_extra=json_body_doc("a closure signed by the kiosk (shared.chain.sign_closure)"),
+)
+async def post_closure(request: Request, kiosk: KioskId, ctx: Ctx) -> JSONResponse:
+    body = await read_json(request, ctx.settings.max_body_bytes, what="kiosk closure")
+    out = await run_in_threadpool(kiosks.submit_closure, ctx, kiosk, body)
+    return JSONResponse(out, status_code=202)

@@ -1,0 +1,72 @@
+"""Everything a request needs, made once at start-up: settings, event, database, ledger.
+
+``Context.open`` migrates the database, writes entry 0 (the signed manifest) on a new
+ledger or checks it on an existing one, and checks the stored tree against its head.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import select
+
+from shared.encoding import jcs
+from shared.ledger import manifest_entry
+from shared.manifest import Manifest
+
+from .db import migrate
+from .db.engine import Database
+from .db.schema import ledger_entries
+from .ledger.store import Clock, Ledger, utc_now
+from .services.precheck import Prechecker
+from .services.replayed import ReplayedLedger
+from .settings import ConfigError, Event, Settings
+
+
+@dataclass
+class Context:
+    settings: Settings
+    event: Event
+    db: Database
+    ledger: Ledger
+    prechecker: Prechecker
+    replayed: ReplayedLedger
+    clock: Clock = utc_now
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def manifest(self) -> Manifest:
+        return self.event.manifest
+
+    @classmethod
+    def open(cls, settings: Settings, *, clock: Clock = utc_now) -> Context:
+        event = settings.load_event()
+        db = Database(settings.database_url)
+        migrate.upgrade(db)
+        ledger = Ledger(db, event.id, event.ledger_key, clock)
+        init_ledger(ledger, event)
+        pre = Prechecker(event.manifest, event.signed_manifest, settings.verify_workers, settings.pool_threshold)
+        return cls(settings, event, db, ledger, pre, ReplayedLedger(ledger), clock)
+
+    def close(self) -> None:
+        self.prechecker.close()
+        self.db.dispose()
+
+
+def init_ledger(ledger: Ledger, event: Event) -> None:
+    """Entry 0 is the signed manifest: write it on an empty ledger, else check it is ours."""
+    with ledger.appending() as app:
+        if app.size == 0:
+            app.append(manifest_entry(event.signed_manifest, ledger.received_at()))
+            return
+        app.check()
+        row = app.conn.execute(select(ledger_entries.c.data).where(ledger_entries.c.idx == 0)).one()
+        held = json.loads(row.data).get("signed_manifest")
+        if jcs(held) != jcs(event.signed_manifest):
+            other = (held or {}).get("manifest", {}).get("event")
+            raise ConfigError(
+                f"the database's ledger was started with another manifest (event {other!r}); "
+                f"use a fresh --db for event {event.id!r}"
+            )

@@ -1,0 +1,65 @@
+"""Engines for both backends with the transaction behaviour the ledger relies on.
+
+- SQLite: WAL journal, ``synchronous=FULL`` (a commit survives power loss), a busy
+  timeout, and explicit ``BEGIN IMMEDIATE`` for write transactions so two writers queue
+  on the database lock instead of failing half-way.
+- PostgreSQL (psycopg 3): READ COMMITTED; the ledger serialises appends with
+  ``SELECT … FOR UPDATE`` on its one head row (see :mod:`server.ledger.store`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+
+
+class Database:
+    """An engine plus two ways in: :meth:`read` (a plain transaction) and :meth:`write`
+    (on SQLite, one that takes the write lock at BEGIN)."""
+
+    def __init__(self, url: str, *, pool_size: int = 8) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+            _sqlite_setup(self.engine)
+        else:
+            self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        self._writer = self.engine.execution_options(simsa_write=True)
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        """A read transaction (one consistent snapshot on SQLite)."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self) -> Iterator[Connection]:
+        """A write transaction, committed on normal exit and rolled back on an exception."""
+        with self._writer.begin() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=60000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("simsa_write"):
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            conn.exec_driver_sql("BEGIN")

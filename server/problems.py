@@ -1,0 +1,100 @@
+"""RFC 9457 problem details: every error the server returns, with a stable ``code``.
+
+Ballot and batch codes are DESIGN §5's (``shared.errors.ALL_CODES``); the server adds a
+few protocol codes of its own, listed in :data:`SERVER_CODES`. No response ever carries a
+stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Final
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from shared.errors import ALL_CODES, CODE_TEXT
+
+log = logging.getLogger("simsa.server")
+
+PROBLEM_TYPE = "application/problem+json"
+
+#: Codes of the server's own, beside DESIGN §5's, with Korean and English titles.
+SERVER_CODES: Final[dict[str, tuple[str, str]]] = {
+    "bad_request": ("요청 값이 올바르지 않습니다", "A query or path parameter is not valid"),
+    "not_found": ("찾을 수 없습니다", "Not found"),
+    "method_not_allowed": ("허용되지 않는 요청 방식입니다", "Method not allowed"),
+    "too_large": ("요청이 너무 큽니다", "The request body is too large"),
+    "unsupported_media_type": ("JSON 요청이 아닙니다", "The request body must be JSON"),
+    "unauthorized": ("로그인이 필요합니다", "Staff login required"),
+    "forbidden": ("권한이 없습니다", "Not allowed"),
+    "bad_credentials": ("이름이나 비밀번호가 틀렸습니다", "Wrong name or password"),
+    "kiosk_pending": ("아직 승인되지 않은 키오스크입니다", "The kiosk is registered but not approved yet"),
+    "kiosk_closed": ("마감된 키오스크입니다", "The kiosk is closed"),
+    "kiosk_key_conflict": (
+        "이 키오스크는 다른 키로 등록되어 있습니다",
+        "This kiosk id is registered with another key",
+    ),
+    "closure_mismatch": (
+        "키오스크 마감 기록이 서버 기록과 다릅니다",
+        "The kiosk's closure does not match what the server holds",
+    ),
+    "not_closed": ("심사가 아직 마감되지 않았습니다", "The event is not closed yet"),
+    "conflict": ("요청이 현재 상태와 맞지 않습니다", "The request conflicts with the current state"),
+    "internal": ("서버 내부 오류입니다", "Internal server error"),
+}
+
+
+def title_of(code: str) -> str:
+    ko, en = CODE_TEXT.get(code) or SERVER_CODES.get(code) or ("오류", "Error")
+    return f"{en} / {ko}"
+
+
+class Problem(Exception):
+    """Raise to answer with ``application/problem+json``."""
+
+    def __init__(self, status: int, code: str, detail: str, **extra: Any) -> None:
+        if code not in ALL_CODES and code not in SERVER_CODES:
+            raise ValueError(f"unknown problem code {code!r}")
+        super().__init__(f"{code}: {detail}")
+        self.status, self.code, self.detail, self.extra = status, code, detail, extra
+
+
+def problem_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {"type": f"urn:simsa:problem:{code}", "title": title_of(code), "status": status, "code": code, "detail": detail}
+    body.update(extra)
+    headers = {"WWW-Authenticate": 'Bearer realm="simsa-staff"'} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
+
+
+_STATUS_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+                 405: "method_not_allowed", 413: "too_large", 415: "unsupported_media_type"}
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers that turn every error into a problem response."""
+
+    @app.exception_handler(Problem)
+    async def _problem(_req: Request, exc: Problem) -> JSONResponse:
+        return problem_response(exc.status, exc.code, exc.detail, **exc.extra)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = _STATUS_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "internal")
+        detail = exc.detail if isinstance(exc.detail, str) else title_of(code)
+        return problem_response(exc.status_code, code, detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
+        parts = []
+        for err in exc.errors()[:5]:
+            loc = ".".join(str(x) for x in err.get("loc", ()) if x not in ("query", "path", "body"))
+            parts.append(f"{loc}: {err.get('msg', 'invalid')}")
+        return problem_response(400, "bad_request", "; ".join(parts) or "invalid request")
+
+    @app.exception_handler(Exception)
+    async def _internal(_req: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error", exc_info=exc)
+        return problem_response(500, "internal", "the server failed; the error is logged for the operator")

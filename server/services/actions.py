@@ -1,0 +1,144 @@
+"""Staff actions on the event, each a signed statement on the ledger: revocations (made by
+staff, or imported when the organiser signed them with the authority key), conflict
+resolutions, and closing the event with the hash of its results."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from shared import schema as s
+from shared.encoding import jcs
+from shared.errors import FormatError, VerificationError
+from shared.keys import verify_b64u
+from shared.ledger import verify_statement_entry
+from shared.tally import results_hash
+from shared.timefmt import parse_time
+
+from ..context import Context
+from ..db.schema import ballots, resolutions, revocations
+from ..ledger.store import Appender
+from ..problems import Problem
+from .replayed import ReplayedLedger
+from .staff import StaffMember, append_statement
+
+MAX_REASON = 500
+
+
+def _reason(value: Any) -> str:
+    try:
+        return s.string(value, "reason", max_len=MAX_REASON)
+    except FormatError as exc:
+        raise Problem(400, "malformed", str(exc)) from exc
+
+
+def _open(app: Appender) -> None:
+    if app.closed_index is not None:
+        raise Problem(409, "event_closed", "the event is closed; the ledger takes no more entries")
+
+
+def revoke(ctx: Context, who: StaffMember, reviewer: Any, reason: Any) -> dict[str, Any]:
+    """Revoke a reviewer's credential: a staff-signed ``revocation`` statement."""
+    if not isinstance(reviewer, str) or reviewer not in ctx.manifest.reviewers:
+        raise Problem(404, "not_found", f"no reviewer {reviewer!r} in the manifest")
+    why = _reason(reason)
+    with ctx.ledger.appending() as app:
+        old = app.conn.execute(select(revocations.c.idx).where(revocations.c.reviewer == reviewer)).first()
+        if old is not None:
+            return {"reviewer": reviewer, "index": int(old.idx), "new": False}
+        _open(app)
+        at = ctx.ledger.received_at()
+        body = {"type": "revocation", "event": ctx.manifest.event, "reviewer": reviewer, "reason": why, "at": at, "staff": who.name}
+        index = append_statement(app, who, body, at)
+        app.conn.execute(insert(revocations).values(reviewer=reviewer, idx=index, signer=who.name, reason=why))
+    return {"reviewer": reviewer, "index": index, "new": True, "sth": app.sth}
+
+
+def import_revocation(ctx: Context, who: StaffMember, signed: Any) -> dict[str, Any]:
+    """Put an organiser's revocation on the ledger: ``{"statement": {"type": "revocation",
+    "event", "reviewer", "reason", "at"}, "sig"}`` signed with the authority key."""
+    m = ctx.manifest
+    try:
+        env = s.obj(signed, "signed revocation")
+        s.keys(env, "signed revocation", {"statement", "sig"})
+        st = s.obj(env["statement"], "revocation statement")
+        s.keys(st, "revocation statement", {"type", "event", "reviewer", "reason", "at"})
+        if st["type"] != "revocation":
+            raise FormatError("the statement is not a revocation")
+        if st["event"] != m.event:
+            raise FormatError(f"the revocation is for event {st['event']!r}")
+        parse_time(st["at"], what="revocation at")
+        _reason(st["reason"])
+        verify_b64u(m.authority_key, jcs(st), s.string(env["sig"], "sig"), what="authority revocation signature")
+    except FormatError as exc:
+        raise Problem(400, "malformed", str(exc)) from exc
+    except VerificationError as exc:
+        raise Problem(400, "bad_signature", str(exc)) from exc
+    reviewer = st["reviewer"]
+    if reviewer not in m.reviewers:
+        raise Problem(404, "not_found", f"no reviewer {reviewer!r} in the manifest")
+    with ctx.ledger.appending() as app:
+        old = app.conn.execute(select(revocations.c.idx).where(revocations.c.reviewer == reviewer)).first()
+        if old is not None:
+            return {"reviewer": reviewer, "index": int(old.idx), "new": False}
+        _open(app)
+        entry = {
+            "type": "revocation",
+            "received_at": ctx.ledger.received_at(),
+            "statement": dict(st),
+            "signer": {"role": "authority", "id": None, "key": m.authority_key},
+            "sig": env["sig"],
+        }
+        verify_statement_entry(entry, event=m.event, authority_key=m.authority_key)
+        index = app.append(entry)
+        app.conn.execute(
+            insert(revocations).values(reviewer=reviewer, idx=index, signer=f"authority (imported by {who.name})", reason=st["reason"])
+        )
+    return {"reviewer": reviewer, "index": index, "new": True, "sth": app.sth}
+
+
+def resolve(ctx: Context, who: StaffMember, reviewer: Any, target: Any, ballot: Any, reason: Any) -> dict[str, Any]:
+    """Decide a conflict: a staff-signed ``resolution`` naming the effective ballot."""
+    why = _reason(reason)
+    if not all(isinstance(x, str) for x in (reviewer, target, ballot)):
+        raise Problem(400, "malformed", "reviewer, target and ballot must be strings")
+    with ctx.ledger.appending() as app:
+        _open(app)
+        row = app.conn.execute(
+            select(ballots.c.idx).where(ballots.c.id == ballot, ballots.c.reviewer == reviewer, ballots.c.target == target)
+        ).first()
+        if row is None:
+            raise Problem(404, "not_found", f"no accepted ballot {ballot} by {reviewer} for {target}")
+        at = ctx.ledger.received_at()
+        body = {
+            "type": "resolution",
+            "event": ctx.manifest.event,
+            "reviewer": reviewer,
+            "target": target,
+            "ballot": ballot,
+            "reason": why,
+            "staff": who.name,
+            "at": at,
+        }
+        index = append_statement(app, who, body, at)
+        app.conn.execute(
+            insert(resolutions).values(idx=index, reviewer=reviewer, target=target, ballot=ballot, staff=who.name, reason=why)
+        )
+    return {"reviewer": reviewer, "target": target, "ballot": ballot, "index": index, "sth": app.sth}
+
+
+def close_event(ctx: Context, who: StaffMember, replayed: ReplayedLedger) -> dict[str, Any]:
+    """Close the event: recompute the results from the ledger and append a signed ``close``
+    statement with their hash. Nothing can be added afterwards."""
+    with ctx.ledger.appending() as app:
+        if app.closed_index is not None:
+            raise Problem(409, "event_closed", "the event is closed already")
+        state = replayed.state(app.conn, app.size)
+        results = state.results()
+        digest = results_hash(results)
+        at = ctx.ledger.received_at()
+        body = {"type": "close", "event": ctx.manifest.event, "results_hash": digest, "staff": who.name, "at": at}
+        index = append_statement(app, who, body, at)
+        app.set_closed(index, digest)
+    return {"index": index, "results_hash": digest, "sth": app.sth}

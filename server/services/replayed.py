@@ -1,0 +1,47 @@
+"""The ledger replayed with the shared code (``shared.replay``), kept up to date incrementally.
+
+Merge, conflicts and results are computed from this state — the very functions an
+auditor runs — never from the server's side tables. Ballots were checked when they were
+appended, so the replay skips the per-ballot rules; statements are still verified.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+
+from sqlalchemy import Connection
+
+from shared.replay import LedgerState, Replay
+
+from ..ledger.store import Ledger
+
+PAGE = 5000
+
+
+class ReplayedLedger:
+    """A :class:`shared.replay.Replay` fed from the database as the ledger grows."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self._replay = Replay(check_ballots=False)
+        self._lock = threading.Lock()
+
+    def state(self, conn: Connection, upto: int | None = None) -> LedgerState:
+        """The state after the first ``upto`` entries (default: all committed ones).
+
+        Callers must not mutate the returned state.
+        """
+        with self._lock:
+            if upto is None:
+                upto, _ = self.ledger.head(conn)
+            r = self._replay
+            if r.state.size > upto:
+                raise RuntimeError(f"replay is at {r.state.size}, past the asked size {upto}")
+            while r.state.size < upto:
+                page = self.ledger.entries_text(conn, r.state.size, min(upto, r.state.size + PAGE))
+                if not page:
+                    break
+                for _, text in page:
+                    r.add(json.loads(text))
+            return r.state

@@ -1,0 +1,138 @@
+"""Staff accounts, sessions and the signed statements every staff action puts on the ledger.
+
+Passwords are argon2id hashes. Each account has its own Ed25519 key, generated when the
+account is made and kept by the server; its statements name the staff member and carry
+that key, so an auditor sees who did what. A login gives a random token: the server
+stores only its SHA-256 and hands it out as a bearer token and as the session cookie.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import Connection, delete, insert, select
+
+from shared.credential import ID_RE
+from shared.encoding import b64u, b64u_decode, sha256
+from shared.errors import SimsaError
+from shared.keys import SigningKey
+from shared.ledger import statement_entry
+from shared.timefmt import to_millis
+
+from ..db.engine import Database
+from ..db.schema import staff, staff_sessions
+from ..ledger.store import Appender, Clock, utc_now
+
+_hasher = PasswordHasher()
+MIN_PASSWORD = 8
+
+
+class StaffError(SimsaError):
+    """A staff account cannot be made or used as asked."""
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    name: str
+    key: SigningKey
+
+
+def add_staff(db: Database, name: str, password: str, clock: Clock = utc_now) -> str:
+    """Create an account; return its public key (b64u). Refuse a taken name or a short password."""
+    if not ID_RE.match(name):
+        raise StaffError(f"staff name {name!r} must be 1-64 letters, digits, _ or -")
+    if len(password) < MIN_PASSWORD:
+        raise StaffError(f"the password must have at least {MIN_PASSWORD} characters")
+    key = SigningKey(secrets.token_bytes(32))
+    with db.write() as conn:
+        if conn.execute(select(staff.c.name).where(staff.c.name == name)).first():
+            raise StaffError(f"staff member {name} exists already")
+        conn.execute(
+            insert(staff).values(
+                name=name,
+                password_hash=_hasher.hash(password),
+                key_seed=b64u(key.seed),
+                created_at=clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                disabled=False,
+            )
+        )
+    return key.public_b64u
+
+
+def list_staff(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(select(staff.c.name, staff.c.key_seed, staff.c.created_at, staff.c.disabled).order_by(staff.c.name))
+    return [
+        {
+            "name": r.name,
+            "key": SigningKey(b64u_decode(r.key_seed, length=32)).public_b64u,
+            "created_at": r.created_at,
+            "disabled": bool(r.disabled),
+        }
+        for r in rows
+    ]
+
+
+def member(conn: Connection, name: str) -> StaffMember | None:
+    row = conn.execute(select(staff.c.key_seed, staff.c.disabled).where(staff.c.name == name)).first()
+    if row is None or row.disabled:
+        return None
+    return StaffMember(name, SigningKey(b64u_decode(row.key_seed, length=32)))
+
+
+def login(db: Database, name: str, password: str, hours: float, clock: Clock = utc_now) -> str | None:
+    """A new session token for a right name and password, else None."""
+    with db.read() as conn:
+        row = conn.execute(select(staff.c.password_hash, staff.c.disabled).where(staff.c.name == name)).first()
+    if row is None:
+        _hasher.hash(password)  # spend the same time as for a real account
+        return None
+    try:
+        _hasher.verify(row.password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return None
+    if row.disabled:
+        return None
+    token = b64u(secrets.token_bytes(32))
+    now = clock()
+    with db.write() as conn:
+        conn.execute(delete(staff_sessions).where(staff_sessions.c.expires_ms < to_millis(now)))
+        conn.execute(
+            insert(staff_sessions).values(
+                token_hash=b64u(sha256(token.encode())),
+                staff=name,
+                created_at=now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                expires_ms=to_millis(now + timedelta(hours=hours)),
+            )
+        )
+    return token
+
+
+def session_staff(db: Database, token: str, clock: Clock = utc_now) -> StaffMember | None:
+    """The staff member a live session token belongs to."""
+    if not token or len(token) > 100:
+        return None
+    with db.read() as conn:
+        row = conn.execute(
+            select(staff_sessions.c.staff, staff_sessions.c.expires_ms).where(
+                staff_sessions.c.token_hash == b64u(sha256(token.encode()))
+            )
+        ).first()
+        if row is None or row.expires_ms < to_millis(clock()):
+            return None
+        return member(conn, row.staff)
+
+
+def logout(db: Database, token: str) -> None:
+    with db.write() as conn:
+        conn.execute(delete(staff_sessions).where(staff_sessions.c.token_hash == b64u(sha256(token.encode()))))
+
+
+def append_statement(app: Appender, who: StaffMember, body: dict[str, Any], received_at: str) -> int:
+    """Sign ``body`` (which names ``who`` as ``staff``) with the staff key and append it."""
+    assert body.get("staff") == who.name
+    return app.append(statement_entry(body, "staff", who.name, who.key, received_at))

@@ -1,0 +1,123 @@
+"""Server settings: command line first, then ``SIMSA_*`` environment, typed and checked.
+
+The event folder holds ``manifest.json`` (signed by the authority) and ``ledger.key``;
+the ledger key must be the one the manifest names, or the server refuses to start.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.encoding import b64u_decode
+from shared.errors import SimsaError
+from shared.keys import SigningKey
+from shared.manifest import Manifest, verify_signed_manifest
+
+
+class ConfigError(SimsaError):
+    """The server cannot start with these settings; the message says what to fix."""
+
+
+class Settings(BaseSettings):
+    """Everything the server needs to start. Environment variables carry the ``SIMSA_`` prefix
+    (``SIMSA_EVENT_DIR``, ``SIMSA_DB_URL``, ``SIMSA_HOST``, ``SIMSA_PORT`` …)."""
+
+    model_config = SettingsConfigDict(env_prefix="SIMSA_", extra="ignore", frozen=True)
+
+    event_dir: Path
+    db_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    #: Largest request body for a single ballot or form, and for a kiosk batch or bundle.
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    max_batch_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024)
+    #: Processes that verify ballot signatures of large batches before the ledger lock
+    #: (0: verify in the request thread).
+    verify_workers: int = Field(default=2, ge=0, le=64)
+    #: Batches with fewer records than this are verified in the request thread.
+    pool_threshold: int = Field(default=64, ge=1)
+    session_hours: float = Field(default=12.0, gt=0)
+    #: Set the Secure flag on the session cookie (behind TLS).
+    cookie_secure: bool = False
+    log_level: str = "info"
+    #: Fault injection for the crash test only: when set, a kiosk batch pauses after writing
+    #: its entries and before committing, and announces it by creating this file.
+    fault_pause_file: Path | None = None
+
+    @field_validator("event_dir")
+    @classmethod
+    def _event_dir_exists(cls, v: Path) -> Path:
+        if not (v / "manifest.json").is_file():
+            raise ValueError(f"{v} has no manifest.json: pass the event folder made by `simsa event init`")
+        return v
+
+    @field_validator("db_url")
+    @classmethod
+    def _db_url_scheme(cls, v: str | None) -> str | None:
+        if v is None or v == "":
+            return None
+        if not v.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+            raise ValueError("database URL must start with sqlite:/// or postgresql://")
+        return v
+
+    @property
+    def database_url(self) -> str:
+        """The SQLAlchemy URL: DIR/simsa.sqlite unless ``db_url`` says otherwise."""
+        if not self.db_url:
+            return f"sqlite:///{(self.event_dir / 'simsa.sqlite').resolve()}"
+        url = self.db_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    def load_event(self) -> Event:
+        """Read and check the signed manifest and the ledger key; raise :class:`ConfigError`."""
+        return load_event(self.event_dir)
+
+
+@dataclass(frozen=True)
+class Event:
+    """The event this server runs: its signed manifest (exact JSON), parsed view and ledger key."""
+
+    signed_manifest: dict[str, Any]
+    ledger_key: SigningKey
+
+    @cached_property
+    def manifest(self) -> Manifest:
+        return verify_signed_manifest(self.signed_manifest)
+
+    @property
+    def id(self) -> str:
+        return self.manifest.event
+
+
+def load_event(event_dir: Path) -> Event:
+    """The signed manifest of ``event_dir`` and its ledger key, checked against each other."""
+    mpath, kpath = event_dir / "manifest.json", event_dir / "ledger.key"
+    try:
+        signed = json.loads(mpath.read_text(encoding="utf-8"))
+        manifest = verify_signed_manifest(signed)
+    except (OSError, ValueError, SimsaError) as exc:
+        raise ConfigError(f"{mpath} is not a valid signed manifest: {exc}") from exc
+    if not kpath.is_file():
+        raise ConfigError(f"{kpath} is missing: copy ledger.key from the organiser's event folder")
+    try:
+        key = SigningKey(b64u_decode(kpath.read_text().strip(), length=32, what=f"key file {kpath}"))
+    except (OSError, SimsaError) as exc:
+        raise ConfigError(f"{kpath} is not a ledger key: {exc}") from exc
+    if key.public_b64u != manifest.ledger_key:
+        raise ConfigError(
+            f"{kpath} holds key {key.public_b64u[:12]}…, but the manifest's ledger_key is "
+            f"{manifest.ledger_key[:12]}…: this is another event's ledger key"
+        )
+    event = Event(signed, key)
+    event.__dict__["manifest"] = manifest  # cached_property: keep the parse we already made
+    return event

@@ -1,0 +1,69 @@
+"""``simsa server``: the ledger server (FastAPI under uvicorn)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "server",
+        help="run the ledger server",
+        description="Run the ledger server for the event in DIR: SQLite at DIR/simsa.sqlite unless --db "
+        "names another database (postgresql://user:pw@host/db for PostgreSQL). Settings may also come "
+        "from SIMSA_EVENT_DIR, SIMSA_DB_URL, SIMSA_HOST, SIMSA_PORT.",
+    )
+    p.add_argument("--event", type=Path, metavar="DIR", help="the event folder (manifest.json, ledger.key)")
+    p.add_argument("--db", metavar="URL", help="database URL (default: sqlite:///DIR/simsa.sqlite)")
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    p.add_argument("--verify-workers", type=int, help="processes that verify large batches (default 2, 0: none)")
+    p.set_defaults(func=run)
+
+
+def settings_from(args: argparse.Namespace, **extra: Any) -> Any:
+    """Settings from the command line over the environment, or a clear error."""
+    from pydantic import ValidationError
+
+    from server.settings import ConfigError, Settings
+
+    given = {k: v for k, v in extra.items() if v is not None}
+    try:
+        return Settings(**given)
+    except ValidationError as exc:
+        msgs = [f"{'.'.join(str(x) for x in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()]
+        if any(e["type"] == "missing" and e["loc"] == ("event_dir",) for e in exc.errors()):
+            msgs = ["give the event folder with --event DIR (or SIMSA_EVENT_DIR)"]
+        raise ConfigError("; ".join(msgs)) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    import logging
+
+    import uvicorn
+
+    from server.app import create_app
+    from server.context import Context
+
+    settings = settings_from(
+        args,
+        event_dir=args.event,
+        db_url=args.db,
+        host=args.host,
+        port=args.port,
+        verify_workers=args.verify_workers,
+    )
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    ctx = Context.open(settings)  # migrate and check the ledger before listening
+    m = ctx.manifest
+    size = ctx.ledger.head_size()
+    print(f"simsa server: event {m.event} ({m.title_en}), ledger of {size} entries on {ctx.db.engine.url.render_as_string(hide_password=True)}")
+    print(f"simsa server: listening on http://{settings.host}:{settings.port}", flush=True)
+    try:
+        app = create_app(settings, context=ctx)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), access_log=False)
+    finally:
+        ctx.close()
+    return 0
