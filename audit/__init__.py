@@ -1,0 +1,1 @@
+"""Auditor tools: verify a ledger, export it, and report its results from the ledger alone."""

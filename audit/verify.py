@@ -1,0 +1,621 @@
+"""Verify a whole ledger without trusting the server.
+
+Order of the checks (a failure names the entry index where there is one):
+
+1. the manifest's authority signature, and the keys pinned for this event on earlier runs;
+2. the latest STH's signature with the manifest's ledger key;
+3. every entry: ballot signatures on every core (:func:`check_page` in a process pool),
+   then a sequential :class:`shared.replay.Replay` that applies every rule of DESIGN §5 —
+   kiosk chains, statements' signatures, revocations, resolutions, closes — skipping only
+   the signatures already verified;
+4. the Merkle root of all the entries against the STH (every leaf's inclusion at once);
+5. every head remembered from earlier runs: the root of its first *m* entries, and, from a
+   server, its consistency proof;
+6. merge and tally recomputed; the close entry's results hash (in the replay) and the
+   published results compared.
+
+Verification is a value: :func:`verify_ledger` returns a :class:`Verdict` listing the
+problems; it raises only when the ledger cannot be read at all (:class:`SourceError`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from shared.ballot import ballot_id
+from shared.encoding import b64u_decode, jcs
+from shared.errors import FormatError, SimsaError, VerificationError
+from shared.keys import verify
+from shared.ledger import TreeHead, verify_sth
+from shared.manifest import Manifest, verify_signed_manifest
+from shared.merkle import (
+    CompactRange,
+    inclusion_path,
+    leaf_hash,
+    root_from_leaf_hashes,
+    verify_consistency,
+    verify_inclusion,
+)
+from shared.replay import LedgerError, LedgerState, Replay
+from shared.tally import results_hash
+
+from .source import ExportSource, HttpSource, LedgerSource, Page, page_entries
+from .state import Remembered, StateStore
+
+Progress = Callable[[int], None]
+
+#: Status of one entry after :func:`check_page`.
+PLAIN, SIGNED_OK, UNCANONICAL = 0, 1, 2
+#: Random inclusion proofs asked of a server, besides the first and last entry.
+SPOT_CHECKS = 6
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One discrepancy: ``index`` is the ledger entry it concerns, when there is one."""
+
+    index: int | None
+    what: str
+
+    def __str__(self) -> str:
+        return f"entry {self.index}: {self.what}" if self.index is not None else self.what
+
+
+@dataclass
+class Verdict:
+    """What a verification found. ``ok`` is the auditor's yes."""
+
+    source: str
+    manifest: Manifest | None = None
+    head: TreeHead | None = None
+    problems: list[Problem] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    entries: int = 0
+    types: Counter[str] = field(default_factory=Counter)
+    signatures: int = 0
+    workers: int = 1
+    seconds: float = 0.0
+    state: LedgerState | None = None
+    results: dict[str, Any] | None = None
+    published_match: bool | None = None
+    remembered: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def fail(self, index: int | None, what: str) -> Verdict:
+        self.problems.append(Problem(index, what))
+        return self
+
+
+# --- worker side ------------------------------------------------------------------------
+
+_KEYS: dict[str, bytes] = {}
+
+
+def _init_worker(keys: dict[str, bytes]) -> None:
+    global _KEYS
+    _KEYS = keys
+
+
+def reviewer_keys(manifest: Manifest) -> dict[str, bytes]:
+    """Each reviewer's raw public key, as the workers need them."""
+    return {rid: b64u_decode(r.key, length=32) for rid, r in manifest.reviewers.items()}
+
+
+def check_page(kind: str, payload: bytes, start: int, count: int) -> tuple[bytes, bytes]:
+    """Leaf hashes of a page's entries (32 bytes each) and one status byte per entry:
+    :data:`SIGNED_OK` when the entry's ballot signature verified with the manifest key of
+    the reviewer it names, :data:`UNCANONICAL` when the entry has no RFC 8785 form, else
+    :data:`PLAIN` (the replay then checks everything itself)."""
+    entries = page_entries(Page(start, count, kind, payload))  # type: ignore[arg-type]
+    leaves = bytearray()
+    status = bytearray(len(entries))
+    for j, entry in enumerate(entries):
+        try:
+            leaves += leaf_hash(jcs(entry))
+        except FormatError:
+            leaves += bytes(32)
+            status[j] = UNCANONICAL
+            continue
+        if isinstance(entry, dict) and entry.get("type") in ("ballot", "rejected"):
+            status[j] = _signature_ok(entry.get("signed_ballot"))
+    return bytes(leaves), bytes(status)
+
+
+def _signature_ok(sb: Any) -> int:
+    try:
+        ballot, sig = sb["ballot"], sb["sig"]
+        key = _KEYS[ballot["reviewer"]]
+        verify(key, jcs(ballot), b64u_decode(sig, length=64))
+    except (SimsaError, KeyError, TypeError, ValueError):
+        return PLAIN
+    return SIGNED_OK
+
+
+def _noop() -> int:
+    return os.getpid()
+
+
+# --- main side ----------------------------------------------------------------------------
+
+
+class _LeafStore(Sequence[bytes]):
+    """All leaf hashes in one bytearray (32 MB for a million entries)."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def __len__(self) -> int:
+        return len(self.data) // 32
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return bytes(self.data[32 * i : 32 * i + 32])
+
+    def mth(self, a: int, b: int) -> bytes:
+        return root_from_leaf_hashes(self[a:b])
+
+
+def _pages_checked(
+    source: LedgerSource, n: int, pool: ProcessPoolExecutor | None, depth: int
+) -> Iterator[tuple[Page, bytes, bytes]]:
+    pending: deque[tuple[Page, Future[tuple[bytes, bytes]] | None]] = deque()
+
+    def done(page: Page, fut: Future[tuple[bytes, bytes]] | None) -> tuple[Page, bytes, bytes]:
+        if fut is None:
+            return (page, *check_page(page.kind, page.payload, page.start, page.count))
+        return (page, *fut.result())
+
+    for page in source.pages(0, n):
+        fut = pool.submit(check_page, page.kind, page.payload, page.start, page.count) if pool else None
+        pending.append((page, fut))
+        while len(pending) > depth:
+            yield done(*pending.popleft())
+    while pending:
+        yield done(*pending.popleft())
+
+
+def _pool(workers: int, keys: dict[str, bytes]) -> ProcessPoolExecutor:
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(keys,))
+    # Start every worker now, before any reader thread runs.
+    for f in [pool.submit(_noop) for _ in range(workers)]:
+        f.result()
+    return pool
+
+
+def _when(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def verify_ledger(
+    source: LedgerSource,
+    *,
+    store: StateStore | None = None,
+    workers: int | None = None,
+    progress: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> Verdict:
+    """Check everything a ledger shows (see the module docstring) and return the verdict."""
+    t0 = time.monotonic()
+    v = Verdict(source.label, workers=max(1, workers or os.cpu_count() or 1))
+    try:
+        signed = source.signed_manifest()
+        manifest = verify_signed_manifest(signed)
+    except (FormatError, VerificationError) as exc:
+        return v.fail(None, f"the published manifest does not hold: {exc}")
+    v.manifest = manifest
+    v.passed.append(f"manifest signed by the authority key {manifest.authority_key[:16]}…")
+
+    remembered = store.load(manifest.event) if store else Remembered(manifest.event)
+    if remembered.authority_key and remembered.authority_key != manifest.authority_key:
+        v.fail(None, f"event {manifest.event} was seen before with another authority key ({remembered.authority_key[:16]}…)")
+    if remembered.ledger_key and remembered.ledger_key != manifest.ledger_key:
+        v.fail(None, f"event {manifest.event} was seen before with another ledger key ({remembered.ledger_key[:16]}…)")
+    served_key = source.ledger_key()
+    if served_key is not None and served_key != manifest.ledger_key:
+        v.fail(None, "the server's ledger key is not the ledger key in the signed manifest")
+
+    try:
+        head = verify_sth(source.sth(), manifest.ledger_key, event=manifest.event)
+    except (FormatError, VerificationError) as exc:
+        return v.fail(None, f"the signed tree head does not hold with the manifest's ledger key: {exc}")
+    v.head = head
+    n = head.tree_size
+    v.passed.append(f"tree head signed by the ledger key: {n:,} entries, {_when(head.timestamp)}")
+
+    try:
+        olds = remembered.heads() if remembered.ledger_key == manifest.ledger_key else []
+    except (FormatError, VerificationError) as exc:
+        olds = []
+        v.fail(None, f"a remembered tree head no longer verifies ({exc}): the state file was altered")
+    v.remembered = len(olds)
+    for old in olds:
+        if old.tree_size > n:
+            v.fail(
+                None,
+                f"the server now shows {n:,} entries but signed a tree of {old.tree_size:,} entries "
+                f"at {_when(old.timestamp)}: entries were removed from the ledger",
+            )
+    snapshots = {old.tree_size for old in olds if 0 < old.tree_size <= n}
+    roots: dict[int, bytes] = {}
+
+    if on_start:
+        on_start(n)
+    replay = Replay()
+    compact = CompactRange()
+    leaves = _LeafStore()
+    last_received = ""
+    late = 0
+    stopped = False
+    pool = _pool(v.workers, reviewer_keys(manifest)) if v.workers > 1 and n > 0 else None
+    if pool is None:
+        _init_worker(reviewer_keys(manifest))
+    try:
+        for page, page_leaves, status in _pages_checked(source, n, pool, 2 * v.workers + 1):
+            try:
+                entries = page_entries(page)
+            except FormatError as exc:
+                v.fail(page.start, str(exc).removeprefix(f"entry {page.start}: "))
+                stopped = True
+                break
+            for j, entry in enumerate(entries):
+                i = page.start + j
+                if status[j] == UNCANONICAL:
+                    v.fail(i, "the entry has no RFC 8785 canonical form (so no leaf hash)")
+                    stopped = True
+                    break
+                leaf = page_leaves[32 * j : 32 * j + 32]
+                compact.append(leaf)
+                leaves.data += leaf
+                if compact.size in snapshots:
+                    roots[compact.size] = compact.root()
+                if i == 0 and isinstance(entry, dict) and entry.get("signed_manifest") != signed:
+                    v.fail(0, "the manifest entry is not the signed manifest the source publishes")
+                    stopped = True
+                    break
+                try:
+                    replay.add(entry, signature_checked=status[j] == SIGNED_OK)
+                except LedgerError as exc:
+                    v.fail(exc.index, str(exc).removeprefix(f"entry {exc.index}: "))
+                    stopped = True
+                    break
+                v.signatures += status[j] == SIGNED_OK
+                kind = entry["type"]
+                v.types[kind] += 1
+                received = entry.get("received_at", "")
+                if isinstance(received, str) and received < last_received:
+                    late += 1
+                    if late == 1:
+                        v.notes.append(
+                            f"entry {i} was received at {received}, before entry {i - 1} ({last_received})"
+                        )
+                else:
+                    last_received = received
+            v.entries = compact.size
+            if progress:
+                progress(len(entries))
+            if stopped:
+                break
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    v.state = replay.state
+    if late > 1:
+        v.notes.append(f"{late} entries in all carry a received_at earlier than an entry before them")
+
+    if not stopped and v.types:
+        v.passed.append(
+            f"{v.types['ballot']:,} accepted and {v.types['rejected']:,} rejected ballots replayed under every rule "
+            f"({v.signatures:,} signatures checked on {v.workers} "
+            f"{'core' if v.workers == 1 else 'cores'})"
+        )
+    if not stopped:
+        _check_extent(v, source, n)
+    if not stopped and v.entries == n:
+        if compact.root() == head.root_hash:
+            v.passed.append(f"all {n:,} entries hash to the root the tree head signs")
+            _check_history(v, source, olds, roots, head)
+            _spot_check(v, source, leaves, head)
+        else:
+            v.fail(
+                None,
+                f"the {n:,} entries do not hash to the root the tree head signs: an entry was "
+                "changed, dropped, added or reordered",
+            )
+            _locate(v, source, leaves, head, olds, roots)
+    if not stopped and v.state.manifest is not None and not v.problems:
+        _check_results(v, source)
+    if store is not None and remembered.authority_key in (None, manifest.authority_key):
+        remembered.authority_key = manifest.authority_key
+        if remembered.ledger_key in (None, manifest.ledger_key):
+            remembered.ledger_key = manifest.ledger_key
+            remembered.add(head.to_json())
+            store.save(remembered)
+    v.seconds = time.monotonic() - t0
+    return v
+
+
+def _check_extent(v: Verdict, source: LedgerSource, n: int) -> None:
+    if v.entries < n:
+        v.fail(v.entries, f"the ledger ends after {v.entries:,} entries but the tree head covers {n:,}: entry {v.entries} is missing")
+    elif isinstance(source, ExportSource):
+        lines = source.count_lines()
+        if lines > n:
+            v.fail(n, f"{lines:,} entries are in the file but the tree head covers only {n:,}: entries from {n} on are signed by no tree head")
+
+
+def _check_history(
+    v: Verdict, source: LedgerSource, olds: list[TreeHead], roots: dict[int, bytes], head: TreeHead
+) -> None:
+    bad = False
+    for old in olds:
+        m = old.tree_size
+        if m == 0 or m > head.tree_size:
+            continue
+        if roots.get(m) != old.root_hash:
+            bad = True
+            v.fail(
+                m - 1,
+                f"the first {m:,} entries do not hash to the root the server signed for size {m:,} at "
+                f"{_when(old.timestamp)}: the ledger was rewritten (a fork)",
+            )
+            continue
+        if m < head.tree_size:
+            try:
+                proof = source.consistency_proof(m, head.tree_size)
+                if proof is not None:
+                    verify_consistency(m, head.tree_size, old.root_hash, head.root_hash, proof)
+            except (FormatError, VerificationError) as exc:
+                bad = True
+                v.fail(None, f"the server's consistency proof from size {m:,} to {head.tree_size:,} fails: {exc}")
+    if olds and not bad:
+        sizes = ", ".join(f"{o.tree_size:,}" for o in olds)
+        v.passed.append(f"consistent with {len(olds)} tree head(s) seen before (sizes {sizes})")
+
+
+def _spot_check(v: Verdict, source: LedgerSource, leaves: _LeafStore, head: TreeHead) -> None:
+    """Ask a server for a few inclusion proofs: its proof service must agree with its entries."""
+    if not isinstance(source, HttpSource) or head.tree_size == 0:
+        return
+    n = head.tree_size
+    picks = sorted({0, n - 1, *random.sample(range(n), min(SPOT_CHECKS, n))})
+    for i in picks:
+        try:
+            got = source.inclusion_proof(i, n)
+            assert got is not None
+            leaf, path = got
+            if leaf != leaves[i]:
+                raise VerificationError("the proof's leaf hash is not the hash of the entry the server sent")
+            verify_inclusion(i, n, leaf, path, head.root_hash)
+        except (FormatError, VerificationError) as exc:
+            v.fail(i, f"the server's inclusion proof does not hold: {exc}")
+            return
+    v.passed.append(f"the server's inclusion proofs hold for entries {', '.join(map(str, picks))}")
+
+
+def _locate(
+    v: Verdict,
+    source: LedgerSource,
+    leaves: _LeafStore,
+    head: TreeHead,
+    olds: list[TreeHead],
+    roots: dict[int, bytes],
+) -> None:
+    """Narrow down where the entries stop matching the signed tree."""
+    good = [o.tree_size for o in olds if roots.get(o.tree_size) == o.root_hash]
+    if good:
+        v.notes.append(f"the first {max(good):,} entries still match a tree head seen before")
+    if not isinstance(source, HttpSource):
+        return
+    try:
+        index = first_difference(head.tree_size, leaves, lambda i: _proof(source, i, head.tree_size))
+    except (FormatError, VerificationError, SimsaError) as exc:
+        v.notes.append(f"could not locate the difference with the server's proofs: {exc}")
+        return
+    if index is not None:
+        v.fail(index, "this entry is not the one the signed tree holds at its index (by the server's own proofs)")
+
+
+def _proof(source: HttpSource, index: int, n: int) -> tuple[bytes, list[bytes]]:
+    got = source.inclusion_proof(index, n)
+    assert got is not None
+    return got
+
+
+def first_difference(
+    n: int, leaves: _LeafStore, proof: Callable[[int], tuple[bytes, list[bytes]]]
+) -> int | None:
+    """The first index whose leaf differs from the tree a prover holds, in O(log n) proofs.
+
+    Each proof of the leftmost leaf of a window lists the hashes of the subtrees to its
+    right; the first subtree that differs from ours becomes the next window."""
+    lo, hi = 0, n
+    while hi - lo >= 1:
+        leaf, path = proof(lo)
+        if leaf != leaves[lo]:
+            return lo
+        spans = _spans(lo, n)
+        if len(spans) != len(path):
+            raise VerificationError(f"the proof for entry {lo} has {len(path)} nodes, not {len(spans)}")
+        inside = sorted(
+            (a, b, h) for (a, b), h in zip(spans, path, strict=True) if lo <= a and b <= hi
+        )
+        nxt = next(((a, b) for a, b, h in inside if leaves.mth(a, b) != h), None)
+        if nxt is None:
+            return None
+        lo, hi = nxt
+    return None
+
+
+def _spans(index: int, n: int) -> list[tuple[int, int]]:
+    """The leaf ranges whose hashes make up the audit path of ``index``, in path order."""
+    spans: list[tuple[int, int]] = []
+
+    def record(a: int, b: int) -> bytes:
+        spans.append((a, b))
+        return b""
+
+    inclusion_path(index, n, record)
+    return spans[::-1]  # recorded top-down; the path runs bottom-up
+
+
+def _check_results(v: Verdict, source: LedgerSource) -> None:
+    st = v.state
+    assert st is not None
+    v.results = st.results()
+    if st.close is not None:
+        v.passed.append(
+            f"event closed at entry {st.close_index}: merge and tally recomputed, the close entry's "
+            f"results hash {st.close['results_hash'][:16]}… matches"
+        )
+    else:
+        v.notes.append("the event is not closed yet: results are provisional")
+    published = source.published_results()
+    if published is None:
+        return
+    mine = results_hash(v.results)
+    theirs = results_hash(published.get("results", published) if isinstance(published, dict) else published)
+    v.published_match = mine == theirs
+    if v.published_match:
+        v.passed.append("the published results are exactly the recomputed results")
+    else:
+        where = st.close_index if st.close_index is not None else None
+        diff = _first_result_difference(v.results, published.get("results", published))
+        v.fail(where, f"the published results differ from the results recomputed from the ledger ({diff})")
+
+
+def _first_result_difference(mine: dict[str, Any], theirs: Any) -> str:
+    if not isinstance(theirs, dict):
+        return "they are not a results object"
+    if mine.get("selected") != theirs.get("selected"):
+        return f"selected {theirs.get('selected')} instead of {mine.get('selected')}"
+    theirs_p = {p.get("id"): p for p in theirs.get("proposals", []) if isinstance(p, dict)}
+    for p in mine["proposals"]:
+        if theirs_p.get(p["id"]) != p:
+            return f"proposal {p['id']}"
+    return "in their other fields"
+
+
+# --- one receipt ------------------------------------------------------------------------------
+
+
+@dataclass
+class ReceiptCheck:
+    receipt: str
+    index: int | None = None
+    ballot_id: str | None = None
+    entry: dict[str, Any] | None = None
+    head: TreeHead | None = None
+    problems: list[Problem] = field(default_factory=list)
+    passed: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and self.index is not None
+
+
+def receipt_prefix(receipt: str) -> str:
+    """A full ballot id, or the 8 characters of a short code ``AbC1-x9_Z`` without the dash."""
+    r = receipt.strip()
+    if len(r) == 9 and r[4] == "-":
+        return r[:4] + r[5:]
+    return r
+
+
+def verify_receipt(
+    source: LedgerSource,
+    receipt: str,
+    *,
+    store: StateStore | None = None,
+    progress: Progress | None = None,
+    on_start: Callable[[int], None] | None = None,
+) -> ReceiptCheck:
+    """Find a receipt's ballot on the ledger and prove its inclusion in the signed tree."""
+    rc = ReceiptCheck(receipt)
+    manifest = verify_signed_manifest(source.signed_manifest())
+    rc.passed.append("manifest signed by the authority key")
+    head = verify_sth(source.sth(), manifest.ledger_key, event=manifest.event)
+    rc.head = head
+    rc.passed.append(f"tree head signed by the ledger key: {head.tree_size:,} entries")
+    remembered = store.load(manifest.event) if store else Remembered(manifest.event)
+    if remembered.ledger_key == manifest.ledger_key:
+        for old in remembered.heads():
+            if old.tree_size > head.tree_size:
+                rc.problems.append(Problem(None, f"the server signed {old.tree_size:,} entries before and shows {head.tree_size:,} now"))
+            elif 0 < old.tree_size < head.tree_size:
+                proof = source.consistency_proof(old.tree_size, head.tree_size)
+                if proof is not None:
+                    try:
+                        verify_consistency(old.tree_size, head.tree_size, old.root_hash, head.root_hash, proof)
+                    except VerificationError as exc:
+                        rc.problems.append(Problem(None, f"not consistent with the head of size {old.tree_size:,}: {exc}"))
+    prefix = receipt_prefix(receipt)
+    if on_start:
+        on_start(head.tree_size)
+    compact = CompactRange()
+    found: list[tuple[int, str, dict[str, Any]]] = []
+    for page in source.pages(0, head.tree_size):
+        entries = page_entries(page)
+        for j, entry in enumerate(entries):
+            compact.append(leaf_hash(jcs(entry)))
+            if isinstance(entry, dict) and entry.get("type") == "ballot":
+                bid = ballot_id(entry.get("signed_ballot"))
+                if bid.startswith(prefix):
+                    found.append((page.start + j, bid, entry))
+        if progress:
+            progress(len(entries))
+        if found and isinstance(source, HttpSource):
+            break  # a server proves inclusion; an export is checked whole below
+    if not found:
+        rc.problems.append(Problem(None, f"no accepted ballot with receipt {receipt} is on the ledger"))
+        return rc
+    if len(found) > 1 and len(prefix) < 43:
+        rc.problems.append(Problem(None, f"the short code {receipt} matches {len(found)} ballots: give the full receipt"))
+        return rc
+    index, bid, entry = found[0]
+    rc.index, rc.ballot_id, rc.entry = index, bid, entry
+    leaf = leaf_hash(jcs(entry))
+    try:
+        if isinstance(source, HttpSource):
+            got = source.inclusion_proof(index, head.tree_size)
+            assert got is not None
+            if got[0] != leaf:
+                raise VerificationError("the proof is for another leaf than the entry the server sent")
+            verify_inclusion(index, head.tree_size, leaf, got[1], head.root_hash)
+            rc.passed.append(f"entry {index} is in the signed tree (inclusion proof of {len(got[1])} hashes)")
+        else:
+            if compact.size != head.tree_size or compact.root() != head.root_hash:
+                raise VerificationError("the export's entries do not hash to the root the tree head signs")
+            rc.passed.append(f"entry {index} is in the signed tree (all {head.tree_size:,} entries hash to its root)")
+        reviewer = manifest.reviewers.get(entry["signed_ballot"]["ballot"]["reviewer"])
+        if reviewer is None:
+            raise VerificationError("the ballot's reviewer is not in the manifest")
+        from shared.ballot import SignedBallot
+
+        SignedBallot.from_json(entry["signed_ballot"]).verify(reviewer.key)
+        rc.passed.append(f"the ballot is signed by {reviewer.id}'s key in the manifest")
+    except (FormatError, VerificationError, KeyError, TypeError) as exc:
+        rc.problems.append(Problem(index, str(exc)))
+    if store is not None and not rc.problems and remembered.ledger_key in (None, manifest.ledger_key):
+        remembered.authority_key = remembered.authority_key or manifest.authority_key
+        remembered.ledger_key = manifest.ledger_key
+        remembered.add(head.to_json())
+        store.save(remembered)
+    return rc
