@@ -15,15 +15,17 @@ from __future__ import annotations
 
 import csv
 import random
+import re
 import tomllib
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from shared.credential import ID_RE
+from shared.encoding import b64u
 from shared.errors import FormatError
-from shared.manifest import CHANNELS, FORMS, POLICIES, ROLES
+from shared.manifest import CHANNELS, FORMS, POLICIES, ROLES, Manifest
 from shared.timefmt import parse_time
 
 from .assign import least_loaded, rubric_targets, split_groups
@@ -74,23 +76,74 @@ def _rows(path: Path, required: set[str], optional: set[str]) -> list[tuple[int,
     return out
 
 
-def _criteria(path: Path, doc: dict[str, Any]) -> list[dict[str, Any]]:
+def _toml_line(text: str, table: str, key: str | None = None, occurrence: int = 1) -> int | None:
+    """The line of ``key = …`` in the ``occurrence``-th ``[table]`` or ``[[table]]`` (or of
+    the table's header when ``key`` is None), so messages can point at it."""
+    seen, inside = 0, False
+    for n, line in enumerate(text.splitlines(), 1):
+        s = line.strip()
+        if s.startswith("["):
+            inside = s.strip("[] \t") == table
+            seen += inside
+            if inside and key is None and seen == occurrence:
+                return n
+        elif inside and seen == occurrence and key is not None and re.match(rf"{re.escape(key)}\s*=", s):
+            return n
+    return None
+
+
+def _whole(path: Path, line: int | None, what: str, value: Any, lo: int, hi: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise InputError(path, line, f"{what} must be a whole number {lo}..{hi}, got {value!r}")
+    return value
+
+
+#: Where a manifest field comes from in rubric.toml, to point at its line.
+_MANIFEST_FIELD_IN_TOML: dict[str, tuple[str, str | None]] = {
+    "selection.mode": ("selection", "mode"),
+    "selection.select": ("selection", "select"),
+    "selection.normalize": ("selection", "normalize"),
+    "selection.quota.kiosk": ("selection", "quota_kiosk"),
+    "selection.quota.online": ("selection", "quota_online"),
+    "selection.weights.kiosk": ("selection", "weight_kiosk"),
+    "selection.weights.online": ("selection", "weight_online"),
+    "windows.online": ("event", "end"),
+    "windows.kiosk": ("event", "end"),
+    "title": ("event", "title_ko"),
+}
+
+
+def _when(value: Any, what: str) -> datetime:
+    """A TOML offset date-time (``2017-02-23T09:00:00Z``, unquoted) or an RFC 3339 UTC string."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return parse_time(value, what=what)
+
+
+def _criteria(path: Path, doc: dict[str, Any], text: str) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
-    for i, c in enumerate(doc.get("criteria", []), 1):
+    criteria = doc.get("criteria", [])
+    if not isinstance(criteria, list) or not all(isinstance(c, dict) for c in criteria):
+        raise InputError(path, _toml_line(text, "criteria"), "criteria must be [[criteria]] tables")
+    for i, c in enumerate(criteria, 1):
         where = f"criteria #{i}"
-        try:
-            cid, ko, en = str(c["id"]), str(c["label_ko"]), str(c["label_en"])
-            mx, weight = c["max"], c.get("weight", 1)
-        except KeyError as exc:
-            raise InputError(path, None, f"{where} is missing {exc.args[0]}") from None
+
+        def line(key: str | None, i: int = i) -> int | None:
+            return _toml_line(text, "criteria", key, i) or _toml_line(text, "criteria", None, i)
+
+        for key in ("id", "label_ko", "label_en", "max"):
+            if key not in c:
+                raise InputError(path, line(None), f"{where} is missing {key}")
+        cid, ko, en = str(c["id"]), str(c["label_ko"]), str(c["label_en"])
+        mx, weight = c["max"], c.get("weight", 1)
         if not ID_RE.match(cid):
-            raise InputError(path, None, f"{where}: id {cid!r} is not a valid id")
+            raise InputError(path, line("id"), f"{where}: id {cid!r} is not a valid id")
         if isinstance(mx, bool) or not isinstance(mx, int) or mx < 1:
-            raise InputError(path, None, f"{where}: max must be a whole number ≥ 1, got {mx!r}")
+            raise InputError(path, line("max"), f"{where}: max must be a whole number ≥ 1, got {mx!r}")
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight < 0:
-            raise InputError(path, None, f"{where}: weight must be a number ≥ 0, got {weight!r}")
+            raise InputError(path, line("weight"), f"{where}: weight must be a number ≥ 0, got {weight!r}")
         if any(o["id"] == cid for o in out):
-            raise InputError(path, None, f"{where}: duplicate id {cid}")
+            raise InputError(path, line("id"), f"{where}: duplicate id {cid}")
         out.append({"id": cid, "label": {"ko": ko, "en": en}, "max": mx, "weight": weight})
     return out
 
@@ -106,22 +159,34 @@ def load_plan(
 ) -> EventPlan:
     """Read and check the three files and build a plan with generated assignments."""
     try:
-        doc = tomllib.loads(rubric_toml.read_text(encoding="utf-8"))
+        text = rubric_toml.read_text(encoding="utf-8")
+        doc = tomllib.loads(text)
     except FileNotFoundError:
         raise InputError(rubric_toml, None, "file not found") from None
+    except UnicodeDecodeError:
+        raise InputError(rubric_toml, None, "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
-        raise InputError(rubric_toml, None, f"not valid TOML: {exc}") from None
-    rubric = _criteria(rubric_toml, doc)
+        at = re.search(r"line (\d+)", str(exc))
+        raise InputError(rubric_toml, int(at.group(1)) if at else None, f"not valid TOML: {exc}") from None
+    rubric = _criteria(rubric_toml, doc, text)
     ev = doc.get("event", {})
     forms = {"kiosk": ev.get("kiosk_form", "rubric"), "online": ev.get("online_form", "approval")}
     for ch in CHANNELS:
         if forms[ch] not in FORMS:
-            raise InputError(rubric_toml, None, f"event.{ch}_form must be rubric or approval")
+            raise InputError(
+                rubric_toml,
+                _toml_line(text, "event", f"{ch}_form"),
+                f"event.{ch}_form must be rubric or approval",
+            )
     if "rubric" in forms.values() and not rubric:
         raise InputError(rubric_toml, None, "a rubric form needs at least one [[criteria]]")
     policy = ev.get("merge_policy", "onsite-first")
     if policy not in POLICIES:
-        raise InputError(rubric_toml, None, f"event.merge_policy must be one of {', '.join(POLICIES)}")
+        raise InputError(
+            rubric_toml,
+            _toml_line(text, "event", "merge_policy"),
+            f"event.merge_policy must be one of {', '.join(POLICIES)}",
+        )
 
     proposals: list[dict[str, str]] = []
     seen: dict[str, int] = {}
@@ -157,7 +222,7 @@ def load_plan(
 
     reviewers: list[PlannedReviewer] = []
     rseen: dict[str, int] = {}
-    load: dict[str, int] = {}
+    loads: dict[str, dict[str, int]] = defaultdict(dict)  # per role: experts and members balance apart
     rng_groups = sorted(groups)
     extra_communities: set[str] = set()
     for line, row in _rows(reviewers_csv, {"id", "community", "role"}, {"group"}):
@@ -174,13 +239,13 @@ def load_plan(
                 raise InputError(reviewers_csv, line, f"unknown community {comm} (no proposal names it)")
             extra_communities.add(comm)
         if role == "member":
-            g = grp or least_loaded(rng_groups, load, rng)
+            g = grp or least_loaded(rng_groups, loads[role], rng)
             reviewers.append(PlannedReviewer(rid, comm, role, (g,)))
         else:
             g = (
                 grp
                 or (group_of_community.get(comm) if role == "representative" else None)
-                or least_loaded(rng_groups, load, rng)
+                or least_loaded(rng_groups, loads[role], rng)
             )
             targets = rubric_targets(groups[g], community_of, comm)
             reviewers.append(PlannedReviewer(rid, comm, role, targets))
@@ -197,15 +262,34 @@ def load_plan(
     start, end = default_window(now)
     try:
         if "start" in ev:
-            start = parse_time(ev["start"], what="event.start")
+            start = _when(ev["start"], "event.start")
         if "end" in ev:
-            end = parse_time(ev["end"], what="event.end")
+            end = _when(ev["end"], "event.end")
     except FormatError as exc:
-        raise InputError(rubric_toml, None, str(exc)) from None
+        key = "start" if "event.start" in str(exc) else "end"
+        raise InputError(rubric_toml, _toml_line(text, "event", key), str(exc)) from None
     event_id = str(ev.get("id", "event"))
     if not ID_RE.match(event_id):
-        raise InputError(rubric_toml, None, f"event.id {event_id!r} is not a valid id")
-    return EventPlan(
+        raise InputError(
+            rubric_toml, _toml_line(text, "event", "id"), f"event.id {event_id!r} is not a valid id"
+        )
+    logn = _whole(
+        rubric_toml,
+        _toml_line(text, "event", "kdf_min_logn"),
+        "event.kdf_min_logn",
+        ev.get("kdf_min_logn", 15),
+        10,
+        20,
+    )
+    max_choices = _whole(
+        rubric_toml,
+        _toml_line(text, "event", "max_choices"),
+        "event.max_choices",
+        ev.get("max_choices", 6),
+        1,
+        1000,
+    )
+    plan = EventPlan(
         event=event_id,
         title_ko=str(ev.get("title_ko", "주민제안 심사")),
         title_en=str(ev.get("title_en", "Proposal review")),
@@ -215,10 +299,22 @@ def load_plan(
         rubric=rubric,
         reviewers=reviewers,
         forms=forms,
-        max_choices=int(ev.get("max_choices", 6)),
+        max_choices=max_choices,
         selection=selection,
         start=start,
         end=end,
-        kdf_min_logn=int(ev.get("kdf_min_logn", 15)),
+        kdf_min_logn=logn,
         merge_policy=policy,
     )
+    # Whatever else is wrong (a selection value, a window) the manifest check names.
+    placeholder = b64u(bytes(32))
+    try:
+        Manifest.from_json(plan.manifest({r.id: placeholder for r in reviewers}, placeholder, placeholder))
+    except FormatError as exc:
+        field = str(exc).split(" ", 1)[0]
+        table, toml_key = _MANIFEST_FIELD_IN_TOML.get(
+            field, ("selection" if "selection" in field else "event", None)
+        )
+        where = _toml_line(text, table, toml_key) or _toml_line(text, table)
+        raise InputError(rubric_toml, where, str(exc)) from None
+    return plan
