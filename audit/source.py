@@ -44,6 +44,15 @@ class SourceError(SimsaError):
     """The ledger could not be read (network, HTTP status, missing file): not a verdict."""
 
 
+class EntryError(FormatError):
+    """An entry's text cannot be read as an entry; ``index`` says which."""
+
+    def __init__(self, index: int, message: str) -> None:
+        super().__init__(f"entry {index}: {message}")
+        self.index = index
+        self.problem = message
+
+
 @dataclass(frozen=True)
 class Page:
     """Raw text of the entries ``[start, start + count)``.
@@ -87,28 +96,28 @@ def page_entries(page: Page) -> list[Any]:
         if lines and lines[-1] == b"":
             lines.pop()
         if len(lines) != page.count:
-            raise FormatError(f"entry {page.start}: expected {page.count} lines, found {len(lines)}")
+            raise EntryError(page.start, f"expected {page.count} lines, found {len(lines)}")
         out = []
         for i, line in enumerate(lines):
             try:
-                out.append(parse_json(line, max_bytes=MAX_ENTRY_BYTES, what=f"entry {page.start + i}"))
+                out.append(parse_json(line, max_bytes=MAX_ENTRY_BYTES, what="the line"))
             except FormatError as exc:
-                raise FormatError(f"entry {page.start + i}: {exc}") from exc
+                raise EntryError(page.start + i, str(exc)) from exc
         return out
     body = page.parsed
     if body is None:
         body = parse_json(page.payload, max_bytes=MAX_PAGE_BYTES, what=f"entries page from {page.start}")
     items = body.get("entries") if isinstance(body, dict) else None
     if not isinstance(items, list):
-        raise FormatError(f"entry {page.start}: the entries page is not {{'entries': [...]}}")
+        raise EntryError(page.start, "the entries page is not {'entries': [...]}")
     if len(items) < page.count:
-        raise FormatError(f"entry {page.start}: the page holds {len(items)} entries, not {page.count}")
+        raise EntryError(page.start, f"the page holds {len(items)} entries, not {page.count}")
     items = items[: page.count]
     out = []
     for i, item in enumerate(items):
         want = page.start + i
         if not isinstance(item, dict) or item.get("index") != want or "entry" not in item:
-            raise FormatError(f"entry {want}: the server sent {str(item)[:80]} where entry {want} belongs")
+            raise EntryError(want, f"the server sent {str(item)[:80]} where entry {want} belongs")
         out.append(item["entry"])
     return out
 
@@ -271,10 +280,13 @@ class HttpSource:
         assert body is not None
         # The count is known only after parsing; the page's own index fields are checked
         # again when the entries are read.
-        parsed = parse_json(body, max_bytes=MAX_PAGE_BYTES, what=f"entries page from {start}")
+        try:
+            parsed = parse_json(body, max_bytes=MAX_PAGE_BYTES, what="the entries page")
+        except FormatError as exc:
+            raise EntryError(start, str(exc)) from exc
         items = parsed.get("entries") if isinstance(parsed, dict) else None
         if not isinstance(items, list) or not items:
-            raise FormatError(f"entry {start}: the server sent no entries from index {start} (asked up to {end})")
+            raise EntryError(start, f"the server sent no entries from index {start} (asked up to {end})")
         return Page(start, min(len(items), end - start), "api", body, parsed)
 
     def pages(self, start: int, end: int) -> Iterator[Page]:

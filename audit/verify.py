@@ -48,7 +48,7 @@ from shared.merkle import (
 from shared.replay import LedgerError, LedgerState, Replay
 from shared.tally import results_hash
 
-from .source import ExportSource, HttpSource, LedgerSource, Page, page_entries
+from .source import EntryError, ExportSource, HttpSource, LedgerSource, Page, page_entries
 from .state import Remembered, StateStore
 
 Progress = Callable[[int], None]
@@ -119,7 +119,10 @@ def check_page(kind: str, payload: bytes, start: int, count: int) -> tuple[bytes
     :data:`SIGNED_OK` when the entry's ballot signature verified with the manifest key of
     the reviewer it names, :data:`UNCANONICAL` when the entry has no RFC 8785 form, else
     :data:`PLAIN` (the replay then checks everything itself)."""
-    entries = page_entries(Page(start, count, kind, payload))  # type: ignore[arg-type]
+    try:
+        entries = page_entries(Page(start, count, kind, payload))  # type: ignore[arg-type]
+    except FormatError:
+        return b"", b""  # the main process reads the page again and names the entry
     leaves = bytearray()
     status = bytearray(len(entries))
     for j, entry in enumerate(entries):
@@ -188,6 +191,16 @@ def _pages_checked(
             yield done(*pending.popleft())
     while pending:
         yield done(*pending.popleft())
+
+
+def _checked_or_named(
+    v: Verdict, pages: Iterator[tuple[Page, bytes, bytes]]
+) -> Iterator[tuple[Page, bytes, bytes]]:
+    """The checked pages; a page the source cannot give is a problem named by its index."""
+    try:
+        yield from pages
+    except EntryError as exc:
+        v.fail(exc.index, exc.problem)
 
 
 def _pool(workers: int, keys: dict[str, bytes]) -> ProcessPoolExecutor:
@@ -267,12 +280,13 @@ def verify_ledger(
     pool = _pool(v.workers, reviewer_keys(manifest)) if v.workers > 1 and n > 0 else None
     if pool is None:
         _init_worker(reviewer_keys(manifest))
+    before = len(v.problems)
     try:
-        for page, page_leaves, status in _pages_checked(source, n, pool, 2 * v.workers + 1):
+        for page, page_leaves, status in _checked_or_named(v, _pages_checked(source, n, pool, 2 * v.workers + 1)):
             try:
                 entries = page_entries(page)
-            except FormatError as exc:
-                v.fail(page.start, str(exc).removeprefix(f"entry {page.start}: "))
+            except EntryError as exc:
+                v.fail(exc.index, exc.problem)
                 stopped = True
                 break
             for j, entry in enumerate(entries):
@@ -316,6 +330,7 @@ def verify_ledger(
     finally:
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+    stopped = stopped or len(v.problems) > before
     v.state = replay.state
     if late > 1:
         v.notes.append(f"{late} entries in all carry a received_at earlier than an entry before them")
@@ -490,15 +505,24 @@ def _check_results(v: Verdict, source: LedgerSource) -> None:
     published = source.published_results()
     if published is None:
         return
-    mine = results_hash(v.results)
-    theirs = results_hash(published.get("results", published) if isinstance(published, dict) else published)
-    v.published_match = mine == theirs
-    if v.published_match:
-        v.passed.append("the published results are exactly the recomputed results")
-    else:
-        where = st.close_index if st.close_index is not None else None
-        diff = _first_result_difference(v.results, published.get("results", published))
+    inner = published.get("results", published)
+    if not isinstance(inner, dict):
+        v.published_match = False
+        v.fail(st.close_index, "the published results are not a results object")
+        return
+    v.published_match = results_hash(inner) == results_hash(v.results)
+    where = st.close_index
+    if not v.published_match:
+        diff = _first_result_difference(v.results, inner)
         v.fail(where, f"the published results differ from the results recomputed from the ledger ({diff})")
+    elif "results_hash" in published and st.close and published["results_hash"] != st.close["results_hash"]:
+        v.published_match = False
+        v.fail(where, "the published results hash is not the one in the close entry")
+    elif "close_index" in published and published["close_index"] != st.close_index:
+        v.published_match = False
+        v.fail(where, f"the results are published as closed at entry {published['close_index']}")
+    else:
+        v.passed.append("the published results are exactly the recomputed results")
 
 
 def _first_result_difference(mine: dict[str, Any], theirs: Any) -> str:

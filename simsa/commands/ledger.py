@@ -30,7 +30,7 @@ def run_export(args: argparse.Namespace) -> int:
     from audit.source import HttpSource, SourceError
     from audit.summary import entry_progress
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     out = Console(highlight=False, soft_wrap=True)
     if not args.url.startswith(("http://", "https://")):
         err.print(f"[red]simsa ledger export: --url must be http(s)://…, got {args.url}[/red]")

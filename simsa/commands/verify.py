@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     from audit.summary import entry_progress
     from shared.errors import FormatError, VerificationError
 
-    err = Console(stderr=True)
+    err = Console(stderr=True, soft_wrap=True)
     out = Console(highlight=False, soft_wrap=True)
     store = None if args.no_state else StateStore(args.state)
     try:

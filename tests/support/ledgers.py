@@ -169,6 +169,18 @@ class LedgerBuilder:
     def results(self) -> dict[str, Any]:
         return replay(self.entries, check_ballots=False).results()
 
+    def published(self) -> dict[str, Any] | None:
+        """What the server publishes at ``/api/v1/results`` once the event is closed."""
+        st = replay(self.entries, check_ballots=False)
+        if st.close is None:
+            return None
+        return {
+            "event": self.manifest.event,
+            "close_index": st.close_index,
+            "results_hash": st.close["results_hash"],
+            "results": st.results(),
+        }
+
     def close(self) -> int:
         return self._statement("close", results_hash=results_hash(self.results()))
 
@@ -183,14 +195,7 @@ class LedgerBuilder:
 
     def write(self, folder: Path, *, results: bool = True) -> Path:
         """Write the export folder (with ``results.json`` when the event is closed)."""
-        closed = any(e["type"] == "close" for e in self.entries)
-        write_export(
-            folder,
-            self.signed_manifest,
-            self.entries,
-            self.sth(),
-            self.results() if results and closed else None,
-        )
+        write_export(folder, self.signed_manifest, self.entries, self.sth(), self.published() if results else None)
         return folder
 
 
