@@ -23,8 +23,9 @@ SIGNER_ROLES = ("staff", "authority")
 
 
 #: Fields of each statement body beyond ``type`` and ``event``: name → JSON type(s).
-#: ``staff`` is present exactly when a staff member signed; ``reason`` is free text.
-#: Other fields are allowed (they are signed) and ignored by replay.
+#: ``staff`` is present exactly when a staff member signed; ``reason`` is free text and
+#: ``at`` the RFC 3339 time the statement was made. Other fields are allowed (they are
+#: signed, e.g. the server's ``server_counts``) and ignored by replay.
 STATEMENT_FIELDS: dict[str, dict[str, tuple[type, ...]]] = {
     "kiosk": {"kiosk": (str,), "key": (str,)},
     "revocation": {"reviewer": (str,)},
@@ -60,6 +61,8 @@ def check_statement_body(body: Any) -> dict[str, Any]:
         s.string(b["staff"], f"{kind} statement staff", max_len=64)
     if "reason" in b:
         s.string(b["reason"], f"{kind} statement reason", max_len=500, empty=True)
+    if "at" in b:
+        parse_time(b["at"], what=f"{kind} statement at")
     return dict(b)
 
 

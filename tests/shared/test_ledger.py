@@ -120,6 +120,11 @@ BAD_BODIES: list[tuple[str, Any, str]] = [
         "close statement staff must be a string",
     ),
     (
+        "at in local time",
+        {"type": "close", "event": "t1", "results_hash": "x", "at": "18:00"},
+        "close statement at must be an RFC 3339",
+    ),
+    (
         "reason too long",
         {"type": "revocation", "event": "t1", "reviewer": "r", "reason": "x" * 501},
         "reason is longer than 500",
