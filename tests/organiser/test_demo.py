@@ -186,3 +186,24 @@ def test_kintex_event_init_cli(tmp_path: Path) -> None:
 
     for name in ("authority.key", "ledger.key", "pins.csv"):
         assert (out / name).stat().st_mode & 0o777 == 0o600, name
+
+
+def test_city_event_init_cli_with_few_members(tmp_path: Path) -> None:
+    from simsa.cli import main
+
+    out = tmp_path / "city"
+    assert (
+        main(
+            ["event", "init", str(out), "--demo", "city", "--members", "20", "--workers", "1", "--seed", "3"]
+        )
+        == 0
+    )
+    m = verify_signed_manifest(json.loads((out / "manifest.json").read_text(encoding="utf-8")))
+    assert m.event == "city2019" and len(m.proposals) == 50 and len(m.reviewers) == 20
+    assert m.forms == {"kiosk": "approval", "online": "approval"}
+    with open(out / "pins.csv", newline="", encoding="utf-8") as f:
+        pins = {r["reviewer"]: r["pin"] for r in csv.DictReader(f)}
+    with open(out / "credentials.csv", newline="", encoding="utf-8") as f:
+        creds = {r["reviewer"]: r["credential"] for r in csv.DictReader(f)}
+    rid = "m000007"
+    assert unlock(parse(creds[rid]), pins[rid], m.reviewers[rid].key, min_logn=m.kdf_min_logn)
