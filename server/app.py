@@ -83,10 +83,10 @@ def create_app(settings: Settings, *, context: Context | None = None, routers: S
     app.include_router(audit.router)
     app.include_router(submit.router)
     app.include_router(staff.router)
-    app.include_router(pages_router)
     web = _web_router()
     for r in (*routers, *([web] if web else [])):
         app.include_router(r)
+    app.include_router(pages_router)  # after server.web, whose login page replaces this one
     if web is None:
         app.include_router(landing)
     return app

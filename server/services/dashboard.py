@@ -1,0 +1,341 @@
+"""What the dashboard and the public pages show beyond :mod:`server.services.views`, as plain
+data: receipt lookup, progress per group, per-kiosk refusals, conflicts with the ballots'
+content, alarms, the provisional results, the latest ledger entries, and a version stamp
+that changes whenever anything staff see changes (for live refresh).
+
+Everything is read from the server's tables and the replayed ledger; nothing here writes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import defaultdict
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import Connection, String, func, select
+
+from shared.ballot import SignedBallot
+from shared.merge import Accepted
+from shared.tally import results_hash
+from shared.timefmt import format_time, parse_time
+
+from ..context import Context
+from ..db.schema import ballots, kiosk_records, kiosks, ledger_entries, rejections, resolutions
+from ..problems import Problem
+
+RECEIPT_ID = re.compile(r"\A[A-Za-z0-9_-]{43}\Z")
+SHORT_CODE = re.compile(r"\A[A-Za-z0-9_-]{8}\Z")
+SILENT_AFTER = timedelta(minutes=10)
+
+
+# --- receipts --------------------------------------------------------------------------
+
+
+def _prefix_filter(col: Any, prefix: str, dialect: str) -> Any:
+    """``col`` starts with ``prefix``, case-sensitively, using the column's index: a range
+    ``[prefix, prefix + "{")`` in byte order ("{" follows every base64url character)."""
+    c = col.collate("C") if dialect == "postgresql" else col
+    return (c >= prefix) & (c < prefix + "{")
+
+
+def find_receipt(ctx: Context, code: str) -> dict[str, Any]:
+    """The ledger entry of a receipt: a full ballot id, or its first 8 characters (the short
+    code, with or without its dash). 404 when none, 409 when a short code is ambiguous."""
+    code = code.strip().replace("-", "", 1) if len(code.strip()) == 9 else code.strip()
+    if RECEIPT_ID.match(code):
+        exact = True
+    elif SHORT_CODE.match(code):
+        exact = False
+    else:
+        raise Problem(400, "bad_request", "a receipt is a 43-character id or an 8-character code like AbC1-x9_Z")
+    dialect = ctx.db.engine.dialect.name
+    with ctx.db.read() as conn:
+        hits: dict[str, int] = {}
+        for col, idx in ((ballots.c.id, ballots.c.idx), (kiosk_records.c.ballot_id, kiosk_records.c.idx)):
+            cond = col == code if exact else _prefix_filter(col, code, dialect)
+            for r in conn.execute(select(col.label("id"), idx.label("idx")).where(cond).order_by(idx).limit(4)):
+                if r.id.startswith(code):
+                    hits[r.id] = min(hits.get(r.id, r.idx), r.idx)
+        if not hits:
+            raise Problem(404, "not_found", f"no ballot with receipt {code} is on the ledger (yet)")
+        if len(hits) > 1:
+            raise Problem(409, "conflict", f"{len(hits)} ballots start with {code}: give the full receipt id")
+        (bid, index), = hits.items()
+        text = conn.execute(select(ledger_entries.c.data).where(ledger_entries.c.idx == index)).scalar_one()
+    return {"id": bid, "index": int(index), "entry": json.loads(text)}
+
+
+# --- progress, kiosks, alarms ----------------------------------------------------------
+
+
+def progress(ctx: Context) -> dict[str, Any]:
+    """Per group: how many (reviewer, target) pairs are assigned and how many have at least
+    one accepted ballot, split by ballot form (rubric: a proposal; approval: a group)."""
+    m = ctx.manifest
+    group_of = {p: prop.group for p, prop in m.proposals.items()}
+    assigned: dict[str, dict[str, int]] = {g: {"rubric": 0, "approval": 0} for g in m.groups}
+    for targets in m.assignments.values():
+        for t in targets:
+            if t in group_of:
+                assigned[group_of[t]]["rubric"] += 1
+            elif t in assigned:
+                assigned[t]["approval"] += 1
+    done: dict[str, dict[str, int]] = {g: {"rubric": 0, "approval": 0} for g in m.groups}
+    with ctx.db.read() as conn:
+        rows = conn.execute(
+            select(ballots.c.target, func.count(func.distinct(ballots.c.reviewer)).label("n")).group_by(ballots.c.target)
+        )
+        for r in rows:
+            if r.target in group_of:
+                done[group_of[r.target]]["rubric"] += int(r.n)
+            elif r.target in done:
+                done[r.target]["approval"] += int(r.n)
+    form_channels = {f: [ch for ch, ff in m.forms.items() if ff == f] for f in ("rubric", "approval")}
+    groups: list[dict[str, Any]] = [
+        {"group": g, "proposals": len(m.groups[g]), "assigned": assigned[g], "done": done[g]} for g in sorted(m.groups)
+    ]
+    total = {
+        f: {"assigned": sum(assigned[g][f] for g in m.groups), "done": sum(done[g][f] for g in m.groups)}
+        for f in ("rubric", "approval")
+    }
+    return {"groups": groups, "total": total, "form_channels": form_channels}
+
+
+def kiosk_refusals(ctx: Context, kiosk: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Per kiosk, the batch-level refusals (gap, fork, bad head, unknown kiosk) kept for staff."""
+    q = select(rejections).where(
+        rejections.c.channel == "kiosk", rejections.c.ledger_index.is_(None)
+    ).order_by(rejections.c.id.desc()).limit(500)
+    if kiosk is not None:
+        q = q.where(rejections.c.kiosk == kiosk)
+    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    with ctx.db.read() as conn:
+        for r in conn.execute(q):
+            out[r.kiosk or ""].append({"id": int(r.id), "at": r.at, "seq": r.seq, "code": r.code, "detail": r.detail})
+    return dict(out)
+
+
+def contact(raw: Any) -> str | None:
+    """The kiosk's last contact: its last sync or closure, else its registration."""
+    times = [t for t in (raw.last_sync_at, raw.reported_at, raw.requested_at) if t]
+    return max(times) if times else None
+
+
+def kiosk_rows(ctx: Context, table: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``views.kiosks_table`` plus last contact, fork count and the oldest unsynced seq."""
+    with ctx.db.read() as conn:
+        raw = {r.id: r for r in conn.execute(select(kiosks))}
+    refusals = kiosk_refusals(ctx)
+    out = []
+    for k in table:
+        r = raw.get(k["kiosk"])
+        forks = [x for x in refusals.get(k["kiosk"], []) if x["code"] == "chain_fork"]
+        gaps = [x for x in refusals.get(k["kiosk"], []) if x["code"] == "chain_gap"]
+        out.append(
+            {
+                **k,
+                "last_contact": contact(r) if r is not None else None,
+                "reported_at": r.reported_at if r is not None else None,
+                "synced_hash": r.synced_hash if r is not None else None,
+                "forks": len(forks),
+                "gap_refusals": len(gaps),
+                "oldest_unsynced": k["synced_seq"] + 1 if k["missing"] else None,
+            }
+        )
+    return out
+
+
+def alarms(ctx: Context, overview: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What needs a person now, most urgent first; each names where to fix it."""
+    out: list[dict[str, Any]] = []
+    now = ctx.clock()
+    pending = [k for k in rows if k["status"] == "pending"]
+    for k in rows:
+        if k["forks"]:
+            out.append({"level": "bad", "key": "alarm.fork", "args": {"kiosk": k["kiosk"], "n": k["forks"]},
+                        "href": f"/staff/kiosks/{k['kiosk']}"})
+        if k["closure_matches"] is False and k["status"] != "closed":
+            out.append({"level": "bad", "key": "alarm.closure", "args": {"kiosk": k["kiosk"]},
+                        "href": f"/staff/kiosks/{k['kiosk']}"})
+    for k in rows:
+        if k["missing"]:
+            out.append({"level": "warn", "key": "alarm.missing",
+                        "args": {"kiosk": k["kiosk"], "n": k["missing"], "first": k["synced_seq"] + 1, "last": k["recorded_seq"]},
+                        "href": f"/staff/kiosks/{k['kiosk']}"})
+    if pending:
+        out.append({"level": "warn", "key": "alarm.pending", "args": {"n": len(pending)}, "href": "/staff/kiosks"})
+    open_conflicts = overview["conflicts"]["total"] - overview["conflicts"]["resolved"]
+    if open_conflicts and not overview["closed"]:
+        out.append({"level": "warn", "key": "alarm.conflicts", "args": {"n": open_conflicts}, "href": "/staff/conflicts"})
+    revoked = sum(v.get("revoked_credential", 0) for v in overview["rejections"].values())
+    if revoked:
+        out.append({"level": "info", "key": "alarm.revoked", "args": {"n": revoked},
+                    "href": "/staff/rejections?code=revoked_credential"})
+    if not overview["closed"]:
+        for k in rows:
+            if k["status"] == "approved" and k["last_contact"]:
+                idle = now - parse_time(k["last_contact"].split(".")[0].rstrip("Z") + "Z")
+                if idle > SILENT_AFTER:
+                    out.append({"level": "info", "key": "alarm.silent",
+                                "args": {"kiosk": k["kiosk"], "minutes": int(idle.total_seconds() // 60)},
+                                "href": f"/staff/kiosks/{k['kiosk']}"})
+    return out
+
+
+# --- conflicts ---------------------------------------------------------------------------
+
+
+def _content(sb: SignedBallot) -> dict[str, Any]:
+    b = sb.ballot
+    if b.form == "rubric":
+        return {"form": "rubric", "scores": dict(b.scores or {}), "comment": b.comment}
+    return {"form": "approval", "choices": list(b.choices or ())}
+
+
+def conflict_cards(ctx: Context, *, reviewer: str | None = None) -> list[dict[str, Any]]:
+    """Every conflict with its ballots' content, the rule's default, the staff decision
+    (who and why) and which ballot counts; open ones first."""
+    m = ctx.manifest
+    with ctx.db.read() as conn:
+        state = ctx.replayed.state(conn)
+        conflicts = list(state.merged().conflicts)
+        decided = {
+            (r.reviewer, r.target): {"staff": r.staff, "reason": r.reason, "index": int(r.idx)}
+            for r in conn.execute(select(resolutions).order_by(resolutions.c.idx))
+        }
+    cards = []
+    for c in conflicts:
+        if reviewer is not None and c.key[0] != reviewer:
+            continue
+        target = c.key[1]
+        title = m.proposals[target].title if target in m.proposals else None
+
+        def row(a: Accepted, c: Any = c) -> dict[str, Any]:
+            return {
+                "id": a.id,
+                "index": a.index,
+                "channel": a.signed.ballot.channel,
+                "kiosk": a.kiosk,
+                "seq": a.seq,
+                "created_at": a.signed.ballot.created_at,
+                "content": _content(a.signed),
+                "default": a.id == c.default,
+                "effective": a.id == c.effective,
+            }
+
+        cards.append(
+            {
+                "reviewer": c.key[0],
+                "target": target,
+                "title": title,
+                "ballots": [row(a) for a in c.ballots],
+                "default": c.default,
+                "resolved": c.resolved,
+                "decision": decided.get(c.key) if c.resolved else None,
+            }
+        )
+    cards.sort(key=lambda x: (x["resolved"] is not None, x["reviewer"], x["target"]))
+    return cards
+
+
+def effective_ids(ctx: Context) -> set[str]:
+    with ctx.db.read() as conn:
+        state = ctx.replayed.state(conn)
+        return {a.id for a in state.merged().effective.values()}
+
+
+# --- results -----------------------------------------------------------------------------
+
+
+def provisional_results(ctx: Context) -> dict[str, Any]:
+    """The results as they would be if the event closed now (staff only, never published)."""
+    with ctx.db.read() as conn:
+        state = ctx.replayed.state(conn)
+        res = state.results()
+    return {"event": ctx.manifest.event, "close_index": None, "results_hash": results_hash(res), "results": res}
+
+
+def ranking(ctx: Context, results: dict[str, Any]) -> dict[str, Any]:
+    """The results laid out as the selection works: for ``quota``, the on-site ranking with
+    its line, then the online ranking of the rest with its line; for ``mix``, one ranking."""
+    m = ctx.manifest
+    sel = m.selection
+    by_id = {p["id"]: {**p, "title": m.proposals[p["id"]].title} for p in results["proposals"]}
+    out: dict[str, Any] = {"mode": sel.mode, "selected": len(results["selected"]), "tables": []}
+    if sel.mode == "quota":
+        k_rank = sorted((p for p in by_id.values() if p["kiosk"]["rank"]), key=lambda p: p["kiosk"]["rank"])
+        k_sel = {p["id"] for p in k_rank[: sel.quota_kiosk]}
+        o_rank = sorted(
+            (p for p in by_id.values() if p["online"]["rank"] and p["id"] not in k_sel), key=lambda p: p["online"]["rank"]
+        )
+        out["tables"] = [
+            {"key": "res.rank.kiosk", "channel": "kiosk", "rows": k_rank, "line": min(sel.quota_kiosk, len(k_rank))},
+            {"key": "res.rank.online", "channel": "online", "rows": o_rank, "line": min(sel.quota_online, len(o_rank))},
+        ]
+    else:
+        mix = sorted((p for p in by_id.values() if p["combined"] is not None), key=lambda p: -p["combined"])
+        picked = [by_id[i] for i in results["selected"]]
+        rest = [p for p in mix if p["id"] not in set(results["selected"])]
+        out["tables"] = [{"key": "res.rank.mix", "channel": "mix", "rows": picked + rest, "line": len(picked)}]
+    out["all"] = sorted(by_id.values(), key=lambda p: p["id"])
+    return out
+
+
+# --- ledger and live ---------------------------------------------------------------------
+
+
+def _summary(entry: dict[str, Any]) -> str:
+    kind = entry.get("type")
+    if kind in ("ballot", "rejected"):
+        b = (entry.get("signed_ballot") or {}).get("ballot") or {}
+        where = f"{entry['kiosk']}#{entry['seq']}" if entry.get("kiosk") else "online"
+        what = b.get("proposal") or b.get("group") or "?"
+        code = f" ({entry['code']})" if kind == "rejected" else ""
+        return f"{b.get('reviewer', '?')} → {what} · {where}{code}"
+    if kind == "manifest":
+        return str(((entry.get("signed_manifest") or {}).get("manifest") or {}).get("event", ""))
+    st = entry.get("statement") or {}
+    who = (entry.get("signer") or {}).get("id") or (entry.get("signer") or {}).get("role", "")
+    subject = st.get("kiosk") or st.get("reviewer") or st.get("results_hash") or ""
+    if kind == "resolution":
+        subject = f"{st.get('reviewer')} / {st.get('target')}"
+    return f"{subject} · {who}"
+
+
+def recent_entries(ctx: Context, n: int = 15) -> list[dict[str, Any]]:
+    with ctx.db.read() as conn:
+        size, _ = ctx.ledger.head(conn)
+        rows = ctx.ledger.entries_text(conn, max(0, size - n), size)
+    out = []
+    for i, text in reversed(rows):
+        e = json.loads(text)
+        out.append({"index": i, "type": e.get("type"), "received_at": e.get("received_at"), "summary": _summary(e)})
+    return out
+
+
+def version(ctx: Context) -> str:
+    """A stamp that changes when the ledger, a kiosk or the rejections change."""
+    with ctx.db.read() as conn:
+        return _version(ctx, conn)
+
+
+def _version(ctx: Context, conn: Connection) -> str:
+    size, closed = ctx.ledger.head(conn)
+    k = conn.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(kiosks.c.reported_seq), 0),
+            func.max(kiosks.c.last_sync_at),
+            func.max(kiosks.c.reported_at),
+            func.coalesce(func.sum(func.length(func.coalesce(kiosks.c.closure, ""))), 0),
+            func.count(func.nullif(kiosks.c.status, "pending").cast(String)),
+        )
+    ).one()
+    rej = conn.execute(select(func.coalesce(func.max(rejections.c.id), 0))).scalar_one()
+    return f"{size}.{closed}.{'.'.join(str(x) for x in k)}.{rej}"
+
+
+def now_text(ctx: Context) -> str:
+    return format_time(ctx.clock().replace(microsecond=0))

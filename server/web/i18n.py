@@ -1,0 +1,462 @@
+"""Korean and English text of the dashboard and the public pages.
+
+Korean is the default; ``?lang=en`` (or the toggle in the header, which sets the
+``simsa_lang`` cookie) switches to English. Every key has both languages — a test checks
+it — and templates call ``t("key", name=value)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Final
+
+from shared.errors import CODE_TEXT
+
+from ..problems import SERVER_CODES
+
+LANGS: Final = ("ko", "en")
+COOKIE: Final = "simsa_lang"
+
+TEXT: Final[dict[str, tuple[str, str]]] = {
+    # frame
+    "brand": ("심사", "simsa"),
+    "skip": ("본문으로 건너뛰기", "Skip to content"),
+    "lang.other": ("English", "한국어"),
+    "lang.other.code": ("en", "ko"),
+    "nav.overview": ("개요", "Overview"),
+    "nav.kiosks": ("키오스크", "Kiosks"),
+    "nav.conflicts": ("중복 투표", "Conflicts"),
+    "nav.rejections": ("거부", "Rejections"),
+    "nav.reviewers": ("심사위원", "Reviewers"),
+    "nav.close": ("마감·결과", "Close & results"),
+    "nav.verify": ("영수증 확인", "Check a receipt"),
+    "nav.ledger": ("공개 원장", "Public ledger"),
+    "nav.results": ("결과", "Results"),
+    "nav.staff": ("운영진", "Staff"),
+    "signed_in": ("{name} 님", "Signed in as {name}"),
+    "logout": ("로그아웃", "Log out"),
+    "live.on": ("자동 갱신 중", "Live"),
+    "live.updated": ("갱신 {time}", "Updated {time}"),
+    "live.stale": ("새 정보가 있습니다. 입력을 마친 뒤 새로 고치세요.", "New data is in. Reload when you have finished typing."),
+    "live.reload": ("새로 고침", "Reload"),
+    "live.offline": ("서버에 연결되지 않습니다", "Cannot reach the server"),
+    "demo": ("데모 행사입니다: 실제 심사가 아닙니다.", "Demo event: not a real review."),
+    "closed.banner": ("심사가 마감되었습니다. 원장에 더 이상 기록되지 않습니다.", "The event is closed. Nothing more is added to the ledger."),
+    "footer": ("simsa — 서명된 투표, 공개 원장, 누구나 검증", "simsa — signed ballots, a public ledger anyone can verify"),
+    "none": ("없음", "none"),
+    "yes": ("예", "yes"),
+    "no": ("아니오", "no"),
+    "channel.kiosk": ("현장", "On-site"),
+    "channel.online": ("온라인", "Online"),
+    "back": ("돌아가기", "Back"),
+    "cancel": ("취소", "Cancel"),
+    "details": ("자세히", "Details"),
+    "time.utc": ("시각은 UTC", "times in UTC"),
+    # login
+    "login.title": ("운영진 로그인", "Staff login"),
+    "login.name": ("이름", "Name"),
+    "login.password": ("비밀번호", "Password"),
+    "login.submit": ("로그인", "Log in"),
+    "login.wrong": ("이름이나 비밀번호가 틀렸습니다.", "Wrong name or password."),
+    "login.stale": ("로그인 화면이 오래되었습니다. 다시 시도하세요.", "The login form expired. Please try again."),
+    "login.help": (
+        "운영진 계정은 서버 담당자가 만듭니다 (simsa staff add).",
+        "Staff accounts are made by the server operator (simsa staff add).",
+    ),
+    # overview
+    "ov.title": ("개요", "Overview"),
+    "ov.ledger": ("원장", "Ledger"),
+    "ov.entries": ("기록 {n}건", "{n} entries"),
+    "ov.sth_at": ("서명된 트리 헤드 {time}", "Signed tree head {time}"),
+    "ov.ballots": ("접수된 투표", "Ballots accepted"),
+    "ov.kiosks": ("키오스크", "Kiosks"),
+    "ov.kiosks.line": ("운영 {approved} · 대기 {pending} · 마감 {closed}", "{approved} running · {pending} waiting · {closed} closed"),
+    "ov.conflicts": ("중복 투표", "Conflicts"),
+    "ov.conflicts.line": ("미결정 {open} / 전체 {total}", "{open} open of {total}"),
+    "ov.rejections": ("거부", "Rejections"),
+    "ov.state": ("행사 상태", "Event"),
+    "ov.state.open": ("진행 중", "Open"),
+    "ov.state.closed": ("마감됨", "Closed"),
+    "ov.alarms": ("확인할 일", "Needs attention"),
+    "ov.alarms.none": ("지금 확인할 문제가 없습니다.", "Nothing needs attention right now."),
+    "ov.progress": ("조별 진행", "Progress per group"),
+    "ov.group": ("조", "Group"),
+    "ov.proposals": ("제안", "Proposals"),
+    "ov.onsite_done": ("현장 심사 (완료/배정)", "On-site scores (done / assigned)"),
+    "ov.online_done": ("온라인 좋아요 (참여/배정)", "Online likes (cast / assigned)"),
+    "ov.by_code": ("거부 사유별", "Rejections by reason"),
+    "ov.code": ("사유", "Reason"),
+    "ov.count": ("건수", "Count"),
+    "alarm.pending": ("승인을 기다리는 키오스크 {n}대", "{n} kiosk(s) waiting for approval"),
+    "alarm.missing": (
+        "키오스크 {kiosk}: 기록 {n}건이 서버에 아직 없습니다 (순번 {first}–{last})",
+        "Kiosk {kiosk}: {n} record(s) not on the server yet (seq {first}–{last})",
+    ),
+    "alarm.fork": ("키오스크 {kiosk}: 같은 순번에 다른 기록 (포크) {n}건", "Kiosk {kiosk}: {n} fork refusal(s)"),
+    "alarm.closure": ("키오스크 {kiosk}: 마감 보고가 서버 기록과 다릅니다", "Kiosk {kiosk}: its closure does not match the server"),
+    "alarm.silent": ("키오스크 {kiosk}: {minutes}분 동안 연락이 없습니다", "Kiosk {kiosk}: no contact for {minutes} min"),
+    "alarm.conflicts": ("결정되지 않은 중복 투표 {n}건", "{n} conflict(s) not decided by staff"),
+    "alarm.revoked": ("취소된 자격증명으로 온 투표 {n}건", "{n} ballot(s) from revoked credentials"),
+    # kiosks
+    "k.title": ("키오스크", "Kiosks"),
+    "k.intro": (
+        "키오스크마다 기기에 기록된 마지막 순번(키오스크가 서명한 헤드)과 서버가 받은 순번을 비교합니다. "
+        "차이가 있으면 그 기록들이 아직 서버에 없습니다: 키오스크를 네트워크에 연결해 동기화하거나, USB 묶음을 가져오세요.",
+        "For each kiosk, the last seq recorded on the device (from the head the kiosk signed) against the seq the "
+        "server holds. A difference means those records are not on the server yet: connect the kiosk so it syncs, "
+        "or import its USB bundle.",
+    ),
+    "k.pending": ("승인 대기", "Waiting for approval"),
+    "k.pending.help": (
+        "키오스크 화면에 보이는 키 지문이 아래 지문과 같은지 확인한 뒤 승인하세요.",
+        "Check that the key fingerprint on the kiosk's screen matches the one below, then approve.",
+    ),
+    "k.approve": ("승인", "Approve"),
+    "k.kiosk": ("키오스크", "Kiosk"),
+    "k.status": ("상태", "State"),
+    "k.status.pending": ("승인 대기", "Waiting"),
+    "k.status.approved": ("운영 중", "Running"),
+    "k.status.closed": ("마감", "Closed"),
+    "k.fingerprint": ("키 지문", "Key fingerprint"),
+    "k.requested": ("등록 요청", "Registered"),
+    "k.contact": ("마지막 연락", "Last contact"),
+    "k.recorded": ("기기 기록", "On kiosk"),
+    "k.synced": ("서버 수신", "On server"),
+    "k.missing": ("미수신", "Missing"),
+    "k.missing.range": ("순번 {first}–{last}", "seq {first}–{last}"),
+    "k.accepted": ("접수", "Accepted"),
+    "k.rejected": ("거부", "Rejected"),
+    "k.forks": ("포크", "Forks"),
+    "k.closure": ("마감 대조", "Closure"),
+    "k.closure.none": ("보고 없음", "not sent"),
+    "k.closure.match": ("일치", "matches"),
+    "k.closure.mismatch": ("불일치", "differs"),
+    "k.none": ("아직 등록된 키오스크가 없습니다.", "No kiosk has registered yet."),
+    "k.bundle": ("USB 묶음 가져오기", "Import a USB bundle"),
+    "k.bundle.help": (
+        "네트워크에 연결되지 못한 키오스크가 USB로 내보낸 묶음 파일(.json)을 고르세요. 결과는 네트워크 동기화와 같습니다. 같은 파일을 다시 가져와도 중복되지 않습니다.",
+        "Choose the bundle file (.json) a kiosk that never got online exported to USB. The result is the same as a "
+        "network sync; importing the same file twice adds nothing twice.",
+    ),
+    "k.bundle.file": ("묶음 파일", "Bundle file"),
+    "k.bundle.submit": ("가져오기", "Import"),
+    "k.bundle.result": ("묶음 가져오기 결과", "Bundle import result"),
+    "k.bundle.summary": (
+        "키오스크 {kiosk}: 새로 접수 {accepted}, 이미 있음 {duplicate}, 거부 {rejected}. 서버 수신 순번 {synced}.",
+        "Kiosk {kiosk}: {accepted} accepted, {duplicate} already held, {rejected} rejected. Server now holds up to seq {synced}.",
+    ),
+    "k.bundle.refused": ("묶음 전체가 거부되었습니다", "The whole bundle was refused"),
+    "k.bundle.empty": ("파일을 고르세요.", "Choose a file."),
+    "k.bundle.notjson": ("JSON 묶음 파일이 아닙니다: {error}", "Not a JSON bundle file: {error}"),
+    "k.seq": ("순번", "Seq"),
+    "k.result": ("결과", "Result"),
+    "k.status.accepted": ("접수", "accepted"),
+    "k.status.duplicate": ("이미 있음", "already held"),
+    "k.status.rejected": ("거부", "rejected"),
+    "k.receipt": ("영수증", "Receipt"),
+    "k.index": ("원장 번호", "Ledger #"),
+    "k.detail.title": ("키오스크 {kiosk}", "Kiosk {kiosk}"),
+    "k.oldest": ("가장 오래된 미수신 기록", "Oldest unsynced record"),
+    "k.oldest.value": ("순번 {seq} (키오스크가 {time}에 보고한 헤드에 포함)", "seq {seq} (in the head the kiosk reported at {time})"),
+    "k.todo": ("해결 방법", "How to fix"),
+    "k.todo.missing": (
+        "이 키오스크에는 서버가 받지 못한 기록 {n}건(순번 {first}–{last})이 있습니다. 키오스크를 네트워크에 연결하면 자동으로 동기화됩니다. 연결할 수 없으면 키오스크의 관리 메뉴에서 USB 묶음을 내보내 이 페이지에서 가져오세요.",
+        "This kiosk holds {n} record(s) (seq {first}–{last}) the server has not received. Connect the kiosk to the "
+        "network and it syncs by itself. If it cannot connect, export a USB bundle from the kiosk's admin menu and "
+        "import it on this page.",
+    ),
+    "k.todo.ok": ("서버가 이 키오스크의 모든 기록을 받았습니다.", "The server holds every record this kiosk reported."),
+    "k.refusals": ("거부된 묶음과 기록", "Refused batches and records"),
+    "k.reconcile": ("마감 대조: 키오스크가 서명한 수치와 서버 수치", "Closure: the kiosk's signed counts against the server's"),
+    "k.reconcile.item": ("항목", "Item"),
+    "k.reconcile.kiosk": ("키오스크 보고", "Kiosk says"),
+    "k.reconcile.server": ("서버", "Server holds"),
+    "k.reconcile.seq": ("마지막 순번", "Last seq"),
+    "k.reconcile.hash": ("마지막 기록 해시", "Last record hash"),
+    "k.reconcile.saved": ("저장한 투표", "Ballots saved"),
+    "k.reconcile.onledger": ("원장에 기록된 투표 (접수+거부)", "Ballots on the ledger (accepted + rejected)"),
+    "k.reconcile.opened": ("열린 자격증명", "Credentials opened"),
+    "k.reconcile.wait": (
+        "키오스크가 아직 마감 보고를 보내지 않았습니다. 키오스크의 관리 메뉴에서 '마감'을 누르세요.",
+        "The kiosk has not sent its closure yet. Use 'Close' in the kiosk's admin menu.",
+    ),
+    "k.close": ("키오스크 마감", "Close kiosk"),
+    "k.close.force": ("불일치를 알고도 마감 (차이는 계속 표시됩니다)", "Close despite the difference (it stays visible)"),
+    "k.close.help": (
+        "마감하면 이 키오스크에서 더 이상 기록을 받지 않습니다. 서명된 마감 기록이 원장에 남습니다.",
+        "Once closed, the server takes no more records from this kiosk. A signed closing entry goes on the ledger.",
+    ),
+    "k.close.missing": (
+        "서버에 아직 없는 기록이 {n}건 있습니다. 지금 마감하면 그 기록은 더 이상 받을 수 없습니다. 먼저 동기화하거나 USB 묶음을 가져오세요.",
+        "{n} record(s) are not on the server yet. Once closed, they can no longer be taken: sync or import the bundle first.",
+    ),
+    "k.approved_by": ("승인", "Approved by"),
+    # conflicts
+    "c.title": ("중복 투표", "Conflicts"),
+    "c.intro": (
+        "한 심사위원이 같은 제안(또는 조)에 유효한 투표를 두 번 이상 한 경우입니다. 결정하지 않으면 행사 규칙({policy})에 따라 기본 투표가 반영됩니다. 결정하면 운영진 서명이 담긴 기록이 원장에 남습니다.",
+        "A reviewer cast more than one valid ballot for the same proposal (or group). Unless staff decide, the "
+        "event's rule ({policy}) picks the default. A decision goes on the ledger signed by you.",
+    ),
+    "c.policy.onsite-first": ("현장 우선, 같은 채널이면 나중 것", "on-site first, then the later one"),
+    "c.policy.latest": ("나중 것 우선", "the latest"),
+    "c.policy.first": ("먼저 것 우선", "the first"),
+    "c.filter.open": ("미결정만", "Open only"),
+    "c.filter.all": ("전체", "All"),
+    "c.none": ("중복 투표가 없습니다.", "No conflicts."),
+    "c.none.open": ("결정할 중복 투표가 없습니다.", "No open conflicts."),
+    "c.reviewer": ("심사위원", "Reviewer"),
+    "c.target": ("대상", "For"),
+    "c.ballot": ("투표", "Ballot"),
+    "c.channel": ("채널", "Channel"),
+    "c.where": ("위치", "Where"),
+    "c.created": ("작성 시각", "Cast at"),
+    "c.received": ("원장 번호", "Ledger #"),
+    "c.content": ("내용", "Content"),
+    "c.default": ("기본 (규칙)", "Default (rule)"),
+    "c.effective": ("반영됨", "Counts"),
+    "c.resolved": ("{staff} 결정: {reason}", "Decided by {staff}: {reason}"),
+    "c.choose": ("반영할 투표", "Ballot to count"),
+    "c.reason": ("결정 이유 (필수)", "Reason (required)"),
+    "c.reason.placeholder": ("예: 심사위원이 현장 점수를 정정했다고 확인함", "e.g. reviewer confirmed the on-site score is the correction"),
+    "c.submit": ("결정 기록", "Record decision"),
+    "c.decided": ("결정됨", "Decided"),
+    "c.open": ("미결정", "Open"),
+    "c.likes": ("좋아요 {n}: {list}", "{n} likes: {list}"),
+    "c.count": ("{open}건 미결정 / 전체 {total}건", "{open} open of {total}"),
+    # rejections
+    "r.title": ("거부된 투표와 묶음", "Rejections"),
+    "r.intro": (
+        "서버가 받지 않은 투표와 키오스크 묶음입니다. 키오스크 기록은 거부되어도 원장에 남습니다 (원장 번호가 있는 경우).",
+        "Ballots and kiosk batches the server refused. A refused kiosk record still goes on the ledger (when it has a ledger #).",
+    ),
+    "r.code": ("사유", "Reason"),
+    "r.any": ("전체", "Any"),
+    "r.kiosk": ("키오스크", "Kiosk"),
+    "r.reviewer": ("심사위원", "Reviewer"),
+    "r.channel": ("채널", "Channel"),
+    "r.filter": ("거르기", "Filter"),
+    "r.clear": ("초기화", "Clear"),
+    "r.at": ("시각", "When"),
+    "r.detail": ("자세한 내용", "Detail"),
+    "r.none": ("조건에 맞는 거부가 없습니다.", "No rejections match."),
+    "r.older": ("이전 항목", "Older"),
+    # reviewers
+    "v.title": ("심사위원 조회", "Reviewer lookup"),
+    "v.id": ("심사위원 번호", "Reviewer id"),
+    "v.find": ("조회", "Look up"),
+    "v.notfound": ("명단에 없는 심사위원입니다: {id}", "No reviewer {id} in the manifest"),
+    "v.community": ("공동체", "Community"),
+    "v.role": ("역할", "Role"),
+    "v.role.representative": ("대표", "Representative"),
+    "v.role.expert": ("전문가", "Expert"),
+    "v.role.member": ("회원", "Member"),
+    "v.assigned": ("배정", "Assigned"),
+    "v.credential": ("자격증명", "Credential"),
+    "v.valid": ("유효", "Valid"),
+    "v.revoked": ("취소됨 (원장 #{index}, {by}): {reason}", "Revoked (ledger #{index}, {by}): {reason}"),
+    "v.revoked.short": ("취소됨", "Revoked"),
+    "v.ballots": ("투표", "Ballots"),
+    "v.noballots": ("아직 접수된 투표가 없습니다.", "No ballot accepted yet."),
+    "v.rejections": ("거부", "Rejections"),
+    "v.conflicts": ("중복 투표", "Conflicts"),
+    "v.revoke": ("자격증명 취소…", "Revoke credential…"),
+    "v.revoke.title": ("{id}의 자격증명 취소", "Revoke the credential of {id}"),
+    "v.revoke.warn": (
+        "취소하면 이 카드로 만든 투표는 서버와 키오스크에서 모두 거부됩니다 (이미 접수된 투표는 그대로 남습니다). 되돌릴 수 없으며, 운영진 서명이 담긴 취소 기록이 원장에 남습니다.",
+        "Once revoked, ballots made with this card are refused by the server and the kiosks (ballots already accepted "
+        "stay). This cannot be undone; a revocation signed by you goes on the ledger.",
+    ),
+    "v.revoke.reason": ("취소 이유 (필수)", "Reason (required)"),
+    "v.revoke.reason.placeholder": ("예: 카드 분실 신고", "e.g. card reported lost"),
+    "v.revoke.confirm": ("취소 확정", "Revoke now"),
+    "v.target": ("대상", "For"),
+    "v.effective": ("반영", "Counts"),
+    # close & results
+    "x.title": ("마감과 결과", "Close and results"),
+    "x.step1": ("1. 키오스크 마감", "1. Close the kiosks"),
+    "x.step1.help": (
+        "각 키오스크에서 '마감'을 누르면 서명된 마감 보고가 옵니다. 서버 수치와 맞으면 마감하세요.",
+        "Press 'Close' on each kiosk; it sends a signed closure. When it matches the server, close it here.",
+    ),
+    "x.step2": ("2. 확인", "2. Check"),
+    "x.step3": ("3. 행사 마감과 결과 공개", "3. Close the event and publish the results"),
+    "x.step3.help": (
+        "행사를 마감하면 원장에서 결과를 다시 계산해 그 해시를 서명과 함께 원장에 기록하고, 결과를 공개합니다. 이후에는 아무것도 추가할 수 없습니다. 확인을 위해 행사 번호 '{event}'를 입력하세요.",
+        "Closing the event recomputes the results from the ledger, puts their hash on the ledger signed by you, and "
+        "publishes them. Nothing can be added afterwards. To confirm, type the event id '{event}'.",
+    ),
+    "x.confirm": ("행사 번호", "Event id"),
+    "x.close": ("행사 마감하고 결과 공개", "Close the event and publish"),
+    "x.wrong_event": ("행사 번호가 다릅니다. '{event}'를 입력하세요.", "Wrong event id: type '{event}'."),
+    "x.closed": ("행사가 마감되었습니다 (원장 #{index}). 결과 해시 {hash}", "The event is closed (ledger #{index}). Results hash {hash}"),
+    "x.check.ok": ("모든 키오스크의 기록이 서버에 있고, 결정할 중복 투표가 없습니다.", "Every kiosk's records are on the server and no conflict is open."),
+    "x.check.missing": ("키오스크 {n}대의 기록이 서버에 다 오지 않았습니다.", "{n} kiosk(s) have records the server does not hold."),
+    "x.check.running": ("아직 마감하지 않은 키오스크 {n}대", "{n} kiosk(s) not closed yet"),
+    "x.check.conflicts": ("결정하지 않은 중복 투표 {n}건 (규칙에 따른 기본 투표가 반영됩니다)", "{n} open conflict(s) (the rule's default will count)"),
+    "x.check.pending": ("승인 대기 키오스크 {n}대 (마감 후에는 승인할 수 없습니다)", "{n} kiosk(s) waiting for approval (cannot be approved after closing)"),
+    "x.preview": ("잠정 결과 (공개 전)", "Provisional results (not published)"),
+    "res.title": ("심사 결과", "Results"),
+    "res.notyet": ("아직 결과가 공개되지 않았습니다. 운영진이 행사를 마감하면 여기에 공개됩니다.", "The results are not published yet. They appear here when staff close the event."),
+    "res.hash": ("결과 해시 (원장 #{index}의 마감 기록)", "Results hash (the close entry, ledger #{index})"),
+    "res.selected": ("선정 {n}건", "{n} selected"),
+    "res.quota": ("현장 순위 상위 {k}건, 나머지 중 온라인 순위 상위 {o}건", "Top {k} by the on-site ranking, then the top {o} of the rest by the online ranking"),
+    "res.mix": ("현장 {wk} · 온라인 {wo} 가중 합산 상위 {n}건", "Top {n} by {wk} × on-site + {wo} × online"),
+    "res.rank.kiosk": ("현장 순위", "On-site ranking"),
+    "res.rank.online": ("온라인 순위 (현장 선정 제외)", "Online ranking (excluding on-site picks)"),
+    "res.rank.mix": ("종합 순위", "Combined ranking"),
+    "res.line": ("선정선 — 위 {n}건 선정", "Selection line — the {n} above are selected"),
+    "res.rank": ("순위", "Rank"),
+    "res.proposal": ("제안", "Proposal"),
+    "res.group": ("조", "Group"),
+    "res.kiosk_score": ("현장 점수", "On-site score"),
+    "res.online_score": ("온라인 좋아요", "Online likes"),
+    "res.ballots": ("투표 수", "Ballots"),
+    "res.n_ballots": ("{n}표", "{n} ballots"),
+    "res.combined": ("종합", "Combined"),
+    "res.selected_by": ("선정", "Selected"),
+    "res.selected_by.kiosk": ("현장", "on-site"),
+    "res.selected_by.online": ("온라인", "online"),
+    "res.selected_by.mix": ("종합", "combined"),
+    "res.all": ("전체 제안", "All proposals"),
+    "res.charts": ("그림", "Charts"),
+    "res.dist.kiosk": ("현장 점수 분포", "On-site score distribution"),
+    "res.dist.online": ("온라인 좋아요 분포", "Online likes distribution"),
+    "res.scatter": ("제안별 현장 점수와 온라인 좋아요 (두 채널 모두 점수가 있는 제안)", "On-site score vs online likes per proposal (proposals scored on both channels)"),
+    "res.axis.score": ("점수 (0–100)", "Score (0–100)"),
+    "res.axis.likes": ("좋아요", "Likes"),
+    "res.axis.proposals": ("제안 수", "Proposals"),
+    "res.legend.kiosk": ("현장 선정", "Selected on-site"),
+    "res.legend.online": ("온라인 선정", "Selected online"),
+    "res.legend.mix": ("선정", "Selected"),
+    "res.legend.none": ("미선정", "Not selected"),
+    "res.download": ("내려받기", "Download"),
+    "res.effective": ("반영된 투표: 현장 {k}, 온라인 {o}", "Effective ballots: {k} on-site, {o} online"),
+    "res.recompute": (
+        "누구나 공개 원장에서 이 결과를 다시 계산할 수 있습니다: simsa results {url}",
+        "Anyone can recompute these results from the public ledger: simsa results {url}",
+    ),
+    # verify
+    "vf.title": ("영수증 확인", "Check your receipt"),
+    "vf.intro": (
+        "투표 후 받은 영수증 코드(예: AbC1-x9_Z) 또는 전체 영수증 번호를 입력하거나 스캐너로 읽히세요. 이 브라우저가 직접 다음을 계산해 확인합니다.",
+        "Type your receipt code (like AbC1-x9_Z) or the full receipt id, or read it with a scanner. This browser "
+        "computes and checks the following itself.",
+    ),
+    "vf.what1": ("원장의 기록에 담긴 서명된 투표의 해시가 영수증 번호와 같은지", "the signed ballot in the ledger entry hashes to your receipt id"),
+    "vf.what2": ("그 기록이 RFC 9162 포함 증명으로 현재 트리 헤드의 루트에 들어 있는지", "the entry is in the tree of the current signed tree head (RFC 9162 inclusion proof)"),
+    "vf.what3": ("트리 헤드가 원장 키로 서명되었는지 (Ed25519)", "the tree head is signed by the ledger key (Ed25519)"),
+    "vf.what4": (
+        "원장 키 지문을 행사 공고에 인쇄된 지문과 비교하세요.",
+        "Compare the ledger key fingerprint with the one printed in the event notice.",
+    ),
+    "vf.label": ("영수증 코드", "Receipt code"),
+    "vf.submit": ("확인", "Check"),
+    "vf.cli": ("명령줄에서: simsa verify {url} --receipt 영수증번호", "From a terminal: simsa verify {url} --receipt RECEIPT"),
+    "vf.checking": ("확인하는 중…", "Checking…"),
+    "vf.ok": ("확인됨: 이 투표는 공개 원장에 들어 있습니다.", "Verified: this ballot is in the public ledger."),
+    "vf.ok_rejected": ("원장에 들어 있으나 거부된 기록입니다 (집계되지 않음).", "On the ledger, but as a rejected record (not counted)."),
+    "vf.failed": ("확인 실패: 아래 표시된 단계가 맞지 않습니다. 운영진에게 알려 주세요.", "Check failed: the step marked below does not hold. Please tell the staff."),
+    "vf.not_found": ("이 영수증의 투표가 원장에 없습니다. 키오스크가 아직 동기화하지 않았을 수 있습니다. 잠시 후 다시 확인하세요.", "No ballot with this receipt is on the ledger. The kiosk may not have synced yet: try again later."),
+    "vf.ambiguous": ("이 짧은 코드에 맞는 투표가 여러 개입니다. 전체 영수증 번호를 입력하세요.", "Several ballots match this short code: type the full receipt id."),
+    "vf.format": ("영수증 코드는 XXXX-XXXX (8자) 또는 43자 번호입니다.", "A receipt code is XXXX-XXXX (8 characters) or a 43-character id."),
+    "vf.error": ("오류", "Error"),
+    "vf.insecure": (
+        "이 브라우저는 안전한 연결(https 또는 localhost)에서만 암호 계산을 할 수 있습니다. https 주소로 접속하거나 명령줄에서 simsa verify URL --receipt 영수증번호 를 쓰세요.",
+        "This browser does cryptography only on a secure connection (https or localhost). Open the https address, "
+        "or run simsa verify URL --receipt RECEIPT in a terminal.",
+    ),
+    "vf.step_ballot": ("원장 기록의 투표 해시가 영수증과 같습니다", "The ledger entry's ballot hashes to your receipt"),
+    "vf.step_ballot_bad": ("원장 기록의 투표 해시가 영수증과 다릅니다", "The ledger entry's ballot does NOT hash to your receipt"),
+    "vf.step_leaf": ("기록의 잎 해시를 계산했습니다", "Computed the entry's leaf hash"),
+    "vf.step_proof": ("포함 증명이 트리 헤드의 루트와 맞습니다", "The inclusion proof reaches the tree head's root"),
+    "vf.step_proof_bad": ("포함 증명이 트리 헤드의 루트와 맞지 않습니다", "The inclusion proof does NOT reach the tree head's root"),
+    "vf.step_sth": ("트리 헤드 서명이 원장 키로 확인됩니다", "The tree head's signature verifies with the ledger key"),
+    "vf.step_sth_bad": ("트리 헤드 서명이 원장 키로 확인되지 않습니다", "The tree head's signature does NOT verify"),
+    "vf.receipt": ("영수증", "Receipt"),
+    "vf.reviewer": ("심사위원", "Reviewer"),
+    "vf.proposal": ("제안", "proposal"),
+    "vf.group": ("조", "group"),
+    "vf.kiosk": ("키오스크", "kiosk"),
+    "vf.online": ("온라인", "online"),
+    "vf.entry": ("원장 기록", "Ledger entry"),
+    "vf.accepted": ("접수", "accepted"),
+    "vf.rejected": ("거부", "rejected"),
+    "vf.tree_size": ("트리 크기", "Tree size"),
+    "vf.path": ("증명 길이", "path length"),
+    "vf.root": ("루트", "Root"),
+    "vf.ledger_key": ("원장 키", "Ledger key"),
+    "vf.fingerprint": ("지문", "Fingerprint"),
+    "vf.signed_at": ("서명 시각", "Signed at"),
+    # ledger
+    "l.title": ("공개 원장", "Public ledger"),
+    "l.intro": (
+        "모든 투표, 거부된 키오스크 기록, 운영진 조치가 이 원장에 순서대로 기록됩니다 (RFC 9162 머클 트리). 누구나 내려받아 모든 서명과 증명을 확인하고 결과를 다시 계산할 수 있습니다.",
+        "Every ballot, refused kiosk record and staff action is logged here in order (an RFC 9162 Merkle tree). "
+        "Anyone can download it, check every signature and proof, and recompute the results.",
+    ),
+    "l.sth": ("현재 서명된 트리 헤드 (STH)", "Current signed tree head (STH)"),
+    "l.size": ("기록 수", "Entries"),
+    "l.root": ("루트 해시", "Root hash"),
+    "l.time": ("시각", "Time"),
+    "l.sig": ("서명", "Signature"),
+    "l.key": ("원장 키", "Ledger key"),
+    "l.fingerprint": ("지문", "Fingerprint"),
+    "l.authority": ("주최 기관 키 (행사 명세 서명)", "Authority key (signs the event manifest)"),
+    "l.download": ("내려받기", "Downloads"),
+    "l.download.entries": ("전체 기록 (JSON Lines, 한 줄에 한 기록)", "All entries (JSON Lines, one entry a line)"),
+    "l.download.manifest": ("서명된 행사 명세", "The signed event manifest"),
+    "l.download.sth": ("현재 트리 헤드", "The current tree head"),
+    "l.api": ("공개 API", "Public API"),
+    "l.cli": ("명령줄 검증", "Verify from a terminal"),
+    "l.recent": ("최근 기록", "Latest entries"),
+    "l.index": ("번호", "#"),
+    "l.type": ("종류", "Type"),
+    "l.received": ("받은 시각", "Received"),
+    "l.summary": ("내용", "Summary"),
+    "entry.manifest": ("행사 명세", "manifest"),
+    "entry.kiosk": ("키오스크 승인", "kiosk approved"),
+    "entry.ballot": ("투표", "ballot"),
+    "entry.rejected": ("거부된 기록", "rejected record"),
+    "entry.revocation": ("자격증명 취소", "revocation"),
+    "entry.resolution": ("중복 결정", "resolution"),
+    "entry.kiosk-close": ("키오스크 마감", "kiosk closed"),
+    "entry.close": ("행사 마감", "event closed"),
+    # flash messages after actions
+    "f.approved": ("키오스크 {kiosk}를 승인했습니다 (원장 #{index}).", "Kiosk {kiosk} approved (ledger #{index})."),
+    "f.kiosk_closed": ("키오스크 {kiosk}를 마감했습니다 (원장 #{index}).", "Kiosk {kiosk} closed (ledger #{index})."),
+    "f.resolved": ("{reviewer} / {target} 결정을 기록했습니다 (원장 #{index}).", "Decision for {reviewer} / {target} recorded (ledger #{index})."),
+    "f.revoked": ("{reviewer}의 자격증명을 취소했습니다 (원장 #{index}).", "Credential of {reviewer} revoked (ledger #{index})."),
+    "f.closed": ("행사를 마감하고 결과를 공개했습니다 (원장 #{index}).", "Event closed and results published (ledger #{index})."),
+    "f.error": ("처리하지 못했습니다: {detail}", "Not done: {detail}"),
+    "f.need_reason": ("이유를 적어 주세요.", "Please give a reason."),
+    "f.need_choice": ("반영할 투표를 고르세요.", "Choose the ballot to count."),
+}
+
+
+def norm_lang(value: str | None) -> str | None:
+    return value if value in LANGS else None
+
+
+def text(lang: str, key: str, **kw: Any) -> str:
+    """The text of ``key`` in ``lang``, formatted with ``kw``; an unknown key shows itself."""
+    pair = TEXT.get(key)
+    if pair is None:
+        return key
+    s = pair[0] if lang == "ko" else pair[1]
+    return s.format(**kw) if kw else s
+
+
+def translator(lang: str) -> Callable[..., str]:
+    def t(key: str, **kw: Any) -> str:
+        return text(lang, key, **kw)
+
+    return t
+
+
+def code_text(lang: str, code: str) -> str:
+    """A reason code in words (DESIGN §5 codes and the server's own)."""
+    pair = CODE_TEXT.get(code) or SERVER_CODES.get(code)
+    if pair is None:
+        return code
+    return pair[0] if lang == "ko" else pair[1]

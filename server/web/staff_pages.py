@@ -1,0 +1,318 @@
+"""The staff dashboard pages under ``/staff/``.
+
+Every page depends on :func:`server.auth.page_staff` (strangers are redirected to the
+login page); every form posts a CSRF token checked by :func:`forms.check_csrf`. Actions
+call the very service functions the JSON staff API calls, so each one becomes a ledger
+statement signed by the staff member's key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from shared.errors import ALL_CODES
+from shared.timefmt import format_time
+
+from ..auth import context, page_staff, require_staff
+from ..context import Context
+from ..problems import Problem
+from ..services import actions, dashboard, kiosks, views
+from ..services.staff import StaffMember
+from . import bundles, i18n, results_view
+from .forms import check_csrf, text
+from .render import lang_of, page, redirect
+
+router = APIRouter(include_in_schema=False)
+Ctx = Annotated[Context, Depends(context)]
+Staff = Annotated[StaffMember, Depends(page_staff)]
+
+
+def sth_time(sth: dict[str, Any] | None) -> str:
+    if not sth:
+        return ""
+    when = datetime.fromtimestamp(sth["timestamp"] / 1000, UTC).replace(microsecond=0)
+    return format_time(when).replace("T", " ").replace("Z", " UTC")
+
+
+def sth_short(sth: dict[str, Any] | None) -> str:
+    """``MM-DD HH:MM:SS`` of an STH (UTC), for a small space."""
+    full = sth_time(sth)
+    return full[5:19] if full else ""
+
+
+def _back(path: str, default: str) -> str:
+    return path if path.startswith("/staff/") and not path.startswith("//") else default
+
+
+async def _act(fn: Callable[..., dict[str, Any]], *args: Any, **kw: Any) -> tuple[dict[str, Any] | None, Problem | None]:
+    try:
+        return await run_in_threadpool(fn, *args, **kw), None
+    except Problem as p:
+        return None, p
+
+
+def _error(path: str, p: Problem) -> Response:
+    return redirect(path, "f.error", "bad", detail=p.detail)
+
+
+# --- overview ----------------------------------------------------------------------------
+
+
+@router.get("/staff")
+def staff_root() -> Response:
+    return redirect("/staff/")
+
+
+@router.get("/staff/")
+def overview(request: Request, ctx: Ctx, who: Staff) -> Response:
+    ov = views.overview(ctx, ctx.replayed)
+    rows = dashboard.kiosk_rows(ctx, views.kiosks_table(ctx))
+    by_code: dict[str, dict[str, int]] = {}
+    for ch, codes in ov["rejections"].items():
+        for code, n in codes.items():
+            by_code.setdefault(code, {})[ch] = n
+    order = {c: i for i, c in enumerate(ALL_CODES)}
+    return page(
+        request, "overview.html", who=who, nav="overview", live=True,
+        ov=ov, sth_time=sth_short(ov["sth"]), alarms=dashboard.alarms(ctx, ov, rows),
+        progress=dashboard.progress(ctx),
+        by_code=sorted(by_code.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])),
+    )
+
+
+@router.get("/staff/live")
+def live(ctx: Ctx, _who: Annotated[StaffMember, Depends(require_staff)]) -> dict[str, str]:
+    """A stamp that changes when anything on the dashboard changes (polled by live.js)."""
+    return {"v": dashboard.version(ctx), "at": dashboard.now_text(ctx)}
+
+
+# --- kiosks ------------------------------------------------------------------------------
+
+
+@router.get("/staff/kiosks")
+def kiosks_page(request: Request, ctx: Ctx, who: Staff) -> Response:
+    rows = dashboard.kiosk_rows(ctx, views.kiosks_table(ctx))
+    return page(
+        request, "kiosks.html", who=who, nav="kiosks", live=True,
+        pending=[k for k in rows if k["status"] == "pending"],
+        running=[k for k in rows if k["status"] != "pending"],
+    )
+
+
+@router.get("/staff/kiosks/{kiosk}")
+def kiosk_page(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
+    rows = [k for k in dashboard.kiosk_rows(ctx, views.kiosks_table(ctx)) if k["kiosk"] == kiosk]
+    if not rows:
+        raise Problem(404, "not_found", f"no kiosk {kiosk} has registered")
+    return page(
+        request, "kiosk.html", who=who, nav="kiosks", live=True, k=rows[0],
+        refusals=dashboard.kiosk_refusals(ctx, kiosk).get(kiosk, []),
+        rejected=[r for r in views.rejection_list(ctx, kiosk=kiosk, channel="kiosk", limit=200) if r["ledger_index"] is not None],
+    )
+
+
+@router.post("/staff/kiosks/{kiosk}/approve")
+async def approve(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
+    check_csrf(request, await request.form())
+    out, err = await _act(kiosks.approve, ctx, who, kiosk)
+    if err:
+        return _error("/staff/kiosks", err)
+    assert out is not None
+    return redirect("/staff/kiosks", "f.approved", kiosk=kiosk, index=out.get("index"))
+
+
+@router.post("/staff/kiosks/{kiosk}/close")
+async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
+    form = await request.form()
+    check_csrf(request, form)
+    back = _back(text(form, "back"), f"/staff/kiosks/{kiosk}")
+    out, err = await _act(kiosks.close_kiosk, ctx, who, kiosk, force=text(form, "force") == "1")
+    if err:
+        return _error(back, err)
+    assert out is not None
+    return redirect(back, "f.kiosk_closed", kiosk=kiosk, index=out.get("index"))
+
+
+# The path ends in /batches so the body limit for kiosk batches applies (server.app).
+@router.post("/staff/kiosks/batches")
+async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> Response:
+    form = await request.form(max_files=1, max_fields=10)
+    check_csrf(request, form)
+    lang = lang_of(request)
+    upload = form.get("bundle")
+    data = await upload.read() if upload is not None and not isinstance(upload, str) else b""
+    filename = getattr(upload, "filename", "") or ""
+    if not data:
+        return page(request, "bundle.html", who=who, nav="kiosks", batches=[], filename=filename,
+                    error=i18n.text(lang, "k.bundle.empty"), status=400)
+    try:
+        batches = bundles.split(data, ctx.settings.max_batch_bytes)
+    except bundles.BundleError as exc:
+        return page(request, "bundle.html", who=who, nav="kiosks", batches=[], filename=filename,
+                    error=i18n.text(lang, "k.bundle.notjson", error=str(exc)), status=400)
+    results = [await bundles.apply(ctx, who, b) for b in batches]
+    failed = any(r["problem"] for r in results)
+    return page(request, "bundle.html", who=who, nav="kiosks", batches=results, filename=filename,
+                status=409 if failed and all(r["problem"] for r in results) else 200)
+
+
+# --- conflicts ---------------------------------------------------------------------------
+
+
+@router.get("/staff/conflicts")
+def conflicts_page(request: Request, ctx: Ctx, who: Staff, show: str = "open") -> Response:
+    cards = dashboard.conflict_cards(ctx)
+    n_open = sum(1 for c in cards if c["resolved"] is None)
+    shown = cards if show == "all" else [c for c in cards if c["resolved"] is None]
+    return page(
+        request, "conflicts.html", who=who, nav="conflicts", live=True,
+        cards=shown, cards_all=len(cards), n_open=n_open, show="all" if show == "all" else "open",
+    )
+
+
+@router.post("/staff/conflicts/resolve")
+async def resolve(request: Request, ctx: Ctx, who: Staff) -> Response:
+    form = await request.form()
+    check_csrf(request, form)
+    reviewer, target = text(form, "reviewer", max_len=64), text(form, "target", max_len=64)
+    ballot, reason = text(form, "ballot", max_len=64), text(form, "reason")
+    back = f"/staff/conflicts#conflict-{reviewer}-{target}"
+    if not ballot:
+        return redirect(back, "f.need_choice", "bad")
+    if not reason:
+        return redirect(back, "f.need_reason", "bad")
+    out, err = await _act(actions.resolve, ctx, who, reviewer, target, ballot, reason)
+    if err:
+        return _error(back, err)
+    assert out is not None
+    return redirect("/staff/conflicts", "f.resolved", reviewer=reviewer, target=target, index=out["index"])
+
+
+# --- rejections --------------------------------------------------------------------------
+
+
+@router.get("/staff/rejections")
+def rejections_page(
+    request: Request, ctx: Ctx, who: Staff,
+    code: str | None = None, channel: str | None = None, kiosk: str | None = None,
+    reviewer: str | None = None, before: int | None = None,
+) -> Response:
+    f = {
+        "code": code or None, "channel": channel if channel in ("kiosk", "online") else None,
+        "kiosk": kiosk or None, "reviewer": (reviewer or "").strip() or None,
+    }
+    limit = 100
+    rows = views.rejection_list(ctx, **f, limit=limit, before=before)
+    kiosk_ids = sorted({k["kiosk"] for k in views.kiosks_table(ctx)} | ({f["kiosk"]} if f["kiosk"] else set()))
+    codes = [c for c in ALL_CODES] + sorted(c for c in ("kiosk_closed", "kiosk_pending", "too_large") if c == f["code"])
+    return page(
+        request, "rejections.html", who=who, nav="rejections", live=True,
+        rows=rows, f=f, codes=codes, kiosk_ids=kiosk_ids,
+        older=rows[-1]["id"] if len(rows) == limit else None,
+    )
+
+
+# --- reviewers ---------------------------------------------------------------------------
+
+
+@router.get("/staff/reviewers")
+def reviewers_page(request: Request, ctx: Ctx, who: Staff, id: str | None = None) -> Response:
+    query = (id or "").strip()
+    r = None
+    notfound = False
+    if query:
+        if query in ctx.manifest.reviewers:
+            r = views.reviewer_lookup(ctx, ctx.replayed, query)
+        else:
+            notfound = True
+    titles = {p: prop.title for p, prop in ctx.manifest.proposals.items()}
+    return page(
+        request, "reviewers.html", who=who, nav="reviewers", live=bool(r),
+        query=query, r=r, notfound=notfound, titles=titles,
+        effective=dashboard.effective_ids(ctx) if r else set(),
+        status=404 if notfound else 200,
+    )
+
+
+def _reviewer_or_404(ctx: Context, reviewer: str) -> None:
+    if reviewer not in ctx.manifest.reviewers:
+        raise Problem(404, "not_found", f"no reviewer {reviewer!r} in the manifest")
+
+
+@router.get("/staff/reviewers/{reviewer}/revoke")
+def revoke_page(reviewer: str, request: Request, ctx: Ctx, who: Staff) -> Response:
+    _reviewer_or_404(ctx, reviewer)
+    return page(request, "revoke.html", who=who, nav="reviewers", reviewer=reviewer)
+
+
+@router.post("/staff/reviewers/{reviewer}/revoke")
+async def revoke(reviewer: str, request: Request, ctx: Ctx, who: Staff) -> Response:
+    form = await request.form()
+    check_csrf(request, form)
+    _reviewer_or_404(ctx, reviewer)
+    reason = text(form, "reason")
+    if not reason:
+        return page(request, "revoke.html", who=who, nav="reviewers", reviewer=reviewer,
+                    error=i18n.text(lang_of(request), "f.need_reason"), status=400)
+    out, err = await _act(actions.revoke, ctx, who, reviewer, reason)
+    if err:
+        return _error(f"/staff/reviewers?id={reviewer}", err)
+    assert out is not None
+    return redirect(f"/staff/reviewers?id={reviewer}", "f.revoked", reviewer=reviewer, index=out["index"])
+
+
+# --- close and results -------------------------------------------------------------------
+
+
+def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str = "", status: int = 200) -> Response:
+    rows = dashboard.kiosk_rows(ctx, views.kiosks_table(ctx))
+    with ctx.db.read() as conn:
+        _, closed = ctx.ledger.head(conn)
+    results = views.results(ctx, ctx.replayed) if closed is not None else dashboard.provisional_results(ctx)
+    ov = views.overview(ctx, ctx.replayed)
+    checks = []
+    missing = [k for k in rows if k["missing"]]
+    running = [k for k in rows if k["status"] == "approved"]
+    pending = [k for k in rows if k["status"] == "pending"]
+    open_conflicts = ov["conflicts"]["total"] - ov["conflicts"]["resolved"]
+    if missing:
+        checks.append({"level": "bad", "key": "x.check.missing", "n": len(missing), "href": "/staff/kiosks"})
+    if running:
+        checks.append({"level": "warn", "key": "x.check.running", "n": len(running), "href": "#close-kiosks"})
+    if pending:
+        checks.append({"level": "warn", "key": "x.check.pending", "n": len(pending), "href": "/staff/kiosks"})
+    if open_conflicts:
+        checks.append({"level": "warn", "key": "x.check.conflicts", "n": open_conflicts, "href": "/staff/conflicts"})
+    downloads = (
+        [("CSV", "/api/v1/results.csv"), ("JSON", "/api/v1/results")] if closed is not None else []
+    )
+    return page(
+        request, "close.html", who=who, nav="close", live=True, status=status, error=error,
+        kiosks=rows, checks=checks, R=results, downloads=downloads,
+        **results_view.view(ctx, lang_of(request), results),
+    )
+
+
+@router.get("/staff/close")
+def close_page(request: Request, ctx: Ctx, who: Staff) -> Response:
+    return _close_page(request, ctx, who)
+
+
+@router.post("/staff/close")
+async def close_event(request: Request, ctx: Ctx, who: Staff) -> Response:
+    form = await request.form()
+    check_csrf(request, form)
+    if text(form, "event", max_len=64) != ctx.manifest.event:
+        err = i18n.text(lang_of(request), "x.wrong_event", event=ctx.manifest.event)
+        return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=err, status=400))
+    out, perr = await _act(actions.close_event, ctx, who, ctx.replayed)
+    if perr:
+        return _error("/staff/close", perr)
+    assert out is not None
+    return redirect("/staff/close", "f.closed", index=out["index"])

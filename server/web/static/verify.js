@@ -1,0 +1,243 @@
+// simsa receipt check, run entirely in the browser (no library, no CDN).
+//
+// What is checked, in order (each step shown on the page):
+//  1. the ledger entry the server returns for the receipt holds a signed ballot whose
+//     SHA-256 over its RFC 8785 (JCS) bytes is the receipt id (or starts with the short code);
+//  2. the leaf hash of that entry, SHA-256(0x00 || JCS(entry)), computed here;
+//  3. the RFC 9162 inclusion proof from that leaf to the root of the current signed tree
+//     head (STH), folded here;
+//  4. the STH's Ed25519 signature by the ledger key, over JCS of the STH without "sig".
+// The ledger key is shown with its fingerprint so it can be compared with the one the
+// organiser published. Nothing here trusts the server's own "ok".
+"use strict";
+
+const SimsaVerify = (() => {
+  const enc = new TextEncoder();
+
+  function b64uDecode(text) {
+    if (typeof text !== "string" || !/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) {
+      throw new Error("not base64url: " + String(text).slice(0, 20));
+    }
+    const b64 = text.replace(/-/g, "+").replace(/_/g, "/") + "==".slice(0, (4 - (text.length % 4)) % 4);
+    const bin = atob(b64);
+    const out = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+    return out;
+  }
+
+  function b64u(bytes) {
+    let bin = "";
+    for (const b of new Uint8Array(bytes)) bin += String.fromCharCode(b);
+    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+
+  function hex(bytes) {
+    return Array.from(new Uint8Array(bytes), (b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
+  // RFC 8785: ECMAScript serialisation of primitives (which JCS adopts), object members
+  // sorted by their names' UTF-16 code units (the default sort of JS strings), no spaces.
+  function jcs(value) {
+    if (value === null || typeof value === "boolean" || typeof value === "string") {
+      return JSON.stringify(value);
+    }
+    if (typeof value === "number") {
+      if (!Number.isFinite(value)) throw new Error("JCS: non-finite number");
+      return JSON.stringify(value);
+    }
+    if (Array.isArray(value)) return "[" + value.map(jcs).join(",") + "]";
+    if (typeof value === "object") {
+      const keys = Object.keys(value).sort();
+      return "{" + keys.map((k) => JSON.stringify(k) + ":" + jcs(value[k])).join(",") + "}";
+    }
+    throw new Error("JCS: unsupported value of type " + typeof value);
+  }
+
+  async function sha256(bytes) {
+    return new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  }
+
+  function concat(...parts) {
+    const n = parts.reduce((a, p) => a + p.length, 0);
+    const out = new Uint8Array(n);
+    let o = 0;
+    for (const p of parts) { out.set(p, o); o += p.length; }
+    return out;
+  }
+
+  const leafHash = (data) => sha256(concat(Uint8Array.of(0), data));
+  const nodeHash = (l, r) => sha256(concat(Uint8Array.of(1), l, r));
+
+  function equal(a, b) {
+    if (a.length !== b.length) return false;
+    let d = 0;
+    for (let i = 0; i < a.length; i++) d |= a[i] ^ b[i];
+    return d === 0;
+  }
+
+  // RFC 9162 §2.1.3.2: the root a leaf and its audit path fold to.
+  async function rootFromInclusion(index, treeSize, leaf, path) {
+    if (!(Number.isInteger(index) && Number.isInteger(treeSize)) || index < 0 || index >= treeSize) {
+      throw new Error(`leaf index ${index} is outside a tree of size ${treeSize}`);
+    }
+    let fn = index, sn = treeSize - 1, r = leaf;
+    for (const p of path) {
+      if (sn === 0) throw new Error("the audit path is longer than the tree allows");
+      if (fn % 2 === 1 || fn === sn) {
+        r = await nodeHash(p, r);
+        if (fn % 2 === 0) {
+          while (fn % 2 === 0 && fn !== 0) { fn = Math.floor(fn / 2); sn = Math.floor(sn / 2); }
+        }
+      } else {
+        r = await nodeHash(r, p);
+      }
+      fn = Math.floor(fn / 2); sn = Math.floor(sn / 2);
+    }
+    if (sn !== 0) throw new Error("the audit path is shorter than the tree needs");
+    return r;
+  }
+
+  async function verifySth(sth, publicKeyB64u) {
+    const body = { event: sth.event, tree_size: sth.tree_size, root_hash: sth.root_hash, timestamp: sth.timestamp };
+    const key = await crypto.subtle.importKey("raw", b64uDecode(publicKeyB64u), { name: "Ed25519" }, false, ["verify"]);
+    return crypto.subtle.verify({ name: "Ed25519" }, key, b64uDecode(sth.sig), enc.encode(jcs(body)));
+  }
+
+  async function fingerprint(publicKeyB64u) {
+    const h = hex((await sha256(b64uDecode(publicKeyB64u))).slice(0, 8));
+    return h.match(/.{4}/g).join("-");
+  }
+
+  // Accept a full receipt id (43 base64url characters) or a short code XXXX-XXXX.
+  function normaliseReceipt(text) {
+    const t = String(text || "").trim().replace(/\s+/g, "");
+    const m = /^(?:.*[?&#]r=)?([A-Za-z0-9_-]{43})$/.exec(t);
+    if (m) return { kind: "id", value: m[1] };
+    const s = /^([A-Za-z0-9_-]{4})[-\u2010\u2011\u2012\u2013 ]?([A-Za-z0-9_-]{4})$/.exec(t);
+    if (s) return { kind: "short", value: s[1] + s[2] };
+    return null;
+  }
+
+  async function getJson(url) {
+    const res = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+    let body = null;
+    try { body = await res.json(); } catch (e) { body = null; }
+    if (!res.ok) {
+      const err = new Error((body && (body.detail || body.title)) || `HTTP ${res.status}`);
+      err.status = res.status; err.code = body && body.code;
+      throw err;
+    }
+    return body;
+  }
+
+  // The whole check. `report(step, ok, detail)` is called for each step; returns a summary.
+  async function check(receiptText, report) {
+    const r = normaliseReceipt(receiptText);
+    if (!r) throw Object.assign(new Error("format"), { code: "receipt_format" });
+    const found = await getJson("/api/v1/receipts/" + encodeURIComponent(r.value));
+    const entry = found.entry;
+    const sb = entry && entry.signed_ballot;
+    if (!sb || (entry.type !== "ballot" && entry.type !== "rejected")) {
+      throw Object.assign(new Error("the server returned an entry that holds no ballot"), { code: "bad_entry" });
+    }
+    const id = b64u(await sha256(enc.encode(jcs(sb))));
+    const idOk = r.kind === "id" ? id === r.value : id.slice(0, 8) === r.value;
+    report("ballot", idOk, { id, index: found.index, entry });
+    if (!idOk) return { ok: false, id };
+
+    const leaf = await leafHash(enc.encode(jcs(entry)));
+    report("leaf", true, { leaf: b64u(leaf) });
+
+    const [sth, keyObj] = await Promise.all([getJson("/api/v1/ledger/sth"), getJson("/api/v1/ledger/key")]);
+    const proof = await getJson(`/api/v1/ledger/proof/inclusion?index=${found.index}&tree_size=${sth.tree_size}`);
+    const proofLeafOk = proof.leaf_hash === b64u(leaf);
+    const root = await rootFromInclusion(found.index, sth.tree_size, leaf, proof.audit_path.map(b64uDecode));
+    const rootOk = proofLeafOk && equal(root, b64uDecode(sth.root_hash));
+    report("proof", rootOk, { root: b64u(root), sth, pathLength: proof.audit_path.length, proofLeafOk });
+
+    let sigOk = false;
+    try { sigOk = await verifySth(sth, keyObj.public_key); } catch (e) { sigOk = false; }
+    report("sth", sigOk, { sth, key: keyObj.public_key, fingerprint: await fingerprint(keyObj.public_key) });
+    return { ok: idOk && rootOk && sigOk, id, entry, index: found.index, sth };
+  }
+
+  return { b64u, b64uDecode, hex, jcs, sha256, leafHash, nodeHash, rootFromInclusion, verifySth,
+           fingerprint, normaliseReceipt, check };
+})();
+
+// ---- the page --------------------------------------------------------------------------
+
+(function () {
+  const form = document.getElementById("verify-form");
+  if (!form) return;
+  const T = JSON.parse(document.getElementById("verify-text").textContent);
+  const out = document.getElementById("verify-result");
+  const input = document.getElementById("receipt");
+
+  function el(tag, attrs, ...kids) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, v);
+    for (const k of kids) e.append(k);
+    return e;
+  }
+
+  function step(ok, title, ...detail) {
+    const li = el("li", { class: ok ? "step ok" : "step bad", "data-ok": ok ? "1" : "0" },
+      el("span", { class: "mark", "aria-hidden": "true" }, ok ? "✓" : "✗"),
+      el("div", {}, el("strong", {}, title), ...detail.map((d) => el("div", { class: "detail" }, d))));
+    return li;
+  }
+
+  if (!window.isSecureContext || !window.crypto || !crypto.subtle) {
+    out.replaceChildren(el("div", { class: "notice bad", id: "verify-insecure" }, T.insecure));
+    form.querySelector("button").disabled = true;
+    return;
+  }
+
+  async function run(value) {
+    const list = el("ol", { class: "steps" });
+    const verdict = el("div", { class: "verdict", id: "verdict", role: "status" }, T.checking);
+    out.replaceChildren(verdict, list);
+    const when = (ms) => new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+    try {
+      const res = await SimsaVerify.check(value, (name, ok, d) => {
+        if (name === "ballot") {
+          const b = d.entry.signed_ballot.ballot || {};
+          const what = b.form === "rubric" ? `${T.proposal} ${b.proposal}` : `${T.group} ${b.group}`;
+          const where = d.entry.kiosk ? `${T.kiosk} ${d.entry.kiosk} #${d.entry.seq}` : T.online;
+          list.append(step(ok, ok ? T.step_ballot : T.step_ballot_bad,
+            `${T.receipt}: ${d.id}`, `${T.reviewer} ${b.reviewer} · ${what} · ${where} · ${b.created_at}`,
+            `${T.entry} #${d.index} (${d.entry.type === "rejected" ? T.rejected + " " + d.entry.code : T.accepted})`));
+        } else if (name === "leaf") {
+          list.append(step(ok, T.step_leaf, `SHA-256(0x00 ‖ JCS(entry)) = ${d.leaf}`));
+        } else if (name === "proof") {
+          list.append(step(ok, ok ? T.step_proof : T.step_proof_bad,
+            `${T.tree_size} ${d.sth.tree_size} · ${T.path} ${d.pathLength}`, `${T.root}: ${d.sth.root_hash}`));
+        } else if (name === "sth") {
+          list.append(step(ok, ok ? T.step_sth : T.step_sth_bad,
+            `${T.ledger_key}: ${d.key}`, `${T.fingerprint}: ${d.fingerprint}`, `${T.signed_at}: ${when(d.sth.timestamp)}`));
+        }
+      });
+      const rejected = res.ok && res.entry.type === "rejected";
+      verdict.className = "verdict " + (rejected ? "warn" : res.ok ? "ok" : "bad");
+      verdict.textContent = rejected ? `${T.ok_rejected} (${res.entry.code})` : res.ok ? T.ok : T.failed;
+      verdict.dataset.result = rejected ? "rejected" : res.ok ? "ok" : "bad";
+    } catch (e) {
+      verdict.className = "verdict bad";
+      verdict.dataset.result = "error";
+      verdict.textContent = e.code === "receipt_format" ? T.format : e.status === 404 ? T.not_found
+        : e.status === 409 ? T.ambiguous : `${T.error}: ${e.message}`;
+    }
+  }
+
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const v = input.value;
+    const url = new URL(window.location.href);
+    url.searchParams.set("r", v.trim());
+    history.replaceState(null, "", url);
+    run(v);
+  });
+  const initial = new URL(window.location.href).searchParams.get("r");
+  if (initial) { input.value = initial; run(initial); }
+})();
