@@ -43,9 +43,16 @@ def _web_router() -> APIRouter | None:
     return router if isinstance(router, APIRouter) else None
 
 
-def create_app(settings: Settings, *, context: Context | None = None, routers: Sequence[APIRouter] = ()) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    context: Context | None = None,
+    routers: Sequence[APIRouter] = (),
+    include_web: bool = True,
+) -> FastAPI:
     """Build the app. With ``context`` the caller owns the open context; otherwise it is
-    opened (migrations, ledger check) at start-up and closed at shutdown."""
+    opened (migrations, ledger check) at start-up and closed at shutdown. The dashboard
+    (``server.web``) replaces the minimal login pages of :mod:`server.pages` when present."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -83,7 +90,7 @@ def create_app(settings: Settings, *, context: Context | None = None, routers: S
     app.include_router(audit.router)
     app.include_router(submit.router)
     app.include_router(staff.router)
-    web = _web_router()
+    web = _web_router() if include_web else None
     for r in (*routers, *([web] if web else [])):
         app.include_router(r)
     app.include_router(pages_router)  # after server.web, whose login page replaces this one

@@ -44,9 +44,13 @@ class Context:
     def open(cls, settings: Settings, *, clock: Clock = utc_now) -> Context:
         event = settings.load_event()
         db = Database(settings.database_url)
-        migrate.upgrade(db)
-        ledger = Ledger(db, event.id, event.ledger_key, clock)
-        init_ledger(ledger, event)
+        try:
+            migrate.upgrade(db)
+            ledger = Ledger(db, event.id, event.ledger_key, clock)
+            init_ledger(ledger, event)
+        except BaseException:
+            db.dispose()
+            raise
         pre = Prechecker(event.manifest, event.signed_manifest, settings.verify_workers, settings.pool_threshold)
         return cls(settings, event, db, ledger, pre, ReplayedLedger(ledger), clock)
 

@@ -47,8 +47,8 @@ class Settings(BaseSettings):
     #: Set the Secure flag on the session cookie (behind TLS).
     cookie_secure: bool = False
     log_level: str = "info"
-    #: Fault injection for the crash test only: when set, a kiosk batch pauses after writing
-    #: its entries and before committing, and announces it by creating this file.
+    #: Fault injection for the crash test only: when set and the file does not exist yet, the
+    #: next kiosk batch creates it and pauses after writing its entries, before committing.
     fault_pause_file: Path | None = None
 
     @field_validator("event_dir")
