@@ -83,7 +83,7 @@ def test_inclusion_by_leaf_hash_and_parameter_errors(srv: Harness, ballots: Ball
         f"/api/v1/ledger/proof/inclusion?index=0&tree_size={n + 1}",
         "/api/v1/ledger/proof/inclusion?hash=not-base64!&tree_size=1",
         "/api/v1/ledger/proof/inclusion?index=-1",
-        f"/api/v1/ledger/proof/consistency?first=2&second=1",
+        "/api/v1/ledger/proof/consistency?first=2&second=1",
         f"/api/v1/ledger/proof/consistency?first=1&second={n + 1}",
         "/api/v1/ledger/proof/consistency?first=x&second=1",
         f"/api/v1/ledger/entries?start={n + 1}",

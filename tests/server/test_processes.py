@@ -88,7 +88,12 @@ def test_two_servers_on_one_postgresql_keep_one_ledger(
             for start in range(1, 61, 20):
                 if i == 3:  # the same batch to both servers at once: one takes it, one answers duplicates
                     out: list[requests.Response] = []
-                    ts = [threading.Thread(target=lambda s=s: out.append(s.post(f"/api/v1/kiosks/{k.id}/batches", k.batch(start, start + 19)))) for s in servers]
+                    batch = k.batch(start, start + 19)
+
+                    def send(s: Http, batch: dict[str, Any] = batch, out: list[requests.Response] = out) -> None:
+                        out.append(s.post(f"/api/v1/kiosks/{k.id}/batches", batch))
+
+                    ts = [threading.Thread(target=send, args=(s,)) for s in servers]
                     for t in ts:
                         t.start()
                     for t in ts:

@@ -153,7 +153,7 @@ def test_conflicts_resolution_close_and_results(srv: Harness, ballots: Ballots) 
     r = srv.client.post("/api/v1/staff/resolutions", json={"reviewer": rep, "target": "p03", "ballot": first_id, "reason": "x"}, headers=srv.staff)
     assert r.status_code == 404
     lookup = srv.client.get(f"/api/v1/staff/reviewers/{rep}", headers=srv.staff).json()
-    assert [b["id"] for b in lookup["ballots"]][0] == first_id and lookup["conflicts"]
+    assert next(b["id"] for b in lookup["ballots"]) == first_id and lookup["conflicts"]
     overview = srv.client.get("/api/v1/staff/overview", headers=srv.staff).json()
     assert overview["ballots"] == {"kiosk": 2, "online": 2} and overview["conflicts"] == {"total": 2, "resolved": 1}
 
