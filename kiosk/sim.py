@@ -1,0 +1,243 @@
+"""The kiosk simulator: N headless kiosks, real credentials, the real store and sync code.
+
+Each simulated reviewer walks the same :class:`~kiosk.session.Session` the screens
+drive — scan the card text, type the PIN (scrypt opens the real sealed seed), score or
+like every assigned proposal, confirm — on a kiosk of its own data folder. Then the
+kiosks enrol (approved through the staff API when an account is given) and sync in
+parallel until every ballot is on the ledger; the ledger is read back to check that each
+kiosk's seqs are there as 1..n exactly once.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import statistics
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from shared.manifest import ROLE_FORMS, Manifest, verify_signed_manifest
+
+from .api import LedgerClient, ServerRefused, ServerUnavailable
+from .identity import Kiosk, setup
+from .session import Session, Step, run_job
+from .store import KioskStore
+from .sync import Backoff, Syncer
+
+
+@dataclass
+class SimResult:
+    kiosks: dict[str, int] = field(default_factory=dict)  # kiosk id → records saved
+    online: int = 0
+    save_ms: list[float] = field(default_factory=list)
+    sync_s: float = 0.0
+    on_ledger: dict[str, list[int]] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        ms = sorted(self.save_ms)
+        return {
+            "kiosks": len(self.kiosks),
+            "ballots": sum(self.kiosks.values()),
+            "online_ballots": self.online,
+            "per_kiosk": self.kiosks,
+            "save_ms_p50": round(statistics.median(ms), 2) if ms else None,
+            "save_ms_p95": round(ms[int(0.95 * (len(ms) - 1))], 2) if ms else None,
+            "sync_s": round(self.sync_s, 2),
+            "exactly_once": not self.problems,
+            "problems": self.problems[:20],
+        }
+
+
+def read_csv(path: Path) -> dict[str, str]:
+    with open(path, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    return {r[0]: r[1] for r in rows[1:] if len(r) >= 2}
+
+
+class Reviewer:
+    """A person with a card and a PIN who judges everything on their list."""
+
+    def __init__(self, rid: str, credential: str, pin: str) -> None:
+        self.id, self.credential, self.pin = rid, credential, pin
+
+    def visit(self, session: Session, rng: random.Random, budget: int, timed: list[float]) -> int:
+        """Judge up to ``budget`` items at this kiosk; return the ballots saved."""
+        session.card_checked(run_job(session.scanned(self.credential)))
+        if session.step != Step.PIN:
+            raise RuntimeError(f"{self.id}: the kiosk refused the card: {session.notice}")
+        session.unlock_finished(run_job(session.pin_entered(self.pin)))
+        if _step(session) != Step.ASSIGNMENTS:
+            raise RuntimeError(f"{self.id}: the PIN did not open the card: {session.notice}")
+        saved = 0
+        todo = [i.target for i in session.items if not i.done] or [i.target for i in session.items]
+        for target in todo[:budget]:
+            session.choose(target)
+            if _step(session) == Step.RUBRIC:
+                for c in session.manifest.rubric:
+                    session.set_score(c.id, rng.randint(0, c.max))
+            else:
+                assert session.current is not None
+                k = rng.randint(0, min(session.manifest.max_choices, len(session.current.offered)))
+                for p in rng.sample(list(session.current.offered), k):
+                    session.toggle(p)
+            session.review()
+            t0 = time.perf_counter()
+            session.save_finished(run_job(session.confirm()))
+            timed.append((time.perf_counter() - t0) * 1000)
+            if _step(session) != Step.RECEIPT:
+                raise RuntimeError(f"{self.id}: the ballot for {target} was not saved: {session.notice}")
+            saved += 1
+            session.next_item()
+        session.finish()
+        return saved
+
+
+def _step(session: Session) -> Step:
+    return session.step
+
+
+def _channel_reviewers(m: Manifest, channel: str, creds: dict[str, str], pins: dict[str, str]) -> list[Reviewer]:
+    form = m.forms[channel]
+    return [
+        Reviewer(r.id, creds[r.id], pins[r.id])
+        for r in m.reviewers.values()
+        if form in ROLE_FORMS[r.role] and r.id in creds and r.id in pins and m.assignments.get(r.id)
+    ]
+
+
+def run(
+    event_dir: Path,
+    server: str,
+    *,
+    kiosks: int,
+    ballots: int,
+    data_dir: Path,
+    staff: tuple[str, str] | None = None,
+    online_ballots: int = 0,
+    seed: int = 1,
+    timeout_s: float = 600.0,
+    log: Callable[[str], None] = lambda _: None,
+) -> SimResult:
+    """Simulate ``kiosks`` kiosks saving ``ballots`` ballots in all, then sync them."""
+    rng = random.Random(seed)
+    signed = json.loads((event_dir / "manifest.json").read_text(encoding="utf-8"))
+    manifest = verify_signed_manifest(signed)
+    creds = read_csv(event_dir / "credentials.csv")
+    pins = read_csv(event_dir / "pins.csv")
+    client = LedgerClient.for_url(server)
+    if client.event() != signed:
+        raise ServerRefused(409, "wrong_event", f"the server at {server} runs another manifest than {event_dir}")
+    result = SimResult()
+
+    stations: list[tuple[Kiosk, KioskStore, Session]] = []
+    for i in range(1, kiosks + 1):
+        store = KioskStore(data_dir / f"kiosk-{i:03d}" / "kiosk.sqlite")
+        kiosk, _ = setup(store, signed, channel="kiosk", server=server, kiosk_id=f"sim-{seed}-{i:03d}",
+                         staff_pin="000000")
+        stations.append((kiosk, store, Session(kiosk, store)))
+        result.kiosks[kiosk.id] = store.head()[0]
+
+    people = _channel_reviewers(manifest, "kiosk", creds, pins)
+    rng.shuffle(people)
+    if ballots and not people:
+        raise ValueError("no reviewer of this event may cast a kiosk ballot")
+    left, turn = ballots, 0
+    while left > 0:
+        person = people[turn % len(people)]
+        _, store, session = stations[turn % len(stations)]
+        left -= person.visit(session, rng, left, result.save_ms)
+        turn += 1
+    for kiosk, store, _ in stations:
+        result.kiosks[kiosk.id] = store.head()[0]
+    log(f"saved {ballots} ballots on {kiosks} kiosks")
+
+    if online_ballots:
+        _online(signed, manifest, creds, pins, data_dir, server, online_ballots, rng, result)
+
+    token = client.staff_login(*staff) if staff else None
+    t0 = time.monotonic()
+    deadline = t0 + timeout_s
+
+    def sync_station(st: tuple[Kiosk, KioskStore, Session]) -> None:
+        kiosk, store, _ = st
+        syncer = Syncer(kiosk, store, LedgerClient.for_url(server))
+        backoff = Backoff(base=0.2, cap=5.0, rng=random.Random(kiosk.id))
+        while time.monotonic() < deadline:
+            try:
+                report = syncer.sync_once()
+                if report.enrolment == "pending" and token:
+                    client.approve_kiosk(token, kiosk.id)
+                    continue
+                if report.enrolment == "approved" and report.complete:
+                    return
+                if report.alarms:
+                    raise RuntimeError(f"{kiosk.id}: {report.alarms}: {store.alarms(3)}")
+                time.sleep(backoff.next())
+            except ServerUnavailable:
+                time.sleep(backoff.next())
+        raise TimeoutError(f"{kiosk.id} did not finish syncing in {timeout_s:.0f} s")
+
+    with ThreadPoolExecutor(max_workers=min(8, kiosks)) as pool:
+        list(pool.map(sync_station, stations))
+    result.sync_s = time.monotonic() - t0
+    log(f"synced in {result.sync_s:.1f} s")
+    result.on_ledger = ledger_seqs(client)
+    for kid, n in result.kiosks.items():
+        got = result.on_ledger.get(kid, [])
+        if got != list(range(1, n + 1)):
+            result.problems.append(f"{kid}: ledger holds seqs {_describe(got)}, expected 1..{n}")
+    return result
+
+
+def _online(
+    signed: dict[str, Any], manifest: Manifest, creds: dict[str, str], pins: dict[str, str], data_dir: Path,
+    server: str, count: int, rng: random.Random, result: SimResult,
+) -> None:
+    store = KioskStore(data_dir / "online" / "online.sqlite")
+    kiosk, _ = setup(store, signed, channel="online", server=server, staff_pin="000000")
+    syncer = Syncer(kiosk, store, LedgerClient.for_url(server))
+    session = Session(kiosk, store, deliver=syncer.deliver_one)
+    people = _channel_reviewers(manifest, "online", creds, pins)
+    rng.shuffle(people)
+    left, turn = count, 0
+    while left > 0 and people:
+        left -= people[turn % len(people)].visit(session, rng, left, result.save_ms)
+        turn += 1
+    for _ in range(20):
+        try:
+            syncer.sync_once()
+            break
+        except ServerUnavailable:
+            time.sleep(0.5)
+    result.online = count - left
+
+
+def ledger_seqs(client: LedgerClient) -> dict[str, list[int]]:
+    """Per kiosk, the seqs of its records on the ledger (ballot and rejected entries), in
+    ledger order."""
+    size = int(client.sth()["tree_size"])
+    out: dict[str, list[int]] = {}
+    start = 0
+    while start < size:
+        entries = client.entries(start, min(size, start + 1000))
+        if not entries:
+            break
+        for e in entries:
+            entry = e["entry"]
+            if entry.get("type") in ("ballot", "rejected") and entry.get("kiosk"):
+                out.setdefault(entry["kiosk"], []).append(int(entry["seq"]))
+        start = int(entries[-1]["index"]) + 1
+    return out
+
+
+def _describe(seqs: list[int]) -> str:
+    if not seqs:
+        return "none"
+    dup = len(seqs) - len(set(seqs))
+    return f"{len(seqs)} from {min(seqs)} to {max(seqs)}" + (f", {dup} duplicated" if dup else "")

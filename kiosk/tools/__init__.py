@@ -1,0 +1,1 @@
+"""Helpers for tests, rehearsals and benchmarks (synthetic frames, the crash-test writer)."""
