@@ -127,10 +127,14 @@ def _good() -> dict[str, Any]:
     return make_batch(K, copy.deepcopy(RECORDS[:3]), KEY, 0, GENESIS)
 
 
-def _resign(raw: dict[str, Any]) -> dict[str, Any]:
-    """Re-sign the head so only the shape problem remains."""
-    raw["head"] = sign_head(raw["head"]["kiosk"], raw["head"]["seq"], raw["head"]["hash"], KEY)
-    return raw
+def _signed_head(**changes: Any) -> Edit:
+    """Change the head and sign it again, so only the shape problem remains."""
+
+    def go(raw: dict[str, Any]) -> None:
+        head = {**raw["head"], **changes}
+        raw["head"] = sign_head(head["kiosk"], head["seq"], head["hash"], KEY)
+
+    return go
 
 
 #: (name, change of a good batch, message)
@@ -184,12 +188,12 @@ MALFORMED_BATCHES: list[tuple[str, Edit, str]] = [
     ("head sig short", lambda b: b["head"].update(sig=b64u(bytes(32))), "head sig must be 64 bytes"),
     (
         "head behind last record",
-        lambda b: _resign(b) if b["head"].update(seq=2) is None else None,
+        _signed_head(seq=2),
         "the batch head does not name its last record",
     ),
     (
         "head hash not the last record's",
-        lambda b: _resign(b) if b["head"].update(hash=GENESIS) is None else None,
+        _signed_head(hash=GENESIS),
         "the batch head does not name its last record",
     ),
 ]
