@@ -25,10 +25,55 @@ MAX_DEPTH = 16
 
 def jcs(obj: Any) -> bytes:
     """Return the RFC 8785 canonical UTF-8 bytes of a JSON value."""
+    fast = _plain_jcs(obj)
+    if fast is not None:
+        return fast
     try:
         return rfc8785.dumps(obj)
     except (rfc8785.CanonicalizationError, TypeError, ValueError) as exc:
         raise FormatError(f"value cannot be canonicalised as JSON: {exc}") from exc
+
+
+# For *plain* JSON — objects with str keys, arrays, str, int within ±(2**53 - 1), bool
+# and null, no float — the C encoder of ``json`` writes exactly the RFC 8785 bytes: the
+# same escapes (\b \t \n \f \r, \u00xx lower-case, nothing else), keys sorted by code
+# point, which is UTF-16 order while no character lies outside the BMP. Everything else
+# (floats, big integers, non-BMP characters, lone surrogates, other types, subclasses)
+# goes to the full implementation above, so the result never differs from it.
+_SAFE_INT = 2**53 - 1
+_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"))
+_WIDE = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
+
+
+def _plain(v: Any) -> bool:
+    t = type(v)
+    if t is str or t is bool or v is None:
+        return True
+    if t is int:
+        return -_SAFE_INT <= v <= _SAFE_INT
+    if t is dict:
+        for k, x in v.items():  # noqa: SIM110 (a loop is faster than all() over a generator)
+            if type(k) is not str or not _plain(x):
+                return False
+        return True
+    if t is list or t is tuple:
+        for x in v:  # noqa: SIM110
+            if not _plain(x):
+                return False
+        return True
+    return False
+
+
+def _plain_jcs(obj: Any) -> bytes | None:
+    try:
+        if not _plain(obj):
+            return None
+    except RecursionError:
+        return None
+    text = _ENCODER.encode(obj)
+    if not text.isascii() and _WIDE.search(text):
+        return None
+    return text.encode("utf-8")
 
 
 def sha256(data: bytes) -> bytes:
@@ -57,6 +102,23 @@ def b64u_decode(text: str, *, length: int | None = None, what: str = "value") ->
     if length is not None and len(raw) != length:
         raise FormatError(f"{what} must be {length} bytes, got {len(raw)}")
     return raw
+
+
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_BRACKET = re.compile(r"[\[\]{}]")
+
+
+def _too_deep(text: str) -> bool:
+    """Nested deeper than :data:`MAX_DEPTH`? Counts brackets outside complete strings; only
+    a text that looks too deep that way is scanned character by character."""
+    if text.count("{") + text.count("[") <= MAX_DEPTH:
+        return False
+    depth = best = 0
+    for m in _BRACKET.finditer(_STRING.sub("", text)):
+        depth += 1 if m.group() in "[{" else -1
+        best = max(best, depth)
+    # An unterminated string leaves brackets visible, so this can only overestimate.
+    return best > MAX_DEPTH and _depth(text) > MAX_DEPTH
 
 
 def _depth(text: str) -> int:
@@ -113,7 +175,7 @@ def parse_json(data: bytes | str, *, max_bytes: int = 1 << 20, what: str = "JSON
         text = data
         if len(text) > max_bytes:
             raise FormatError(f"{what} is longer than {max_bytes} characters")
-    if _depth(text) > MAX_DEPTH:
+    if _too_deep(text):
         raise FormatError(f"{what} is nested deeper than {MAX_DEPTH}")
     try:
         return json.loads(
