@@ -50,7 +50,7 @@ def _plain(v: Any) -> bool:
     if t is str or t is bool or v is None:
         return True
     if t is int:
-        return -_SAFE_INT <= v <= _SAFE_INT
+        return bool(-_SAFE_INT <= v <= _SAFE_INT)
     if t is dict:
         for k, x in v.items():  # noqa: SIM110 (a loop is faster than all() over a generator)
             if type(k) is not str or not _plain(x):
