@@ -65,7 +65,7 @@ def _error(path: str, p: Problem) -> Response:
 
 
 @router.get("/staff")
-def staff_root() -> Response:
+def staff_root(_who: Staff) -> Response:
     return redirect("/staff/")
 
 
