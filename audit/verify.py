@@ -29,6 +29,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from shared.ballot import ballot_id
@@ -89,6 +90,10 @@ class Verdict:
     results: dict[str, Any] | None = None
     published_match: bool | None = None
     remembered: int = 0
+    #: CPU seconds spent by the signature workers and the largest worker's peak resident
+    #: memory in bytes (Linux /proc; 0 where unknown).
+    worker_cpu: float = 0.0
+    worker_peak_rss: int = 0
 
     @property
     def ok(self) -> bool:
@@ -127,21 +132,38 @@ def check_page(kind: str, payload: bytes, start: int, count: int) -> tuple[bytes
     status = bytearray(len(entries))
     for j, entry in enumerate(entries):
         try:
-            leaves += leaf_hash(jcs(entry))
+            data = jcs(entry)
         except FormatError:
             leaves += bytes(32)
             status[j] = UNCANONICAL
             continue
+        leaves += leaf_hash(data)
         if isinstance(entry, dict) and entry.get("type") in ("ballot", "rejected"):
-            status[j] = _signature_ok(entry.get("signed_ballot"))
+            status[j] = _signature_ok(entry.get("signed_ballot"), data)
     return bytes(leaves), bytes(status)
 
 
-def _signature_ok(sb: Any) -> int:
+def _ballot_bytes(entry_jcs: bytes, kind: bytes) -> bytes | None:
+    """JCS(ballot) cut out of JCS(entry): in canonical form a ballot entry ends with
+    ``"signed_ballot":{"ballot":B,"sig":"S"},"type":"ballot"}`` (``type`` sorts last,
+    ``sig`` after ``ballot``; strings hold no bare quote), so B is exactly JCS(ballot)."""
+    tail = b',"type":"' + kind + b'"}'
+    start = entry_jcs.find(b'"signed_ballot":{"ballot":')
+    if start < 0 or not entry_jcs.endswith(tail):
+        return None
+    sb = entry_jcs[start + 16 : len(entry_jcs) - len(tail)]
+    cut = sb.rfind(b',"sig":"')
+    if cut < 0 or not sb.endswith(b'"}') or b'"' in sb[cut + 8 : -2]:
+        return None
+    return sb[10:cut]
+
+
+def _signature_ok(sb: Any, entry_jcs: bytes) -> int:
     try:
         ballot, sig = sb["ballot"], sb["sig"]
         key = _KEYS[ballot["reviewer"]]
-        verify(key, jcs(ballot), b64u_decode(sig, length=64))
+        message = _ballot_bytes(entry_jcs, b"ballot" if b'"type":"ballot"}' in entry_jcs[-20:] else b"rejected")
+        verify(key, message if message is not None else jcs(ballot), b64u_decode(sig, length=64))
     except (SimsaError, KeyError, TypeError, ValueError):
         return PLAIN
     return SIGNED_OK
@@ -211,6 +233,26 @@ def _pool(workers: int, keys: dict[str, bytes]) -> ProcessPoolExecutor:
     for f in [pool.submit(_noop) for _ in range(workers)]:
         f.result()
     return pool
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a live process, from /proc (0 where unavailable)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def _peak_rss(pid: int) -> int:
+    """Peak resident memory of a live process in bytes, from /proc (0 where unavailable)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
 
 
 def _when(ms: int) -> str:
@@ -329,6 +371,9 @@ def verify_ledger(
                 break
     finally:
         if pool is not None:
+            pids = list(pool._processes or {})
+            v.worker_cpu = sum(_cpu_seconds(pid) for pid in pids)
+            v.worker_peak_rss = max((_peak_rss(pid) for pid in pids), default=0)
             pool.shutdown(wait=True, cancel_futures=True)
     stopped = stopped or len(v.problems) > before
     v.state = replay.state
