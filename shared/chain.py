@@ -26,6 +26,13 @@ def record_hash(record: dict[str, Any]) -> str:
     return b64u(sha256(jcs(record)))
 
 
+def record_hash_of(seq: int, prev: str, signed_ballot_jcs: bytes) -> str:
+    """``record_hash(make_record(seq, prev, sb))`` when ``JCS(sb)`` is already in hand: a
+    record's keys sort prev < seq < signed_ballot, and JCS writes each member's value as
+    that value's own JCS bytes."""
+    return b64u(sha256(b'{"prev":' + jcs(prev) + b',"seq":' + jcs(seq) + b',"signed_ballot":' + signed_ballot_jcs + b"}"))
+
+
 def make_record(seq: int, prev: str, signed_ballot: dict[str, Any]) -> dict[str, Any]:
     return {"seq": seq, "prev": prev, "signed_ballot": signed_ballot}
 
