@@ -43,7 +43,9 @@ def _prefix_filter(col: Any, prefix: str, dialect: str) -> Any:
 def find_receipt(ctx: Context, code: str) -> dict[str, Any]:
     """The ledger entry of a receipt: a full ballot id, or its first 8 characters (the short
     code, with or without its dash). 404 when none, 409 when a short code is ambiguous."""
-    code = code.strip().replace("-", "", 1) if len(code.strip()) == 9 else code.strip()
+    code = code.strip()
+    if len(code) == 9 and code[4] == "-":  # the short code as printed: XXXX-XXXX
+        code = code[:4] + code[5:]
     if RECEIPT_ID.match(code):
         exact = True
     elif SHORT_CODE.match(code):
@@ -141,6 +143,8 @@ def kiosk_rows(ctx: Context, table: list[dict[str, Any]]) -> list[dict[str, Any]
                 "synced_hash": r.synced_hash if r is not None else None,
                 "forks": len(forks),
                 "gap_refusals": len(gaps),
+                # a batch refused for a gap whose records the server still does not hold
+                "open_gap": gaps[0] if gaps and (gaps[0]["seq"] or 0) > k["synced_seq"] else None,
                 "oldest_unsynced": k["synced_seq"] + 1 if k["missing"] else None,
             }
         )
@@ -160,6 +164,10 @@ def alarms(ctx: Context, overview: dict[str, Any], rows: list[dict[str, Any]]) -
             out.append({"level": "bad", "key": "alarm.closure", "args": {"kiosk": k["kiosk"]},
                         "href": f"/staff/kiosks/{k['kiosk']}"})
     for k in rows:
+        if k["open_gap"] and k["status"] == "approved":
+            out.append({"level": "bad", "key": "alarm.gap",
+                        "args": {"kiosk": k["kiosk"], "seq": k["open_gap"]["seq"] or "?", "synced": k["synced_seq"]},
+                        "href": f"/staff/kiosks/{k['kiosk']}"})
         if k["missing"]:
             out.append({"level": "warn", "key": "alarm.missing",
                         "args": {"kiosk": k["kiosk"], "n": k["missing"], "first": k["synced_seq"] + 1, "last": k["recorded_seq"]},

@@ -77,6 +77,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "ov.state": ("행사 상태", "Event"),
     "ov.state.open": ("진행 중", "Open"),
     "ov.state.closed": ("마감됨", "Closed"),
+    "ov.event.line": ("제안 {p}건 · 심사위원 {r}명", "{p} proposals · {r} reviewers"),
     "ov.alarms": ("확인할 일", "Needs attention"),
     "ov.alarms.none": ("지금 확인할 문제가 없습니다.", "Nothing needs attention right now."),
     "ov.progress": ("조별 진행", "Progress per group"),
@@ -91,6 +92,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "alarm.missing": (
         "키오스크 {kiosk}: 기록 {n}건이 서버에 아직 없습니다 (순번 {first}–{last})",
         "Kiosk {kiosk}: {n} record(s) not on the server yet (seq {first}–{last})",
+    ),
+    "alarm.gap": (
+        "키오스크 {kiosk}: 순번 {seq}의 기록이 빈 곳 때문에 거부되었습니다 (서버는 {synced}까지 보유). 키오스크의 동기화를 확인하거나 USB 묶음을 가져오세요.",
+        "Kiosk {kiosk}: a batch from seq {seq} was refused for a gap (the server holds up to {synced}). Check the kiosk's sync or import its USB bundle.",
     ),
     "alarm.fork": ("키오스크 {kiosk}: 같은 순번에 다른 기록 (포크) {n}건", "Kiosk {kiosk}: {n} fork refusal(s)"),
     "alarm.closure": ("키오스크 {kiosk}: 마감 보고가 서버 기록과 다릅니다", "Kiosk {kiosk}: its closure does not match the server"),
@@ -221,6 +226,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "c.reason.placeholder": ("예: 심사위원이 현장 점수를 정정했다고 확인함", "e.g. reviewer confirmed the on-site score is the correction"),
     "c.submit": ("결정 기록", "Record decision"),
     "c.decided": ("결정됨", "Decided"),
+    "c.change": ("결정 바꾸기", "Change the decision"),
     "c.open": ("미결정", "Open"),
     "c.likes": ("좋아요 {n}: {list}", "{n} likes: {list}"),
     "c.count": ("{open}건 미결정 / 전체 {total}건", "{open} open of {total}"),

@@ -17,6 +17,7 @@ from playwright.sync_api import (
     Page,
     Playwright,
     Response,
+    ViewportSize,
     sync_playwright,
 )
 
@@ -29,8 +30,8 @@ ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--no-first-run", "--disable-sync",
 ]
-LAPTOP = {"width": 1366, "height": 768}
-TABLET = {"width": 1280, "height": 800}
+LAPTOP: ViewportSize = {"width": 1366, "height": 768}
+TABLET: ViewportSize = {"width": 1280, "height": 800}
 STAFF, PASSWORD = "mina", "mina-password-1"
 
 
@@ -79,7 +80,7 @@ class Watch:
             self.errors.append(f"{r.status} {r.url}")
 
 
-def new_context(browser: Browser, viewport: dict[str, int], base_url: str) -> BrowserContext:
+def new_context(browser: Browser, viewport: ViewportSize, base_url: str) -> BrowserContext:
     ctx = browser.new_context(viewport=viewport, base_url=base_url, locale="ko-KR", timezone_id="Asia/Seoul")
     ctx.set_default_timeout(15_000)
     return ctx

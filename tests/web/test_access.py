@@ -29,7 +29,7 @@ def all_routes(routes: list[Any]) -> Iterator[tuple[str, set[str]]]:
     branches with ``effective_route_contexts`` since 0.16x; older ones flatten them)."""
     for r in routes:
         if isinstance(r, APIRoute):
-            yield r.path, set(r.methods)
+            yield r.path, set(r.methods or ())
         elif hasattr(r, "effective_route_contexts"):
             for c in r.effective_route_contexts():
                 methods = getattr(c.original_route, "methods", None)

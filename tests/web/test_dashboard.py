@@ -150,11 +150,20 @@ def test_gap_appears_and_closes_after_sync(world: World) -> None:
     expect(page.locator("#todo-missing")).to_contain_text("순번 4–6")
     expect(page.locator("#todo")).to_contain_text("순번 4")
     world.shot("07-kiosk-detail-gap")
+    # A faulty upload skips record 4: the server refuses it whole, and says so.
+    r = k1.sync(5)
+    assert r.status_code == 409 and r.json()["code"] == "chain_gap"
+    expect(page.locator("#refusals")).to_contain_text("chain_gap", timeout=15_000)
+    page.goto("/staff/")
+    expect(page.locator("#alarms li.bad")).to_contain_text("키오스크 k1: 순번 5의 기록이 빈 곳 때문에 거부되었습니다")
+    page.goto("/staff/kiosks/k1")
     # The network comes back: the kiosk syncs the rest, and the gap closes on the open page.
     assert k1.sync(4).json()["synced_seq"] == 6
     expect(page.locator("#missing")).to_have_text("0", timeout=15_000)
     expect(page.locator("#todo-ok")).to_be_visible()
     world.shot("08-kiosk-detail-synced")
+    page.goto("/staff/")
+    expect(page.locator("#alarms")).not_to_contain_text("k1")
 
 
 def test_bundle_import(world: World) -> None:
@@ -270,7 +279,7 @@ def test_rejections_with_reasons(world: World) -> None:
     world.notes["rejected_receipt"] = res["id"]
     page = world.page
     page.goto("/staff/rejections")
-    expect(page.locator("tr[data-code]")).to_have_count(2)
+    expect(page.locator("tr[data-code]")).to_have_count(3)  # with k1's refused gap batch
     page.select_option("#f-code", "not_assigned")
     page.click("#filters button[type=submit]")
     rows = page.locator("tr[data-code]")
@@ -281,7 +290,8 @@ def test_rejections_with_reasons(world: World) -> None:
     page.goto("/staff/rejections")
     page.select_option("#f-kiosk", "k1")
     page.click("#filters button[type=submit]")
-    expect(rows).to_have_count(1)
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1)).to_contain_text("키오스크 기록에 빈 곳이 있습니다")
     expect(rows.first).to_contain_text("점수나 선택이 규칙에 맞지 않습니다")
     expect(rows.first.locator("td.num")).to_have_text(str(res["index"]))
     page.fill("#f-reviewer", "nobody")

@@ -21,9 +21,8 @@
   status.querySelector(".live-reload").addEventListener("click", (e) => { e.preventDefault(); location.reload(); });
 
   function stamp() {
-    const d = new Date();
-    const pad = (n) => String(n).padStart(2, "0");
-    timeEl.textContent = timeEl.dataset.template.replace("{time}", `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`);
+    // UTC, like every time on the dashboard.
+    timeEl.textContent = timeEl.dataset.template.replace("{time}", new Date().toISOString().slice(11, 19) + " UTC");
   }
 
   function typing() {
