@@ -326,6 +326,23 @@ class HttpSource:
         page = self.fetch_page(index, index + 1)
         return page_entries(Page(index, 1, "api", page.payload))[0]
 
+    def find_receipt(self, code: str) -> tuple[int, str] | None:
+        """``(index, ballot id)`` from the server's receipt lookup, or None when it has no
+        answer (not found, ambiguous or no such route): the caller then searches itself."""
+        import requests
+
+        try:
+            r = self.session.get(f"{self.base}/api/v1/receipts/{code.strip()}", timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise SourceError(f"cannot reach {self.base}: {exc}") from exc
+        if r.status_code != 200:
+            return None
+        try:
+            body = parse_json(r.content, max_bytes=MAX_ENTRY_BYTES, what="GET /api/v1/receipts")
+            return int(body["index"]), str(body["id"])
+        except (FormatError, KeyError, TypeError, ValueError):
+            return None
+
     def consistency_proof(self, first: int, second: int) -> list[bytes] | None:
         body = self._json("/api/v1/ledger/proof/consistency", {"first": first, "second": second})
         nodes = body.get("consistency") if isinstance(body, dict) else None

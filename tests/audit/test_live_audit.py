@@ -114,7 +114,7 @@ def test_an_auditor_gets_a_yes_from_the_url_alone(
     code, rc = _verify([url, "--receipt", f"{receipts[3][:4]}-{receipts[3][4:8]}", "--no-state"], capsys)
     assert code == 0 and rc["ballot_id"] == receipts[3], rc
     code, rc = _verify([url, "--receipt", "A" * 43, "--no-state"], capsys)
-    assert code == 1 and "no accepted ballot" in rc["problems"][0]["what"]
+    assert code == 1 and "no ballot with receipt" in rc["problems"][0]["what"]
 
     # Staff close the event; the published results must be the recomputed ones.
     r = s.post(url + "/api/v1/staff/close", json={"event": m.event}, headers=staff, timeout=30)
