@@ -1,13 +1,22 @@
-"""USB bundle import from the dashboard: one uploaded file, one or more kiosk batches.
+"""USB bundle import from the dashboard: the files of a kiosk's bundle folder, uploaded
+together.
 
-A bundle file holds a batch (``{"kiosk","records","head"}``), a JSON array of batches, or
-an object with a ``"batches"`` array (a kiosk with more records than one batch takes
-exports several, in order). Each batch goes through :func:`server.services.ingest.submit_batch`
-— exactly what a network sync and the staff API's bundle import run.
+A kiosk that never reached the network exports a folder ``simsa-bundle-<kiosk>-<time>/``
+(see :mod:`kiosk.bundle`): ``batch-0001.json`` … (the very batches a sync would post),
+``registration.json`` (its self-signed key), ``closure.json`` once it is closed, and a
+``README.json`` summary. Staff select all of them; each file is recognised by its
+content and applied in the order a network sync would have: registration, batches by
+file name, closure. A file may also hold a list of batches or ``{"batches": [...]}``.
+
+Every file goes through the service the network route uses — ``kiosks.register``,
+``ingest.submit_batch`` (also behind ``POST /api/v1/staff/bundles``),
+``kiosks.submit_closure`` — so the ledger ends up exactly as after a sync, and importing
+the same files again adds nothing.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -17,36 +26,80 @@ from shared.errors import FormatError, SimsaError
 
 from ..context import Context
 from ..problems import Problem
-from ..services import ingest
+from ..services import ingest, kiosks
 from ..services.staff import StaffMember
+
+ORDER = {"registration": 0, "batch": 1, "closure": 2, "summary": 3}
 
 
 class BundleError(SimsaError):
-    """The uploaded file is not a bundle."""
+    """An uploaded file is not part of a bundle."""
 
 
-def split(data: bytes, limit: int) -> list[dict[str, Any]]:
-    """The batches of a bundle file, in order."""
+@dataclass
+class Item:
+    """One thing found in the uploaded files, and what became of it."""
+
+    kind: str  # registration, batch, closure, summary
+    file: str
+    body: Any
+    kiosk: str
+    outcome: dict[str, Any] = field(default_factory=dict)
+
+
+def _is_batch(x: Any) -> bool:
+    return isinstance(x, dict) and isinstance(x.get("kiosk"), str) and "records" in x and "head" in x
+
+
+def classify(name: str, data: bytes, limit: int) -> list[Item]:
+    """The items of one uploaded file; raise :class:`BundleError` for anything else."""
     try:
-        raw = parse_json(data, max_bytes=limit, what="bundle file")
+        raw = parse_json(data, max_bytes=limit, what=name)
     except FormatError as exc:
         raise BundleError(str(exc)) from exc
-    if isinstance(raw, dict) and "batches" in raw:
-        raw = raw["batches"]
-    items = raw if isinstance(raw, list) else [raw]
-    if not items or not all(isinstance(b, dict) and isinstance(b.get("kiosk"), str) for b in items):
-        raise BundleError("expected a kiosk batch {kiosk, records, head} or a list of them")
-    return items
+    if isinstance(raw, dict) and raw.get("type") == "kiosk-closure" and isinstance(raw.get("kiosk"), str):
+        return [Item("closure", name, raw, raw["kiosk"])]
+    if isinstance(raw, dict) and set(raw) == {"kiosk", "public_key", "registered_at", "sig"} and isinstance(raw["kiosk"], str):
+        return [Item("registration", name, raw, raw["kiosk"])]
+    if isinstance(raw, dict) and "exported_at" in raw and isinstance(raw.get("kiosk"), str):
+        return [Item("summary", name, raw, raw["kiosk"])]
+    items = raw.get("batches") if isinstance(raw, dict) and "batches" in raw else raw
+    items = items if isinstance(items, list) else [items]
+    if not items or not all(_is_batch(b) for b in items):
+        raise BundleError(f"{name} is not a kiosk batch, registration or closure")
+    return [Item("batch", name, b, b["kiosk"]) for b in items]
 
 
-async def apply(ctx: Context, who: StaffMember, batch: dict[str, Any]) -> dict[str, Any]:
-    """Submit one batch; return its per-record results or the problem that refused it whole."""
-    kiosk = str(batch["kiosk"])
-    try:
-        out = await run_in_threadpool(ingest.submit_batch, ctx, kiosk, batch, via=f"bundle by {who.name}")
-    except Problem as p:
-        return {"kiosk": kiosk, "problem": {"code": p.code, "detail": p.detail}, "results": [], "counts": {}}
+def plan(files: list[tuple[str, bytes]], limit: int) -> list[Item]:
+    """All items of the uploaded files in the order a sync would apply them."""
+    items: list[Item] = []
+    for name, data in sorted(files):
+        items += classify(name, data, limit)
+    return sorted(items, key=lambda it: ORDER[it.kind])  # stable: batches keep file order
+
+
+def _counts(results: list[dict[str, Any]]) -> dict[str, int]:
     counts = {"accepted": 0, "duplicate": 0, "rejected": 0}
-    for r in out["results"]:
+    for r in results:
         counts[r["status"]] = counts.get(r["status"], 0) + 1
-    return {"kiosk": kiosk, "problem": None, "results": out["results"], "counts": counts, "synced_seq": out["synced_seq"]}
+    return counts
+
+
+async def apply(ctx: Context, who: StaffMember, item: Item) -> Item:
+    """Apply one item; its ``outcome`` says what happened or which problem refused it."""
+    try:
+        if item.kind == "registration":
+            status, out = await run_in_threadpool(kiosks.register, ctx, item.body)
+            item.outcome = {"status": out.get("status"), "new": status == 202}
+        elif item.kind == "batch":
+            out = await run_in_threadpool(ingest.submit_batch, ctx, item.kiosk, item.body, via=f"bundle by {who.name}")
+            item.outcome = {"results": out["results"], "counts": _counts(out["results"]), "synced_seq": out["synced_seq"]}
+        elif item.kind == "closure":
+            out = await run_in_threadpool(kiosks.submit_closure, ctx, item.kiosk, item.body)
+            item.outcome = {"matches": out["matches"], "synced_seq": out["synced_seq"], "seq": item.body.get("seq")}
+        else:
+            head = item.body.get("head") if isinstance(item.body.get("head"), dict) else {}
+            item.outcome = {"head_seq": head.get("seq"), "exported_at": item.body.get("exported_at")}
+    except Problem as p:
+        item.outcome = {"problem": {"code": p.code, "detail": p.detail}}
+    return item

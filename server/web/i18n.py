@@ -117,6 +117,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "Check that the key fingerprint on the kiosk's screen matches the one below, then approve.",
     ),
     "k.approve": ("승인", "Approve"),
+    "k.approve.named": ("{kiosk} 승인", "Approve {kiosk}"),
     "k.kiosk": ("키오스크", "Kiosk"),
     "k.status": ("상태", "State"),
     "k.status.pending": ("승인 대기", "Waiting"),
@@ -139,10 +140,25 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "k.none": ("아직 등록된 키오스크가 없습니다.", "No kiosk has registered yet."),
     "k.bundle": ("USB 묶음 가져오기", "Import a USB bundle"),
     "k.bundle.help": (
-        "네트워크에 연결되지 못한 키오스크가 USB로 내보낸 묶음 파일(.json)을 고르세요. 결과는 네트워크 동기화와 같습니다. 같은 파일을 다시 가져와도 중복되지 않습니다.",
-        "Choose the bundle file (.json) a kiosk that never got online exported to USB. The result is the same as a "
-        "network sync; importing the same file twice adds nothing twice.",
+        "네트워크에 연결되지 못한 키오스크가 USB에 내보낸 simsa-bundle-… 폴더의 파일을 모두 고르세요 (batch-0001.json, registration.json 등). 결과는 네트워크 동기화와 같고, 같은 파일을 다시 가져와도 두 번 기록되지 않습니다.",
+        "Select all the files of the simsa-bundle-… folder a kiosk that could not get online exported to USB "
+        "(batch-0001.json, registration.json, …). The result is the same as a network sync; importing the same "
+        "files again records nothing twice.",
     ),
+    "k.bundle.kind.batch": ("기록 묶음", "Batch of records"),
+    "k.bundle.kind.registration": ("키오스크 등록", "Kiosk registration"),
+    "k.bundle.kind.closure": ("키오스크 마감 보고", "Kiosk closure"),
+    "k.bundle.kind.summary": ("묶음 요약", "Bundle summary"),
+    "k.bundle.registered.new": ("키오스크 {kiosk}가 묶음으로 등록되었습니다: {status}.", "Kiosk {kiosk} registered from the bundle: {status}."),
+    "k.bundle.registered.known": ("키오스크 {kiosk}는 이미 등록되어 있습니다: {status}.", "Kiosk {kiosk} was registered already: {status}."),
+    "k.bundle.pending": (
+        "키오스크 {kiosk}가 승인을 기다립니다. 키오스크 화면의 키 지문이 {fp}인지 확인하고 승인한 뒤, 같은 파일들을 다시 가져오세요.",
+        "Kiosk {kiosk} is waiting for approval. Check that the kiosk's screen shows key fingerprint {fp}, approve "
+        "it, then import the same files again.",
+    ),
+    "k.bundle.closure.match": ("마감 보고(순번 {seq})가 서버 기록과 일치합니다. 이제 키오스크를 마감할 수 있습니다.", "The closure (seq {seq}) matches the server. The kiosk can be closed now."),
+    "k.bundle.closure.mismatch": ("마감 보고(순번 {seq})가 서버 기록(순번 {synced})과 다릅니다.", "The closure (seq {seq}) differs from the server (seq {synced})."),
+    "k.bundle.summary_file": ("키오스크 헤드 순번 {seq}, 내보낸 시각 {at}", "Kiosk head at seq {seq}, exported at {at}"),
     "k.bundle.file": ("묶음 파일", "Bundle file"),
     "k.bundle.submit": ("가져오기", "Import"),
     "k.bundle.result": ("묶음 가져오기 결과", "Bundle import result"),

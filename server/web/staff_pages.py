@@ -142,24 +142,29 @@ async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Res
 # The path ends in /batches so the body limit for kiosk batches applies (server.app).
 @router.post("/staff/kiosks/batches")
 async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> Response:
-    form = await request.form(max_files=1, max_fields=10)
+    form = await request.form(max_files=200, max_fields=10)
     check_csrf(request, form)
     lang = lang_of(request)
-    upload = form.get("bundle")
-    data = await upload.read() if upload is not None and not isinstance(upload, str) else b""
-    filename = getattr(upload, "filename", "") or ""
-    if not data:
-        return page(request, "bundle.html", who=who, nav="kiosks", batches=[], filename=filename,
+    files = []
+    for upload in form.getlist("bundle"):
+        if not isinstance(upload, str):
+            data = await upload.read()
+            if data:
+                files.append((upload.filename or "bundle.json", data))
+    names = [n for n, _ in sorted(files)]
+    if not files:
+        return page(request, "bundle.html", who=who, nav="kiosks", items=[], names=names,
                     error=i18n.text(lang, "k.bundle.empty"), status=400)
     try:
-        batches = bundles.split(data, ctx.settings.max_batch_bytes)
+        items = bundles.plan(files, ctx.settings.max_batch_bytes)
     except bundles.BundleError as exc:
-        return page(request, "bundle.html", who=who, nav="kiosks", batches=[], filename=filename,
+        return page(request, "bundle.html", who=who, nav="kiosks", items=[], names=names,
                     error=i18n.text(lang, "k.bundle.notjson", error=str(exc)), status=400)
-    results = [await bundles.apply(ctx, who, b) for b in batches]
-    failed = any(r["problem"] for r in results)
-    return page(request, "bundle.html", who=who, nav="kiosks", batches=results, filename=filename,
-                status=409 if failed and all(r["problem"] for r in results) else 200)
+    done = [await bundles.apply(ctx, who, it) for it in items]
+    states = {k["kiosk"]: k["status"] for k in views.kiosks_table(ctx)}
+    pending = sorted({it.kiosk for it in done if states.get(it.kiosk) == "pending"})
+    return page(request, "bundle.html", who=who, nav="kiosks", items=done, names=names, pending=pending,
+                fingerprints={k["kiosk"]: k["key_fingerprint"] for k in views.kiosks_table(ctx)})
 
 
 # --- conflicts ---------------------------------------------------------------------------

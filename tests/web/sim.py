@@ -4,10 +4,12 @@ hash-chained records and signed heads, posted over HTTP to a live server."""
 
 from __future__ import annotations
 
+import json
 import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -75,10 +77,12 @@ class SimKiosk:
     records: list[dict[str, Any]] = field(default_factory=list)
     opened: int = 0
 
-    def register(self) -> requests.Response:
+    def registration(self) -> dict[str, Any]:
         body = {"kiosk": self.kiosk, "public_key": self.key.public_b64u, "registered_at": now()}
-        body["sig"] = self.key.sign_b64u(jcs(body))
-        return self.http.post(f"{self.url}/api/v1/kiosks", json=body, timeout=TIMEOUT)
+        return {**body, "sig": self.key.sign_b64u(jcs(body))}
+
+    def register(self) -> requests.Response:
+        return self.http.post(f"{self.url}/api/v1/kiosks", json=self.registration(), timeout=TIMEOUT)
 
     def record(self, signed_ballot: dict[str, Any]) -> dict[str, Any]:
         """Append a record to the local chain (what the kiosk does before it says 'saved')."""
@@ -112,12 +116,32 @@ class SimKiosk:
             timeout=TIMEOUT,
         )
 
-    def closure(self) -> requests.Response:
+    def signed_closure(self) -> dict[str, Any]:
         seq, h = self.head
-        body = closure_body(self.kiosk, seq, h, self.opened, len(self.records), now())
+        return sign_closure(closure_body(self.kiosk, seq, h, self.opened, len(self.records), now()), self.key)
+
+    def closure(self) -> requests.Response:
         return self.http.post(
-            f"{self.url}/api/v1/kiosks/{self.kiosk}/closure", json=sign_closure(body, self.key), timeout=TIMEOUT
+            f"{self.url}/api/v1/kiosks/{self.kiosk}/closure", json=self.signed_closure(), timeout=TIMEOUT
         )
+
+    def export(self, folder: Path, *, per_batch: int = 500, closed: bool = False) -> list[Path]:
+        """A USB bundle folder laid out as a kiosk writes it: batch-0001.json …,
+        registration.json, closure.json (once closed) and README.json."""
+        folder.mkdir(parents=True)
+        files = []
+        for i, first in enumerate(range(1, len(self.records) + 1, per_batch), 1):
+            files.append(folder / f"batch-{i:04d}.json")
+            files[-1].write_bytes(jcs(self.batch(first, min(len(self.records), first + per_batch - 1))))
+        files.append(folder / "registration.json")
+        files[-1].write_bytes(jcs(self.registration()))
+        if closed:
+            files.append(folder / "closure.json")
+            files[-1].write_bytes(jcs(self.signed_closure()))
+        seq, h = self.head
+        files.append(folder / "README.json")
+        files[-1].write_text(json.dumps({"kiosk": self.kiosk, "exported_at": now(), "head": {"seq": seq, "hash": h}}))
+        return files
 
 
 def post_online(url: str, http: requests.Session, signed_ballot: dict[str, Any]) -> requests.Response:

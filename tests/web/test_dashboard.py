@@ -167,39 +167,49 @@ def test_gap_appears_and_closes_after_sync(world: World) -> None:
 
 
 def test_bundle_import(world: World) -> None:
+    """Kiosk k2 never reaches the network: everything arrives on a USB stick."""
     m, rv = world.manifest, world.reviewers
     k2 = world.kiosks["k2"] = SimKiosk(world.url, "k2", world.http)
-    assert k2.register().status_code == 202
-    page = world.page
-    page.goto("/staff/kiosks")
-    page.locator("#pending tr[data-kiosk=k2]").get_by_role("button", name="승인").click()
-    expect(page.locator("#flash")).to_contain_text("k2")
     rep = rubric_reviewer(m, "g2")
     for i, p in enumerate(rv.rubric_targets(rep)[:5]):
         k2.record(rv.rubric(rep, p, kiosk="k2", level=0.9 - 0.07 * i))
-    bundle = world.tmp / "k2-bundle.json"
-    bundle.write_text(json.dumps(k2.batch()))
-    page.set_input_files("#bundle-file", str(bundle))
+    files = [str(f) for f in k2.export(world.tmp / "usb-1" / "simsa-bundle-k2", per_batch=3)]
+    page = world.page
+    page.goto("/staff/kiosks")
+    page.set_input_files("#bundle-file", files)
     page.click("#bundle-submit")
     expect(page.locator("h1")).to_have_text("묶음 가져오기 결과")
-    expect(page.locator("#bundle-summary")).to_contain_text("새로 접수 5")
+    # The kiosk registers through the bundle; its records wait for staff to approve it.
+    expect(page.locator(".bundle-item[data-kind=registration]")).to_contain_text("묶음으로 등록되었습니다")
+    expect(page.locator(".bundle-item[data-kind=batch] .bundle-problem")).to_have_count(2)
+    expect(page.locator("#bundle-pending-k2")).to_contain_text(fingerprint(k2.key.public))
+    world.shot("09-bundle-needs-approval")
+    page.click("#bundle-approve-k2")
+    expect(page.locator("#flash")).to_contain_text("키오스크 k2를 승인했습니다")
+    page.set_input_files("#bundle-file", files)
+    page.click("#bundle-submit")
+    batches = page.locator(".bundle-item[data-kind=batch]")
+    expect(batches).to_have_count(2)
+    expect(batches.nth(0).locator(".bundle-summary")).to_contain_text("새로 접수 3")
+    expect(batches.nth(1).locator(".bundle-summary")).to_contain_text("새로 접수 2")
     rows = page.locator("tr[data-seq]")
     expect(rows).to_have_count(5)
-    assert [rows.nth(i).get_attribute("data-status") for i in range(5)] == ["accepted"] * 5
+    assert [rows.nth(i).get_attribute("data-seq") for i in range(5)] == ["1", "2", "3", "4", "5"]
+    assert {rows.nth(i).get_attribute("data-status") for i in range(5)} == {"accepted"}
     first_receipt = rows.nth(0).locator("td.hash").get_attribute("title")
     assert first_receipt == world.http.get(f"{world.url}/api/v1/receipts/{first_receipt}", timeout=10).json()["id"]
-    world.shot("09-bundle-imported")
-    # The same file again adds nothing twice.
+    world.shot("10-bundle-imported")
+    # The same files again add nothing twice.
     page.goto("/staff/kiosks")
-    page.set_input_files("#bundle-file", str(bundle))
+    page.set_input_files("#bundle-file", files)
     page.click("#bundle-submit")
-    expect(page.locator("#bundle-summary")).to_contain_text("이미 있음 5")
+    expect(page.locator(".bundle-summary").first).to_contain_text("이미 있음 3")
     assert {rows.nth(i).get_attribute("data-status") for i in range(5)} == {"duplicate"}
     page.goto("/staff/kiosks")
     row = page.locator("#kiosk-table tr[data-kiosk=k2]")
     expect(row.locator("td[data-col=synced]")).to_have_text("5")
     expect(row.locator("td[data-col=missing]")).to_have_text("0")
-    # A file that is not a bundle is refused with a reason.
+    # A file that is not part of a bundle is refused with a reason.
     junk = world.tmp / "notes.json"
     junk.write_text('{"hello": ')
     page.set_input_files("#bundle-file", str(junk))
@@ -239,7 +249,7 @@ def test_resolve_conflicts(world: World) -> None:
     expect(ballots.nth(0)).to_contain_text("k1 #1")
     expect(ballots.nth(1)).to_contain_text("k1 #7")
     expect(ballots.nth(1)).to_contain_text("기본 (규칙)")  # onsite-first: the later kiosk ballot
-    world.shot("10-conflicts-open")
+    world.shot("11-conflicts-open")
     # Staff decide the first score counts, with a reason.
     first_id = ballots.nth(0).get_attribute("data-ballot")
     ballots.nth(0).locator("input[type=radio]").check()
@@ -258,7 +268,7 @@ def test_resolve_conflicts(world: World) -> None:
     decided = page.locator(f"section.conflict[data-reviewer='{rep}']")
     expect(decided).to_contain_text(f"{STAFF} 결정: 심사위원 확인: 첫 점수가 맞음")
     expect(decided.locator(f"tr[data-ballot='{first_id}']")).to_contain_text("반영됨")
-    world.shot("11-conflicts-decided")
+    world.shot("12-conflicts-decided")
     resolutions = [e for e in world.entries() if e["type"] == "resolution"]
     assert [(e["statement"]["reviewer"], e["statement"]["ballot"] if e["statement"]["reviewer"] == rep else None,
              e["signer"]["id"]) for e in resolutions] == [(rep, first_id, STAFF), (twice, None, STAFF)]
@@ -279,14 +289,14 @@ def test_rejections_with_reasons(world: World) -> None:
     world.notes["rejected_receipt"] = res["id"]
     page = world.page
     page.goto("/staff/rejections")
-    expect(page.locator("tr[data-code]")).to_have_count(3)  # with k1's refused gap batch
+    expect(page.locator("tr[data-code]")).to_have_count(5)  # and k1 gap batch, k2 batches before approval
     page.select_option("#f-code", "not_assigned")
     page.click("#filters button[type=submit]")
     rows = page.locator("tr[data-code]")
     expect(rows).to_have_count(1)
     expect(rows.first).to_contain_text("배정되지 않은 제안입니다")
     expect(rows.first).to_contain_text(mem)
-    world.shot("12-rejections-by-code")
+    world.shot("13-rejections-by-code")
     page.goto("/staff/rejections")
     page.select_option("#f-kiosk", "k1")
     page.click("#filters button[type=submit]")
@@ -315,10 +325,10 @@ def test_reviewer_lookup_and_revoke(world: World) -> None:
     receipt = ballots.first.get_attribute("data-ballot")
     assert receipt is not None
     expect(ballots.first).to_contain_text(short_code(receipt))
-    world.shot("13-reviewer")
+    world.shot("14-reviewer")
     page.click("#revoke-link")
     expect(page.locator("h1")).to_contain_text(mem)
-    world.shot("14-revoke-confirm")
+    world.shot("15-revoke-confirm")
     page.fill("#revoke-reason", "카드 분실 신고")
     page.click("#revoke-confirm")
     expect(page.locator("#flash")).to_contain_text(f"{mem}의 자격증명을 취소했습니다")
@@ -342,7 +352,7 @@ def test_verify_receipts_in_the_browser(world: World) -> None:
     expect(page.locator("ol.steps li[data-ok='1']")).to_have_count(4)
     lkey = world.http.get(f"{world.url}/api/v1/ledger/key", timeout=10).json()["public_key"]
     expect(page.locator("ol.steps")).to_contain_text(fingerprint(b64u_decode(lkey, length=32)))
-    world.shot("15-verify-ok")
+    world.shot("16-verify-ok")
     page.fill("#receipt", bid)
     page.click("#verify-form button")
     expect(verdict).to_have_attribute("data-result", "ok")
@@ -362,7 +372,7 @@ def test_verify_receipts_in_the_browser(world: World) -> None:
     size = int(page.locator("#sth-size").inner_text())
     lines = world.http.get(f"{world.url}/ledger/entries.jsonl", timeout=20).text.splitlines()
     assert len(lines) == size and json.loads(lines[0])["type"] == "manifest"
-    world.shot("16-ledger")
+    world.shot("17-ledger")
 
 
 def test_close_kiosks_and_event_then_results(world: World) -> None:
@@ -373,12 +383,20 @@ def test_close_kiosks_and_event_then_results(world: World) -> None:
     rec = page.locator("#reconcile")
     expect(rec.locator("tr.bad")).to_have_count(0)
     expect(rec).to_contain_text("일치")
-    world.shot("17-kiosk-closure-match")
+    world.shot("18-kiosk-closure-match")
     page.click("#close-kiosk-btn")
     expect(page.locator("#flash")).to_contain_text("키오스크 k1를 마감했습니다")
+    # k2, still offline, is closed on the kiosk; its closure travels on the USB stick.
+    k2 = world.kiosks["k2"]
+    files = [str(f) for f in k2.export(world.tmp / "usb-2" / "simsa-bundle-k2", closed=True)]
+    page.goto("/staff/kiosks")
+    page.set_input_files("#bundle-file", files)
+    page.click("#bundle-submit")
+    expect(page.locator(".bundle-item[data-kind=closure]")).to_contain_text("서버 기록과 일치합니다")
     page.goto("/staff/close")
     expect(page.locator("#close-check")).to_contain_text("아직 마감하지 않은 키오스크 1대")
-    world.shot("18-close-page")
+    expect(page.locator("#close-kiosks tr[data-kiosk=k2]")).to_contain_text("일치")
+    world.shot("19-close-page")
     page.click("#close-k2")
     expect(page.locator("#flash")).to_contain_text("k2")
     page.fill("#confirm-event", "wrong")
@@ -392,13 +410,13 @@ def test_close_kiosks_and_event_then_results(world: World) -> None:
     kiosk_table = page.locator("#ranking-kiosk")
     expect(kiosk_table.locator("tr[data-line]")).to_contain_text(f"위 {min(sel.quota_kiosk, 10)}건 선정")
     expect(page.locator("#charts svg.chart")).to_have_count(3)
-    world.shot("19-closed-results")
+    world.shot("20-closed-results")
     api = world.http.get(f"{world.url}/api/v1/results", timeout=20).json()
     page.goto("/results")
     expect(page.locator("#results-hash dd")).to_have_text(api["results_hash"])
     n_selected = len(api["results"]["selected"])
     expect(page.locator("#all-proposals tr.selected")).to_have_count(n_selected)
-    world.shot("20-public-results")
+    world.shot("21-public-results")
     csv_text = world.http.get(f"{world.url}/api/v1/results.csv", timeout=20).text
     assert csv_text.splitlines()[0].startswith("proposal,")
     # Every staff action is on the ledger, signed, and the ledger replays with every check.
