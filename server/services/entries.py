@@ -8,9 +8,12 @@ composition is exactly ``jcs(obj)`` (checked against it in ``tests/server/test_e
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from shared.encoding import b64u, jcs, sha256
 
 
+@lru_cache(maxsize=4096)
 def _s(value: str | None) -> str:
     return "null" if value is None else jcs(value).decode("utf-8")
 

@@ -70,7 +70,7 @@ def _revoked(conn: Connection, reviewers: set[str]) -> set[str]:
 def submit_online(ctx: Context, signed_ballot: Any, raw_text: str | None = None) -> tuple[int, dict[str, Any]]:
     """``POST /api/v1/ballots``: ``(201, receipt)``, ``(200, the original receipt)`` for a
     ballot already logged, or :class:`Problem` with the first failing rule's code."""
-    p = prepare(ctx.manifest, signed_ballot, "online", None)
+    p = prepare(ctx.manifest, signed_ballot, "online", None, ctx.prechecker.keys)
     if p.code not in EARLY_CODES:
         with ctx.db.read() as conn:
             old = _receipt(ctx, conn, p.id)
@@ -214,7 +214,7 @@ def _submit_batch(ctx: Context, kiosk: str, raw: Any, via: str) -> dict[str, Any
                 raise _Refusal(409, "chain_gap", f"seq {s} arrived but the server holds {kiosk} only up to {seq}", s)
             if r["prev"] != head:
                 raise _Refusal(409, "chain_fork", f"record {s} does not continue the synced record {seq}", s)
-            p = prep_of.get(s) or prepare(ctx.manifest, r["signed_ballot"], "kiosk", kiosk)
+            p = prep_of.get(s) or prepare(ctx.manifest, r["signed_ballot"], "kiosk", kiosk, ctx.prechecker.keys)
             h_new = record_hash_of(s, r["prev"], p.sb_text)
             new.append((r, p, h_new))
             seq, head = s, h_new

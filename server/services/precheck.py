@@ -19,7 +19,10 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from shared.encoding import b64u, jcs, sha256
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from shared.encoding import b64u, b64u_decode, jcs, sha256
 from shared.errors import FormatError, Rejection
 from shared.manifest import Manifest, verify_signed_manifest
 from shared.rules import check_ballot
@@ -52,41 +55,77 @@ def final_code(p: Prepared, revoked: bool, closed: bool) -> tuple[str | None, st
     return p.code, p.detail
 
 
-def prepare(manifest: Manifest, signed_ballot: Any, channel: str, kiosk: str | None) -> Prepared:
+class KeyRing:
+    """Reviewers' Ed25519 public keys from the manifest, loaded once."""
+
+    def __init__(self, manifest: Manifest) -> None:
+        self.manifest = manifest
+        self._keys: dict[str, Ed25519PublicKey] = {}
+
+    def verify(self, reviewer: str, message: bytes, sig_b64u: str) -> bool:
+        key = self._keys.get(reviewer)
+        if key is None:
+            key = Ed25519PublicKey.from_public_bytes(b64u_decode(self.manifest.reviewers[reviewer].key, length=32))
+            self._keys[reviewer] = key
+        try:
+            key.verify(b64u_decode(sig_b64u, length=64), message)
+        except (InvalidSignature, FormatError):
+            return False
+        return True
+
+
+def prepare(manifest: Manifest, signed_ballot: Any, channel: str, kiosk: str | None, keys: KeyRing | None = None) -> Prepared:
+    """The stateless checks, in rule order, with the canonical text and receipt id.
+
+    ``shared.rules.check_ballot`` runs with the signature check left to this function
+    (``signature_checked=True``), which verifies over the same canonical bytes it needs for
+    the receipt anyway; a failing signature counts only once rules 1–3 have passed, so the
+    code is exactly the one the rule order gives.
+    """
+    keys = keys or KeyRing(manifest)
+    code: str | None = None
+    detail = ""
     try:
-        text = jcs(signed_ballot).decode("utf-8")
-    except FormatError as exc:  # not canonicalisable: cannot even be hashed as sent
-        text = json.dumps(signed_ballot, sort_keys=True, separators=(",", ":"), default=str)
-        return Prepared("malformed", str(exc), text, b64u(sha256(text.encode())), None, None, None)
-    bid = b64u(sha256(text.encode("utf-8")))
-    try:
-        sb = check_ballot(manifest, signed_ballot, channel=channel, kiosk=kiosk)
+        check_ballot(manifest, signed_ballot, channel=channel, kiosk=kiosk, signature_checked=True)
     except Rejection as exc:
+        code, detail = exc.code, exc.detail
+    if code in ("malformed", "wrong_event", "unknown_reviewer"):
+        try:
+            text = jcs(signed_ballot).decode("utf-8")
+        except FormatError as exc:  # not canonicalisable: cannot even be hashed as sent
+            text = json.dumps(signed_ballot, sort_keys=True, separators=(",", ":"), default=str)
+            detail = f"{detail}; {exc}"
         reviewer = target = created = None
         b = signed_ballot.get("ballot") if isinstance(signed_ballot, dict) else None
-        if isinstance(b, dict) and exc.code not in ("malformed", "wrong_event"):
-            reviewer = b.get("reviewer") if isinstance(b.get("reviewer"), str) else None
-            t = b.get("proposal") if b.get("form") == "rubric" else b.get("group")
-            target = t if isinstance(t, str) else None
-            created = b.get("created_at") if isinstance(b.get("created_at"), str) else None
-        return Prepared(exc.code, exc.detail, text, bid, reviewer, target, created)
-    ballot = sb.ballot
-    return Prepared(None, "", text, bid, ballot.reviewer, ballot.target, ballot.created_at)
+        if isinstance(b, dict) and code == "unknown_reviewer":
+            reviewer = b.get("reviewer")
+        return Prepared(code, detail, text, b64u(sha256(text.encode("utf-8"))), reviewer, target, created)
+    # Rules 1-3 hold: a well-formed signed ballot {"ballot", "sig"} by a known reviewer.
+    ballot = signed_ballot["ballot"]
+    message = jcs(ballot)
+    text = f'{{"ballot":{message.decode("utf-8")},"sig":"{signed_ballot["sig"]}"}}'
+    reviewer = ballot["reviewer"]
+    if not keys.verify(reviewer, message, signed_ballot["sig"]):
+        code, detail = "bad_signature", f"signature is not {reviewer}'s"
+    target = ballot.get("proposal") if ballot["form"] == "rubric" else ballot.get("group")
+    return Prepared(code, detail, text, b64u(sha256(text.encode("utf-8"))), reviewer, target, ballot["created_at"])
 
 
 # --- the process pool ------------------------------------------------------------------
 
 _worker_manifest: Manifest | None = None
+_worker_keys: KeyRing | None = None
 
 
 def _init_worker(signed_manifest_text: str) -> None:
-    global _worker_manifest
+    global _worker_manifest, _worker_keys
     _worker_manifest = verify_signed_manifest(json.loads(signed_manifest_text))
+    _worker_keys = KeyRing(_worker_manifest)
 
 
 def _prepare_chunk(items: list[Any], channel: str, kiosk: str | None) -> list[Prepared]:
     assert _worker_manifest is not None
-    return [prepare(_worker_manifest, sb, channel, kiosk) for sb in items]
+    return [prepare(_worker_manifest, sb, channel, kiosk, _worker_keys) for sb in items]
 
 
 class Prechecker:
@@ -99,6 +138,7 @@ class Prechecker:
         self.workers = workers
         self.threshold = threshold
         self._pool: Executor | None = None
+        self.keys = KeyRing(manifest)
 
     def _executor(self) -> Executor:
         if self._pool is None:
@@ -110,7 +150,7 @@ class Prechecker:
 
     def run(self, ballots: Sequence[Any], channel: str, kiosk: str | None) -> list[Prepared]:
         if self.workers <= 0 or len(ballots) < self.threshold:
-            return [prepare(self.manifest, sb, channel, kiosk) for sb in ballots]
+            return [prepare(self.manifest, sb, channel, kiosk, self.keys) for sb in ballots]
         n = self.workers
         size = -(-len(ballots) // n)
         chunks = [list(ballots[i : i + size]) for i in range(0, len(ballots), size)]

@@ -235,3 +235,31 @@ def test_record_text_is_canonical(ballots: Ballots) -> None:
     assert ballot_entry_text(sbt, now(), None, None) == jcs(ballot_entry(sb, now(), None, None)).decode()
     t = rejected_entry_text(sbt, now(), "k1", 3, "bad_scores")
     assert t == jcs(rejected_entry(sb, now(), "k1", 3, "bad_scores")).decode()
+
+
+def test_bodies_over_the_limit_are_refused_declared_or_streamed(srv: Harness, ballots: Ballots) -> None:
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+
+    small = srv.ctx.settings.model_copy(update={"max_batch_bytes": 64 * 1024})
+    client = TestClient(create_app(small, context=srv.ctx))
+    k = Kiosk("k1")
+    srv.enrol(k)
+    _fill(k, ballots, 150)  # about 76 kB
+    before = srv.sth()
+    import json
+
+    body = json.dumps(k.batch()).encode()
+    assert len(body) > 64 * 1024
+    r = client.post("/api/v1/kiosks/k1/batches", content=body, headers={"content-type": "application/json"})
+    assert (r.status_code, r.json()["code"]) == (413, "too_large")
+
+    def chunks() -> Any:
+        for i in range(0, len(body), 8192):
+            yield body[i : i + 8192]
+
+    r = client.post("/api/v1/kiosks/k1/batches", content=chunks(), headers={"content-type": "application/json"})
+    assert (r.status_code, r.json()["code"]) == (413, "too_large")
+    assert srv.sth() == before
+    assert srv.sync(k).status_code == 200  # the normal limit (8 MiB) takes it

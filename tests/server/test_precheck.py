@@ -1,0 +1,76 @@
+"""The server's stateless checks give exactly the code ``shared.rules.check_ballot`` gives,
+on one thread or on the process pool, with the receipt id of the bytes as sent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from server.services.precheck import KeyRing, Prechecker, final_code, prepare
+from shared.errors import Rejection
+from shared.manifest import Manifest
+from shared.rules import check_ballot
+from tests.server.kit import Ballots, receipt_id
+
+
+def _table(ballots: Ballots) -> list[Any]:
+    m = ballots.manifest
+    rep, rep2 = ballots.reps()[0], ballots.reps()[1]
+    unassigned = next(p for p in m.proposals if p not in m.assignments[rep])
+    late = "2001-01-01T00:00:00Z"
+    wrong_key = ballots.keys[rep2]
+    return [
+        ballots.rubric(rep, kiosk="k1"),
+        ballots.rubric(rep, kiosk="k1", scores={"benefit": 1}),
+        ballots.rubric(rep, unassigned, kiosk="k1", key=wrong_key),  # bad signature beats not_assigned
+        ballots.rubric(rep, kiosk="k1", created_at=late, key=wrong_key),  # and outside_window
+        ballots.rubric(rep, kiosk="k1", edit={"reviewer": "ghost"}, key=wrong_key),  # unknown beats bad sig
+        ballots.rubric(rep, kiosk="k1", edit={"event": "x"}, key=wrong_key),
+        ballots.rubric(rep, kiosk="k2"),  # another kiosk's ballot: malformed
+        ballots.rubric(rep, unassigned, kiosk="k1"),
+        ballots.rubric(rep, kiosk="k1", created_at=late),
+        ballots.approval(ballots.members()[0], edit={"channel": "kiosk", "kiosk": "k1"}),
+        {"ballot": ballots.rubric(rep, kiosk="k1")["ballot"], "sig": "!!"},
+        {"ballot": ballots.rubric(rep, kiosk="k1")["ballot"], "sig": ballots.rubric(rep)["sig"], "x": 1},
+        {"ballot": [], "sig": ""},
+        [1, 2, 3],
+        "text",
+        {"ballot": {**ballots.rubric(rep, kiosk="k1")["ballot"], "scores": {"benefit": 1.5}}, "sig": "A" * 86},
+    ]
+
+
+def _shared_code(m: Manifest, sb: Any, revoked: set[str]) -> str | None:
+    try:
+        check_ballot(m, sb, channel="kiosk", kiosk="k1", revoked=revoked)
+    except Rejection as exc:
+        return exc.code
+    return None
+
+
+@pytest.mark.parametrize("revoked", [False, True])
+def test_prepare_gives_the_shared_rules_code(ballots: Ballots, revoked: bool) -> None:
+    m = ballots.manifest
+    gone = {ballots.reps()[0]} if revoked else set()
+    keys = KeyRing(m)
+    for sb in _table(ballots):
+        p = prepare(m, sb, "kiosk", "k1", keys)
+        code, _ = final_code(p, p.reviewer in gone, False)
+        assert code == _shared_code(m, sb, gone), sb
+        if isinstance(sb, dict) and "ballot" in sb and code not in ("malformed",):
+            assert p.id == receipt_id(sb)
+
+
+def test_the_process_pool_agrees_with_the_thread(ballots: Ballots, mini_event: Any) -> None:
+    import json
+
+    m = ballots.manifest
+    table = _table(ballots) * 3
+    signed = json.loads(mini_event.manifest_path.read_text())
+    pool = Prechecker(m, signed, workers=2, threshold=4)
+    try:
+        on_pool = pool.run(table, "kiosk", "k1")
+    finally:
+        pool.close()
+    here = Prechecker(m, signed, workers=0, threshold=4).run(table, "kiosk", "k1")
+    assert on_pool == here
