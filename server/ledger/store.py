@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, select, tuple_, update
+from sqlalchemy import Connection, and_, or_, select, update
 
 from shared.encoding import b64u, jcs
 from shared.errors import SimsaError
@@ -73,11 +73,13 @@ def fetch_nodes(conn: Connection, keys: Sequence[tuple[int, int]], cache: _NodeC
             missing.append(k)
         else:
             out[k] = h
-    for i in range(0, len(missing), 400):
-        chunk = missing[i : i + 400]
+    for start in range(0, len(missing), 200):
+        chunk = missing[start : start + 200]
+        # An OR of (level, idx) pairs: both backends answer it from the primary key
+        # (SQLite scans the table for a row-value IN list).
         rows = conn.execute(
             select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(
-                tuple_(merkle_nodes.c.level, merkle_nodes.c.idx).in_(chunk)
+                or_(*(and_(merkle_nodes.c.level == lv, merkle_nodes.c.idx == i) for lv, i in chunk))
             )
         )
         got = {(r.level, r.idx): bytes(r.hash) for r in rows}

@@ -63,3 +63,34 @@ def test_a_changed_node_stops_the_ledger(srv: Harness) -> None:
     with pytest.raises(LedgerCorrupt, match="changed behind the server"):
         _fill(srv, 1)
     assert srv.sth() == before  # nothing signed
+
+
+def test_a_proof_reads_log_n_stored_nodes_in_one_query(srv: Harness) -> None:
+    """Never rebuilt per request: an inclusion or consistency proof at size n fetches at most
+    a few times log2(n) perfect-subtree nodes, in one query, however large n is."""
+    from sqlalchemy import event
+
+    from server.ledger import store
+
+    _fill(srv, 999)  # 1000 entries
+    ledger = srv.ctx.ledger
+    asked: list[int] = []
+    real = store.fetch_nodes
+
+    def counting(conn: object, keys: list[tuple[int, int]], cache: object = None) -> dict[tuple[int, int], bytes]:
+        asked.append(len(set(keys)))
+        return real(conn, keys, None)  # type: ignore[arg-type]
+
+    queries: list[str] = []
+    with srv.ctx.db.read() as conn:
+        event.listen(conn, "before_cursor_execute", lambda *a: queries.append(a[2]))
+        store.fetch_nodes = counting  # type: ignore[assignment]
+        try:
+            for i in (0, 1, 500, 998, 999):
+                ledger.inclusion(conn, i, 1000)
+            for m in (1, 333, 512, 999):
+                ledger.consistency(conn, m, 1000)
+        finally:
+            store.fetch_nodes = real
+    assert max(asked) <= 3 * 10  # log2(1000) ≈ 10
+    assert len(queries) == len(asked) == 9  # one query per proof
