@@ -148,8 +148,12 @@ class Syncer:
         if self.store.hash_at(synced) != status.get("synced_hash"):
             self._alarm(report, "chain_fork", f"the server's record {synced} is not this kiosk's")
             return
-        if synced != self.store.synced_seq():
-            self.store.record_results([], synced)
+        local = self.store.synced_seq()
+        if local > synced:
+            self._alarm(report, "server_behind", f"the server held this kiosk to seq {local}, now only {synced}")
+        # records the server took while its answer was lost are sent again: the answers
+        # (duplicates, with the original receipt) are kept like any other
+        synced = min(local, synced)
         while True:
             batch = next_batch(self.kiosk, self.store, synced)
             if batch is None:
@@ -275,7 +279,7 @@ class SyncWorker(threading.Thread):
         self.backoff = backoff or Backoff()
         self.on_report = on_report
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._halt = threading.Event()
         self.busy = False
 
     def sync_now(self) -> None:
@@ -283,11 +287,11 @@ class SyncWorker(threading.Thread):
         self._wake.set()
 
     def stop(self) -> None:
-        self._stop.set()
+        self._halt.set()
         self._wake.set()
 
     def run(self) -> None:
-        while not self._stop.is_set():
+        while not self._halt.is_set():
             self.busy = True
             result: SyncReport | Exception
             try:

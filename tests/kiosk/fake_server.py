@@ -86,10 +86,10 @@ class FakeLedger:
             return 200, {"revoked": sorted(self.revoked), "tree_size": len(self.leaves)}
         if method == "POST" and path == "/api/v1/kiosks":
             kid = body["kiosk"]
-            k = self.kiosks.setdefault(kid, FakeKiosk(body["public_key"]))
+            new = self.kiosks.setdefault(kid, FakeKiosk(body["public_key"]))
             if self.auto_approve:
-                k.status = "approved"
-            return (200 if k.status == "approved" else 202), {"kiosk": kid, "status": k.status}
+                new.status = "approved"
+            return (200 if new.status == "approved" else 202), {"kiosk": kid, "status": new.status}
         parts = path.strip("/").split("/")
         if len(parts) >= 4 and parts[:3] == ["api", "v1", "kiosks"]:
             kid = parts[3]

@@ -1,0 +1,444 @@
+"""The Kivy shell around :class:`kiosk.session.Session`.
+
+The UI thread only draws and forwards taps; card checks, scrypt, signing, disk and the
+network run on workers (one job thread, the scan worker, the sync worker) and come back
+with ``Clock.schedule_once``. :func:`configure_kivy` must run before anything imports
+``kivy.core.window``: call :func:`kiosk.kivyconf.configure_kivy` before importing this.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from shared.timefmt import format_time
+
+from .camera import FolderFrames, FrameSource, OpenCVCamera, ScanWorker
+from .i18n import tr
+from .identity import Kiosk, close
+from .scanner import ScanResult
+from .session import IDLE_S, Notice, Session, Step
+from .store import KioskStore
+
+FONT_CANDIDATES = (
+    ("/usr/share/fonts/truetype/nanum/NanumGothic.ttf", "/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf"),
+    ("/usr/share/fonts/truetype/nanum/NanumBarunGothic.ttf", "/usr/share/fonts/truetype/nanum/NanumBarunGothicBold.ttf"),
+    ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
+)
+HERE = Path(__file__).resolve().parent
+NOTICE_S = 10.0
+
+
+def register_font() -> str | None:
+    """Make a Korean font every label's default; return its path, or None (then a banner
+    says so in English, the only script the fallback font draws)."""
+    from kivy.core.text import DEFAULT_FONT, LabelBase
+
+    for regular, bold in FONT_CANDIDATES:
+        if os.path.exists(regular):
+            LabelBase.register(DEFAULT_FONT, regular, fn_bold=bold if os.path.exists(bold) else regular)
+            return regular
+    print("simsa kiosk: no Korean font found (install fonts-nanum); Korean text will not show", file=sys.stderr)
+    return None
+
+
+@dataclass(frozen=True)
+class KioskOptions:
+    camera: int | None = 0
+    frames: Path | None = None
+    fullscreen: bool = False
+    lang: str = "ko"
+    sync_interval: float = 15.0
+    export_dir: Path | None = None
+    data_dir: Path | None = None
+    idle_s: float = IDLE_S
+
+
+from kivy.app import App  # noqa: E402  (kiosk.kivyconf.configure_kivy ran before this import)
+from kivy.clock import Clock  # noqa: E402
+from kivy.core.window import Window  # noqa: E402
+from kivy.lang import Builder  # noqa: E402
+from kivy.properties import BooleanProperty, StringProperty  # noqa: E402
+from kivy.uix.screenmanager import FadeTransition, ScreenManager  # noqa: E402
+
+from .screens import SCREENS, STEP_SCREEN  # noqa: E402
+from .screens.base import KioskScreen  # noqa: E402
+
+
+class KioskApp(App):  # type: ignore[misc]
+    lang = StringProperty("ko")
+    online = BooleanProperty(False)
+    font_missing = BooleanProperty(False)
+
+    def __init__(self, kiosk: Kiosk, store: KioskStore, opts: KioskOptions, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.kiosk, self.store, self.opts = kiosk, store, opts
+        self.lang = opts.lang
+        self.online = kiosk.channel == "online"
+        self.title = f"simsa — {kiosk.manifest.title_ko}"
+        self.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simsa-job")
+        self.last_input = time.monotonic()
+        self.keys = ""
+        self.keys_at = 0.0
+        self.syncer: Any = None
+        self.sync_worker: Any = None
+        self.source: FrameSource | None = None
+        self.scan_worker: ScanWorker | None = None
+        self.screens: dict[str, KioskScreen] = {}
+        self._quitting = False
+        self._preview_seen = 0
+        self._notice: tuple[Notice | None, float] = (None, 0.0)
+        self.session = self._make_session()
+
+    # --- building ------------------------------------------------------------------------
+
+    def _make_session(self) -> Session:
+        deliver = None
+        if self.kiosk.server:
+            from .api import LedgerClient
+            from .sync import Syncer
+
+            self.syncer = Syncer(self.kiosk, self.store, LedgerClient.for_url(self.kiosk.server))
+            if self.online:
+                syncer = self.syncer
+
+                def deliver(bid: str, sb: dict[str, Any]) -> Any:
+                    return syncer.deliver_one(bid, sb, timeout=(3.0, 8.0))
+
+        return Session(self.kiosk, self.store, deliver=deliver)
+
+    def build(self) -> Any:
+        self.font_missing = register_font() is None
+        Window.clearcolor = (0.953, 0.961, 0.976, 1)
+        importlib.import_module("kiosk.screens.widgets")  # registers FlatButton & co. with the Factory
+        Builder.load_file(str(HERE / "screens" / "widgets.kv"))
+        Builder.load_file(str(HERE / "app.kv"))
+        root = _root()
+        sm: ScreenManager = root.ids.sm
+        sm.transition = FadeTransition(duration=0.12)
+        for name, (module, cls) in SCREENS.items():
+            Builder.load_file(str(HERE / "screens" / f"{name}.kv"))
+            screen = getattr(importlib.import_module(module), cls)(self, name=name)
+            self.screens[name] = screen
+            sm.add_widget(screen)
+        self.root_view = root
+        self.session.listeners.append(lambda _s: self.redraw())
+        Window.bind(on_key_down=self._on_key_down, on_textinput=self._on_textinput,
+                    on_touch_down=self._on_touch, on_request_close=self._on_request_close)
+        Clock.schedule_interval(self._tick, 1.0)
+        Clock.schedule_interval(self._preview, 1 / 12)
+        self._start_camera()
+        if self.syncer is not None:
+            from .sync import SyncWorker
+
+            self.sync_worker = SyncWorker(self.syncer, interval=self.opts.sync_interval,
+                                          on_report=lambda r: Clock.schedule_once(lambda _dt: self._synced(r)))
+            self.sync_worker.start()
+        Clock.schedule_once(lambda _dt: self.redraw(), 0)
+        return root
+
+    def _start_camera(self) -> None:
+        if self.opts.frames is not None:
+            self.source = FolderFrames(self.opts.frames)
+        elif self.opts.camera is not None:
+            self.source = OpenCVCamera(self.opts.camera)
+        if self.source is None:
+            return
+        self.source.start()
+        self.scan_worker = ScanWorker(
+            self.source,
+            on_text=lambda text: Clock.schedule_once(lambda _dt: self.on_scanned(text)),
+            on_result=lambda r: Clock.schedule_once(lambda _dt: self._scan_result(r)),
+        )
+        self.scan_worker.start()
+
+    def on_stop(self) -> None:
+        if self.scan_worker is not None:
+            self.scan_worker.stop()
+        if self.source is not None:
+            self.source.stop()
+        if self.sync_worker is not None:
+            self.sync_worker.stop()
+        self.jobs.shutdown(wait=True, cancel_futures=False)
+
+    # --- drawing -------------------------------------------------------------------------
+
+    def redraw(self) -> None:
+        """Show the screen of the session's step, drawn from the session."""
+        s = self.session
+        if s.notice is not self._notice[0]:
+            self._notice = (s.notice, time.monotonic())
+        name = STEP_SCREEN[s.step]
+        sm = self.root_view.ids.sm
+        if sm.current != name:
+            sm.current = name
+        self.screens[name].show(s)
+        self._draw_bar()
+        if self.scan_worker is not None:
+            if s.step == Step.SCAN:
+                self.scan_worker.active.set()
+            else:
+                self.scan_worker.active.clear()
+
+    def _draw_bar(self) -> None:
+        ids = self.root_view.ids
+        m = self.kiosk.manifest
+        ids.event_title.text = m.title_en if self.lang == "en" else m.title_ko
+        ids.demo.text = tr("demo.banner", self.lang) if m.is_demo else ""
+        ids.demo.opacity = 1 if m.is_demo else 0
+        ids.font_warning.text = "Korean font missing: install fonts-nanum" if self.font_missing else ""
+        where = tr("channel.online", self.lang) if self.online else self.kiosk.id
+        ids.where.text = where
+        ids.lang_button.text = tr("lang.button", self.lang)
+
+    def toggle_lang(self) -> None:
+        self.lang = "en" if self.lang == "ko" else "ko"
+        self.redraw()
+
+    def screen(self, name: str) -> Any:
+        return self.screens[name]
+
+    def camera_error(self) -> str | None:
+        if self.source is None:
+            return "no camera"
+        return self.source.error
+
+    def _preview(self, _dt: float) -> None:
+        if self.source is None or self.session.step != Step.SCAN:
+            return
+        frame, count = self.source.latest()
+        if frame is None or count == self._preview_seen:
+            return
+        self._preview_seen = count
+        import cv2
+
+        h, w = frame.shape[:2]
+        scale = 640 / w
+        small = cv2.resize(frame, (640, max(1, round(h * scale))), interpolation=cv2.INTER_AREA)
+        rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)[::-1, ::-1]  # textures start bottom-left; mirror view
+        self.screens["scan"].show_frame(rgb.copy().tobytes(), (rgb.shape[1], rgb.shape[0]))
+
+    def _scan_result(self, r: ScanResult) -> None:
+        if self.session.step == Step.SCAN:
+            self.screens["scan"].show_hint(r)
+
+    # --- work off the UI thread ----------------------------------------------------------
+
+    def run_job(self, job: Callable[[], Any] | None, then: Callable[[Any], None]) -> Future[Any] | None:
+        """Run ``job`` on the job thread; hand its result to ``then`` on the UI thread."""
+        if job is None:
+            return None
+        fut = self.jobs.submit(job)
+
+        def done(f: Future[Any]) -> None:
+            exc = f.exception()
+            if exc is not None:
+                Clock.schedule_once(lambda _dt: self._job_failed(exc))
+            else:
+                Clock.schedule_once(lambda _dt: then(f.result()))
+
+        fut.add_done_callback(done)
+        return fut
+
+    def _job_failed(self, exc: BaseException) -> None:
+        print(f"simsa kiosk: a background job failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        self.session.logout(Notice("save.failed", {"error": f"{type(exc).__name__}: {exc}"}))
+
+    # --- what the screens call -----------------------------------------------------------
+
+    def on_scanned(self, text: str) -> None:
+        self.last_input = time.monotonic()
+        self.run_job(self.session.scanned(text), self.session.card_checked)
+        if self.session.step == Step.SCAN:
+            self.redraw()
+
+    def pin_entered(self, pin: str) -> None:
+        if self.session.step == Step.STAFF_PIN:
+            self.run_job(self.session.staff_pin_entered(pin), self.session.staff_checked)
+        else:
+            self.run_job(self.session.pin_entered(pin), self.session.unlock_finished)
+
+    def choose(self, target: str) -> None:
+        self.session.choose(target)
+
+    def set_score(self, criterion: str, value: int) -> None:
+        self.session.set_score(criterion, value)
+
+    def toggle(self, proposal: str) -> None:
+        self.session.toggle(proposal)
+
+    def review(self) -> None:
+        self.session.review()
+
+    def confirm(self) -> None:
+        self.run_job(self.session.confirm(), self.session.save_finished)
+
+    def next_item(self) -> None:
+        self.session.next_item()
+
+    def finish(self) -> None:
+        self.session.finish()
+        if self.scan_worker is not None:
+            self.scan_worker.forget()  # the card still in front of the camera does not log in again
+
+    def back(self) -> None:
+        self.session.back()
+
+    def staff_requested(self) -> None:
+        if not self.online:
+            self.session.staff_requested()
+
+    # --- staff ---------------------------------------------------------------------------
+
+    def refresh_staff(self) -> None:
+        from .screens.staff import StaffView
+
+        worker = self.sync_worker
+
+        def read() -> StaffView:
+            st = self.store.sync_state()
+            return StaffView(
+                kiosk=self.kiosk.id, fingerprint=self.kiosk.fingerprint, server=self.kiosk.server,
+                enrolment=self.store.get("enrolment") or "none", head_seq=st.head_seq, synced_seq=st.synced_seq,
+                accepted=st.accepted, duplicate=st.duplicate, rejected=st.rejected,
+                queued_online=st.outbox_queued, opened=st.opened, locked=len(self.store.locked_cards()),
+                last_sync=self.store.get("last_sync_at"), last_sth=self.store.get_json("last_sth"),
+                last_error=self.store.get("last_error"), alarms=self.store.alarms(8),
+                closed=bool(self.store.get("closed_at")), syncing=bool(worker and worker.busy),
+            )
+
+        def fill(view: StaffView) -> None:
+            if self.session.step == Step.STAFF:
+                self.screens["staff"].fill(view)
+
+        self.run_job(read, fill)
+
+    def sync_now(self) -> None:
+        if self.sync_worker is not None:
+            self.sync_worker.sync_now()
+            self.screens["staff"].say(tr("staff.syncing", self.lang))
+
+    def _synced(self, report: Any) -> None:
+        if self.session.step == Step.STAFF:
+            from .sync import SyncReport
+
+            staff = self.screens["staff"]
+            if isinstance(report, SyncReport):
+                staff.say(tr("staff.synced", self.lang, synced=report.synced_seq, head=report.head_seq))
+            else:
+                staff.say(tr("staff.sync_failed", self.lang, error=str(report)[:120]))
+            self.refresh_staff()
+
+    def export_dir(self) -> Path:
+        if self.opts.export_dir is not None:
+            return self.opts.export_dir
+        media = Path("/media")
+        if media.is_dir():
+            sticks = sorted(p for p in media.glob("*/*") if p.is_dir() and os.access(p, os.W_OK))
+            if sticks:
+                return sticks[0]
+        return (self.opts.data_dir or self.store.path.parent) / "bundles"
+
+    def export_bundle(self) -> None:
+        from .bundle import export_bundle
+
+        dest = self.export_dir()
+        stamp = format_time(datetime.now(UTC).replace(microsecond=0))
+
+        def work() -> str:
+            folder = export_bundle(self.kiosk, self.store, dest, stamp)
+            n = len(list(folder.glob("batch-*.json")))
+            if n == 0:
+                return tr("staff.exported.none", self.lang, synced=self.store.synced_seq())
+            return tr("staff.exported", self.lang, path=str(folder), files=n)
+
+        self.run_job(work, self.screens["staff"].say)
+
+    def close_kiosk(self) -> None:
+        stamp = format_time(datetime.now(UTC).replace(microsecond=0))
+
+        def work() -> dict[str, Any]:
+            return close(self.kiosk, self.store, stamp)
+
+        def closed(_closure: dict[str, Any]) -> None:
+            self.session.kiosk_closed()
+            if self.sync_worker is not None:
+                self.sync_worker.sync_now()  # hand the closure in
+
+        self.run_job(work, closed)
+
+    def quit(self) -> None:
+        self._quitting = True
+        self.stop()
+
+    # --- input ---------------------------------------------------------------------------
+
+    def _on_touch(self, *_: Any) -> bool:
+        self.last_input = time.monotonic()
+        return False
+
+    def _tick(self, _dt: float) -> None:
+        notice, since = self._notice
+        if notice is not None and self.session.step in (Step.SCAN, Step.CLOSED) and time.monotonic() - since > NOTICE_S:
+            self.session.clear_notice()  # "thank you" or "not a card" is for the last person, not the next
+        if time.monotonic() - self.last_input >= self.opts.idle_s and self.session.step not in (Step.SCAN, Step.CLOSED):
+            self.session.idle()
+            self.last_input = time.monotonic()
+
+    def _on_request_close(self, *_: Any) -> bool:
+        return self.opts.fullscreen and not self._quitting  # a kiosk is closed by staff, not by Alt-F4
+
+    def _focused_input(self) -> bool:
+        return bool(self.session.step == Step.SCAN and self.screens["scan"].ids.paste.focus)
+
+    def _on_key_down(self, _win: Any, key: int, _scancode: int, _codepoint: str | None, _mods: list[str]) -> bool:
+        self.last_input = time.monotonic()
+        step = self.session.step
+        if key == 27:  # Escape never leaves the app; outside kiosk mode it steps back
+            if not self.opts.fullscreen and step not in (Step.SCAN, Step.CLOSED):
+                self.back()
+            return True
+        if key in (13, 271):
+            if step == Step.SCAN and self.keys and not self._focused_input():
+                text, self.keys = self.keys, ""
+                self.on_scanned(text)
+                return True
+            if step in (Step.PIN, Step.STAFF_PIN):
+                pin = self.screens["pin"]
+                if len(pin.digits) >= 4:
+                    pin.submit()
+                return True
+        if key == 8 and step in (Step.PIN, Step.STAFF_PIN):
+            pin = self.screens["pin"]
+            pin.digits = pin.digits[:-1]
+            pin._draw()
+            return True
+        return False
+
+    def _on_textinput(self, _win: Any, text: str) -> None:
+        """A handheld scanner types the credential and Enter; digits go to the PIN pad."""
+        step = self.session.step
+        now = time.monotonic()
+        if step == Step.SCAN and not self._focused_input():
+            if now - self.keys_at > 2.0:
+                self.keys = ""
+            self.keys = (self.keys + text)[-600:]
+            self.keys_at = now
+        elif step in (Step.PIN, Step.STAFF_PIN):
+            for ch in text:
+                if ch.isdigit():
+                    self.screens["pin"].press(ch)
+
+
+def _root() -> Any:
+    from kivy.factory import Factory
+
+    return Factory.RootView()

@@ -1,0 +1,66 @@
+"""Scan: the live camera preview with a framing guide, what to do, and what went wrong.
+In online mode the card's text can also be pasted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kivy.graphics.texture import Texture
+
+from kiosk.scanner import ScanResult
+from kiosk.session import Session
+
+from .base import KioskScreen
+
+
+class ScanScreen(KioskScreen):
+    def show(self, session: Session) -> None:
+        ids = self.ids
+        ids.title.text = self.t("scan.title")
+        ids.help.text = self.t("scan.help")
+        ids.step1.text = self.t("scan.step1")
+        ids.step2.text = self.t("scan.step2")
+        ids.step3.text = self.t(f"scan.step3.{session.form}")
+        ids.step4.text = self.t("scan.step4")
+        ids.notice.text = session.notice.text(self.app.lang) if session.notice else ""
+        ids.notice.error = bool(session.notice and session.notice.error)
+        ids.staff.text = self.t("staff.button")
+        ids.staff.opacity = 0 if self.app.online else 1
+        ids.staff.disabled = self.app.online
+        ids.paste_row.opacity = 1 if self.app.online else 0
+        ids.paste_row.height = ids.paste_row.minimum_height if self.app.online else 0
+        ids.paste_row.disabled = not self.app.online
+        ids.paste.hint_text = self.t("scan.paste.hint")
+        ids.paste_go.text = self.t("scan.paste.go")
+        self.show_hint(None)
+
+    def show_hint(self, result: ScanResult | None) -> None:
+        """Under the preview: reading, nothing found yet, two cards, or no camera."""
+        err = self.app.camera_error()
+        self.ids.nocam.text = self.t("scan.no_camera.title") if err else ""
+        if err:
+            self.ids.hint.text = self.t("scan.no_camera.online" if self.app.online else "scan.no_camera")
+        elif result is None:
+            self.ids.hint.text = self.t("scan.hint.fit")
+        elif result.text is not None:
+            self.ids.hint.text = self.t("scan.hint.reading")
+        elif result.ambiguous:
+            self.ids.hint.text = self.t("scan.hint.two")
+        else:
+            self.ids.hint.text = self.t("scan.hint.none")
+        self.ids.guide.found = bool(result and result.text)
+
+    def show_frame(self, buf: bytes, size: tuple[int, int]) -> None:
+        img = self.ids.preview
+        tex = img.texture
+        if tex is None or tuple(tex.size) != size:
+            tex = Texture.create(size=size, colorfmt="rgb")
+        tex.blit_buffer(buf, colorfmt="rgb", bufferfmt="ubyte")
+        img.texture = tex
+        img.canvas.ask_update()
+
+    def paste(self, *_: Any) -> None:
+        text = self.ids.paste.text.strip()
+        self.ids.paste.text = ""
+        if text:
+            self.app.on_scanned(text)

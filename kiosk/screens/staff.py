@@ -1,0 +1,103 @@
+"""Staff mode: who this kiosk is, how far the server holds its chain, alarms, and the
+actions — sync now, export a USB bundle, close the kiosk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kivy.factory import Factory
+
+from kiosk.session import Session
+
+from .base import KioskScreen
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """Everything the staff screen shows, read from the store on a worker."""
+
+    kiosk: str
+    fingerprint: str
+    server: str | None
+    enrolment: str
+    head_seq: int
+    synced_seq: int
+    accepted: int
+    duplicate: int
+    rejected: int
+    queued_online: int
+    opened: int
+    locked: int
+    last_sync: str | None
+    last_sth: dict[str, Any] | None
+    last_error: str | None
+    alarms: list[tuple[str, str, str]]
+    closed: bool
+    syncing: bool
+
+
+class StaffScreen(KioskScreen):
+    message = ""
+    confirming_close = False
+
+    def show(self, session: Session) -> None:
+        ids = self.ids
+        ids.title.text = self.t("staff.title")
+        ids.sync.text = self.t("staff.sync")
+        ids.export.text = self.t("staff.export")
+        ids.close.text = self.t("staff.close.confirm") if self.confirming_close else self.t("staff.close")
+        ids.leave.text = self.t("staff.leave")
+        ids.quit.text = self.t("staff.quit")
+        ids.notice.text = session.notice.text(self.app.lang) if session.notice else self.message
+        ids.notice.error = bool(session.notice and session.notice.error)
+        self.app.refresh_staff()
+
+    def on_pre_enter(self, *_: Any) -> None:
+        self.message = ""
+        self.confirming_close = False
+
+    def fill(self, v: StaffView) -> None:
+        ids = self.ids
+        t = self.t
+        rows = [
+            (t("staff.kiosk"), v.kiosk),
+            (t("staff.fingerprint"), v.fingerprint),
+            (t("staff.server"), v.server or t("staff.none")),
+            (t("staff.enrolment"), t(f"enrol.{v.enrolment}") + ("  ·  " + t("staff.syncing") if v.syncing else "")),
+            (t("staff.queue"), f"{v.head_seq - v.synced_seq + v.queued_online}  ({t('staff.chain', head=v.head_seq, synced=v.synced_seq)})"),
+            ("", t("staff.results", accepted=v.accepted, duplicate=v.duplicate, rejected=v.rejected)),
+            (t("staff.last_sync"), v.last_sync or t("staff.never")),
+            (t("staff.last_sth"), f"#{v.last_sth['tree_size']}  {v.last_sth['root_hash'][:16]}…" if v.last_sth else t("staff.never")),
+            ("", t("staff.opened", n=v.opened) + "  ·  " + t("staff.locked", n=v.locked)),
+        ]
+        if v.last_error:
+            rows.append((t("staff.error"), v.last_error))
+        grid = ids.info
+        grid.clear_widgets()
+        for k, val in rows:
+            grid.add_widget(Factory.InfoKey(text=k))
+            grid.add_widget(Factory.InfoValue(text=val))
+        ids.alarms_title.text = t("staff.alarms")
+        box = ids.alarms
+        box.clear_widgets()
+        if not v.alarms:
+            box.add_widget(Factory.AlarmLine(text=t("staff.no_alarms"), color=(0.07, 0.44, 0.23, 1)))
+        for at, code, detail in v.alarms[:6]:
+            box.add_widget(Factory.AlarmLine(text=f"{at}  {code}: {detail}"))
+        ids.sync.disabled = v.server is None or v.syncing
+        ids.close.disabled = v.closed
+
+    def say(self, text: str) -> None:
+        self.message = text
+        self.ids.notice.text = text
+        self.ids.notice.error = False
+
+    def close_pressed(self) -> None:
+        if not self.confirming_close:
+            self.confirming_close = True
+            self.ids.close.text = self.t("staff.close.confirm")
+            self.ids.notice.text, self.ids.notice.error = self.t("staff.close.warning"), True
+            return
+        self.confirming_close = False
+        self.app.close_kiosk()
