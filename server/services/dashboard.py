@@ -24,6 +24,10 @@ from shared.timefmt import format_time, parse_time
 from ..context import Context
 from ..db.schema import ballots, kiosk_records, kiosks, ledger_entries, rejections, resolutions
 from ..problems import Problem
+from . import views
+
+#: Rows of a ranking shown past its selection line (the full table and CSV hold the rest).
+RANKING_TAIL = 15
 
 RECEIPT_ID = re.compile(r"\A[A-Za-z0-9_-]{43}\Z")
 SHORT_CODE = re.compile(r"\A[A-Za-z0-9_-]{8}\Z")
@@ -258,11 +262,26 @@ def effective_ids(ctx: Context) -> set[str]:
 
 
 def provisional_results(ctx: Context) -> dict[str, Any]:
-    """The results as they would be if the event closed now (staff only, never published)."""
+    """The results as they would be if the event closed now (staff only, never published);
+    computed once per tree size."""
     with ctx.db.read() as conn:
-        state = ctx.replayed.state(conn)
+        size, _ = ctx.ledger.head(conn)
+        cached = ctx.extras.get("web.provisional")
+        if cached is not None and cached[0] == size:
+            return dict(cached[1])
+        state = ctx.replayed.state(conn, size)
         res = state.results()
-    return {"event": ctx.manifest.event, "close_index": None, "results_hash": results_hash(res), "results": res}
+    out = {"event": ctx.manifest.event, "close_index": None, "results_hash": results_hash(res), "results": res}
+    ctx.extras["web.provisional"] = (size, out)
+    return out
+
+
+def published_results(ctx: Context) -> dict[str, Any]:
+    """:func:`views.results` (404 before close); the closed ledger never changes, so once."""
+    cached = ctx.extras.get("web.published")
+    if cached is None:
+        cached = ctx.extras["web.published"] = views.results(ctx, ctx.replayed)
+    return dict(cached)
 
 
 def ranking(ctx: Context, results: dict[str, Any]) -> dict[str, Any]:
@@ -287,6 +306,10 @@ def ranking(ctx: Context, results: dict[str, Any]) -> dict[str, Any]:
         picked = [by_id[i] for i in results["selected"]]
         rest = [p for p in mix if p["id"] not in set(results["selected"])]
         out["tables"] = [{"key": "res.rank.mix", "channel": "mix", "rows": picked + rest, "line": len(picked)}]
+    for tb in out["tables"]:
+        keep = tb["line"] + RANKING_TAIL
+        tb["more"] = max(0, len(tb["rows"]) - keep)
+        tb["rows"] = tb["rows"][:keep]
     out["all"] = sorted(by_id.values(), key=lambda p: p["id"])
     return out
 

@@ -341,6 +341,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "res.selected_by.online": ("온라인", "online"),
     "res.selected_by.mix": ("종합", "combined"),
     "res.all": ("전체 제안", "All proposals"),
+    "res.more": ("… 이하 {n}건은 아래 전체 표와 CSV에 있습니다.", "… {n} more in the full table below and in the CSV."),
     "res.charts": ("그림", "Charts"),
     "res.dist.kiosk": ("현장 점수 분포", "On-site score distribution"),
     "res.dist.online": ("온라인 좋아요 분포", "Online likes distribution"),

@@ -17,7 +17,7 @@ from shared.keys import fingerprint
 from ..auth import context
 from ..context import Context
 from ..problems import Problem
-from ..services import dashboard, views
+from ..services import dashboard
 from . import i18n, results_view
 from .render import STATIC, lang_of, page
 from .staff_pages import sth_time
@@ -109,7 +109,7 @@ def results_page(request: Request, ctx: Ctx) -> Response:
         _, closed = ctx.ledger.head(conn)
     if closed is None:
         return page(request, "results.html", nav="results", R=None, status=404)
-    results = views.results(ctx, ctx.replayed)
+    results = dashboard.published_results(ctx)
     return page(
         request, "results.html", nav="results", R=results, base_url=base_url(request),
         downloads=[("CSV", "/api/v1/results.csv"), ("JSON", "/api/v1/results")],

@@ -279,7 +279,7 @@ def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str 
     rows = dashboard.kiosk_rows(ctx, views.kiosks_table(ctx))
     with ctx.db.read() as conn:
         _, closed = ctx.ledger.head(conn)
-    results = views.results(ctx, ctx.replayed) if closed is not None else dashboard.provisional_results(ctx)
+    results = dashboard.published_results(ctx) if closed is not None else dashboard.provisional_results(ctx)
     ov = views.overview(ctx, ctx.replayed)
     checks = []
     missing = [k for k in rows if k["missing"]]

@@ -37,7 +37,7 @@ def used_keys() -> set[str]:
     for path in CODE:
         text = path.read_text()
         keys |= set(re.findall(r'"key": "([a-z0-9_.\-]+)"', text))
-        keys |= set(re.findall(r'(?:text|t|redirect|flash)\([^)]*?"((?:[a-z]+\.)[a-z0-9_.\-]+)"', text))
+        keys |= set(re.findall(r'\b(?:text|t|redirect|flash)\([^)]*?"((?:[a-z]+\.)[a-z0-9_.\-]+)"', text))
     return keys
 
 

@@ -11,7 +11,7 @@
   const textEl = status.querySelector(".live-text");
   const timeEl = status.querySelector(".live-time");
   const staleEl = status.querySelector(".live-stale");
-  const PERIOD = 3000;
+  const PERIOD = 2000;
   let version = main.dataset.version;
   let dirty = false;
   let busy = false;
