@@ -335,6 +335,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "res.online_score": ("온라인 좋아요", "Online likes"),
     "res.ballots": ("투표 수", "Ballots"),
     "res.n_ballots": ("{n}표", "{n} ballots"),
+    "res.n_ballot": ("{n}표", "{n} ballot"),
     "res.combined": ("종합", "Combined"),
     "res.selected_by": ("선정", "Selected"),
     "res.selected_by.kiosk": ("현장", "on-site"),
