@@ -148,6 +148,13 @@ class Prechecker:
             )
         return self._pool
 
+    def warm(self) -> None:
+        """Start the worker processes now (in the background) rather than on the first batch."""
+        if self.workers > 0:
+            pool = self._executor()
+            for _ in range(self.workers):
+                pool.submit(_prepare_chunk, [], "kiosk", None)
+
     def run(self, ballots: Sequence[Any], channel: str, kiosk: str | None) -> list[Prepared]:
         if self.workers <= 0 or len(ballots) < self.threshold:
             return [prepare(self.manifest, sb, channel, kiosk, self.keys) for sb in ballots]
