@@ -446,6 +446,14 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "entry.resolution": ("중복 결정", "resolution"),
     "entry.kiosk-close": ("키오스크 마감", "kiosk closed"),
     "entry.close": ("행사 마감", "event closed"),
+    # error pages
+    "e.stale.title": ("양식이 만료되었습니다", "The form has expired"),
+    "e.stale": (
+        "이 양식은 다른 로그인 세션에서 열렸거나 너무 오래되었습니다. 페이지를 새로 고친 뒤 다시 하세요. 아무것도 기록되지 않았습니다.",
+        "This form was opened in another login session or is too old. Reload the page and try again. Nothing was recorded.",
+    ),
+    "e.notfound": ("찾을 수 없습니다", "Not found"),
+    "e.kiosk": ("등록된 키오스크 {kiosk}가 없습니다.", "No kiosk {kiosk} has registered."),
     # flash messages after actions
     "f.approved": ("키오스크 {kiosk}를 승인했습니다 (원장 #{index}).", "Kiosk {kiosk} approved (ledger #{index})."),
     "f.kiosk_closed": ("키오스크 {kiosk}를 마감했습니다 (원장 #{index}).", "Kiosk {kiosk} closed (ledger #{index})."),

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from shared.errors import ALL_CODES
 from shared.timefmt import format_time
@@ -59,6 +60,28 @@ async def _act(fn: Callable[..., dict[str, Any]], *args: Any, **kw: Any) -> tupl
 
 def _error(path: str, p: Problem) -> Response:
     return redirect(path, "f.error", "bad", detail=p.detail)
+
+
+def error_page(request: Request, who: StaffMember | None, status: int, heading: str, message: str,
+               back: str = "/staff/") -> Response:
+    """A problem shown as a page (people use these routes from a browser)."""
+    return page(request, "error.html", who=who, status=status, heading=heading, message=message, back=back)
+
+
+def _stale(request: Request, who: StaffMember, form: FormData) -> Response | None:
+    """None when the form carries this session's CSRF token, else a 403 page saying what to do."""
+    try:
+        check_csrf(request, form)
+    except Problem:
+        lang = lang_of(request)
+        return error_page(request, who, 403, i18n.text(lang, "e.stale.title"), i18n.text(lang, "e.stale"),
+                          request.headers.get("referer", "/staff/") if _same_site(request) else "/staff/")
+    return None
+
+
+def _same_site(request: Request) -> bool:
+    ref = request.headers.get("referer", "")
+    return ref.startswith(str(request.base_url))
 
 
 # --- overview ----------------------------------------------------------------------------
@@ -109,7 +132,9 @@ def kiosks_page(request: Request, ctx: Ctx, who: Staff) -> Response:
 def kiosk_page(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
     rows = [k for k in dashboard.kiosk_rows(ctx, views.kiosks_table(ctx)) if k["kiosk"] == kiosk]
     if not rows:
-        raise Problem(404, "not_found", f"no kiosk {kiosk} has registered")
+        lang = lang_of(request)
+        return error_page(request, who, 404, i18n.text(lang, "e.notfound"), i18n.text(lang, "e.kiosk", kiosk=kiosk),
+                          "/staff/kiosks")
     return page(
         request, "kiosk.html", who=who, nav="kiosks", live=True, k=rows[0],
         refusals=dashboard.kiosk_refusals(ctx, kiosk).get(kiosk, []),
@@ -119,7 +144,8 @@ def kiosk_page(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
 
 @router.post("/staff/kiosks/{kiosk}/approve")
 async def approve(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
-    check_csrf(request, await request.form())
+    if (stale := _stale(request, who, await request.form())) is not None:
+        return stale
     out, err = await _act(kiosks.approve, ctx, who, kiosk)
     if err:
         return _error("/staff/kiosks", err)
@@ -130,7 +156,8 @@ async def approve(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Respons
 @router.post("/staff/kiosks/{kiosk}/close")
 async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
     form = await request.form()
-    check_csrf(request, form)
+    if (stale := _stale(request, who, form)) is not None:
+        return stale
     back = _back(text(form, "back"), f"/staff/kiosks/{kiosk}")
     out, err = await _act(kiosks.close_kiosk, ctx, who, kiosk, force=text(form, "force") == "1")
     if err:
@@ -143,7 +170,8 @@ async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Res
 @router.post("/staff/kiosks/batches")
 async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> Response:
     form = await request.form(max_files=200, max_fields=10)
-    check_csrf(request, form)
+    if (stale := _stale(request, who, form)) is not None:
+        return stale
     lang = lang_of(request)
     files = []
     for upload in form.getlist("bundle"):
@@ -184,7 +212,8 @@ def conflicts_page(request: Request, ctx: Ctx, who: Staff, show: str = "open") -
 @router.post("/staff/conflicts/resolve")
 async def resolve(request: Request, ctx: Ctx, who: Staff) -> Response:
     form = await request.form()
-    check_csrf(request, form)
+    if (stale := _stale(request, who, form)) is not None:
+        return stale
     reviewer, target = text(form, "reviewer", max_len=64), text(form, "target", max_len=64)
     ballot, reason = text(form, "ballot", max_len=64), text(form, "reason")
     back = f"/staff/conflicts#conflict-{reviewer}-{target}"
@@ -245,22 +274,28 @@ def reviewers_page(request: Request, ctx: Ctx, who: Staff, id: str | None = None
     )
 
 
-def _reviewer_or_404(ctx: Context, reviewer: str) -> None:
-    if reviewer not in ctx.manifest.reviewers:
-        raise Problem(404, "not_found", f"no reviewer {reviewer!r} in the manifest")
+def _no_reviewer(request: Request, ctx: Context, who: StaffMember, reviewer: str) -> Response | None:
+    if reviewer in ctx.manifest.reviewers:
+        return None
+    lang = lang_of(request)
+    return error_page(request, who, 404, i18n.text(lang, "e.notfound"), i18n.text(lang, "v.notfound", id=reviewer),
+                      "/staff/reviewers")
 
 
 @router.get("/staff/reviewers/{reviewer}/revoke")
 def revoke_page(reviewer: str, request: Request, ctx: Ctx, who: Staff) -> Response:
-    _reviewer_or_404(ctx, reviewer)
+    if (missing := _no_reviewer(request, ctx, who, reviewer)) is not None:
+        return missing
     return page(request, "revoke.html", who=who, nav="reviewers", reviewer=reviewer)
 
 
 @router.post("/staff/reviewers/{reviewer}/revoke")
 async def revoke(reviewer: str, request: Request, ctx: Ctx, who: Staff) -> Response:
     form = await request.form()
-    check_csrf(request, form)
-    _reviewer_or_404(ctx, reviewer)
+    if (stale := _stale(request, who, form)) is not None:
+        return stale
+    if (missing := _no_reviewer(request, ctx, who, reviewer)) is not None:
+        return missing
     reason = text(form, "reason")
     if not reason:
         return page(request, "revoke.html", who=who, nav="reviewers", reviewer=reviewer,
@@ -312,7 +347,8 @@ def close_page(request: Request, ctx: Ctx, who: Staff) -> Response:
 @router.post("/staff/close")
 async def close_event(request: Request, ctx: Ctx, who: Staff) -> Response:
     form = await request.form()
-    check_csrf(request, form)
+    if (stale := _stale(request, who, form)) is not None:
+        return stale
     if text(form, "event", max_len=64) != ctx.manifest.event:
         err = i18n.text(lang_of(request), "x.wrong_event", event=ctx.manifest.event)
         return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=err, status=400))

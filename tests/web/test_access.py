@@ -96,7 +96,14 @@ def test_forms_need_their_csrf_token_and_this_site(server: LiveServer) -> None:
         r = s.post(server.url + "/staff/reviewers/mem-01-1/revoke", data={**data, "reason": "x"}, headers=headers,
                    allow_redirects=False, timeout=20)
         assert r.status_code == 403, (data, headers, r.status_code)
+        if "Origin" not in headers:  # a person with a stale form is told what to do
+            assert "text/html" in r.headers["content-type"] and "아무것도 기록되지 않았습니다" in r.text
     assert s.get(server.url + "/api/v1/ledger/sth", timeout=20).json()["tree_size"] == size
+    # Pages that name something unknown say so as a page.
+    r = s.get(server.url + "/staff/kiosks/no-such-kiosk", timeout=20)
+    assert r.status_code == 404 and "no-such-kiosk" in r.text and "<h1>" in r.text
+    r = s.get(server.url + "/staff/reviewers/nobody/revoke", timeout=20)
+    assert r.status_code == 404 and "nobody" in r.text
     # The login form itself carries a double-submit token.
     r = requests.post(server.url + "/staff/login", data={"name": STAFF, "password": PASSWORD, "csrf": "guess"},
                       allow_redirects=False, timeout=20)
