@@ -70,7 +70,7 @@ def create_app(
         description=DESCRIPTION,
         lifespan=lifespan,
         openapi_url="/openapi.json",
-        docs_url="/docs",
+        docs_url=None,  # the Swagger page loads its scripts from a CDN; venues may be offline
         redoc_url=None,
     )
     if context is not None:

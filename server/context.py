@@ -63,7 +63,7 @@ def init_ledger(ledger: Ledger, event: Event) -> None:
     """Entry 0 is the signed manifest: write it on an empty ledger, else check it is ours."""
     with ledger.appending() as app:
         if app.size == 0:
-            app.append(manifest_entry(event.signed_manifest, ledger.received_at()))
+            app.append(manifest_entry(event.signed_manifest, app.received_at()))
             return
         app.check()
         row = app.conn.execute(select(ledger_entries.c.data).where(ledger_entries.c.idx == 0)).one()

@@ -120,6 +120,13 @@ class Appender:
     _nodes: list[dict[str, Any]] = field(default_factory=list)
     sth: dict[str, Any] | None = None
 
+    def received_at(self) -> str:
+        """The time to stamp on entries of this transaction: now, but never before the time
+        of the last signed tree head, so ``received_at`` never goes back along the ledger."""
+        now = self.ledger.clock()
+        last = datetime.fromtimestamp(self.sth_timestamp / 1000, UTC)
+        return format_time(max(now, last).replace(microsecond=0))
+
     @property
     def next_index(self) -> int:
         return self.size + len(self._entries)

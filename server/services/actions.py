@@ -17,7 +17,7 @@ from shared.tally import results_hash
 from shared.timefmt import parse_time
 
 from ..context import Context
-from ..db.schema import ballots, resolutions, revocations
+from ..db.schema import ballots, kiosks, resolutions, revocations
 from ..ledger.store import Appender
 from ..problems import Problem
 from .replayed import ReplayedLedger
@@ -48,7 +48,7 @@ def revoke(ctx: Context, who: StaffMember, reviewer: Any, reason: Any) -> dict[s
         if old is not None:
             return {"reviewer": reviewer, "index": int(old.idx), "new": False}
         _open(app)
-        at = ctx.ledger.received_at()
+        at = app.received_at()
         body = {"type": "revocation", "event": ctx.manifest.event, "reviewer": reviewer, "reason": why, "at": at, "staff": who.name}
         index = append_statement(app, who, body, at)
         app.conn.execute(insert(revocations).values(reviewer=reviewer, idx=index, signer=who.name, reason=why))
@@ -85,7 +85,7 @@ def import_revocation(ctx: Context, who: StaffMember, signed: Any) -> dict[str, 
         _open(app)
         entry = {
             "type": "revocation",
-            "received_at": ctx.ledger.received_at(),
+            "received_at": app.received_at(),
             "statement": dict(st),
             "signer": {"role": "authority", "id": None, "key": m.authority_key},
             "sig": env["sig"],
@@ -110,7 +110,7 @@ def resolve(ctx: Context, who: StaffMember, reviewer: Any, target: Any, ballot: 
         ).first()
         if row is None:
             raise Problem(404, "not_found", f"no accepted ballot {ballot} by {reviewer} for {target}")
-        at = ctx.ledger.received_at()
+        at = app.received_at()
         body = {
             "type": "resolution",
             "event": ctx.manifest.event,
@@ -137,8 +137,9 @@ def close_event(ctx: Context, who: StaffMember, replayed: ReplayedLedger) -> dic
         state = replayed.state(app.conn, app.size)
         results = state.results()
         digest = results_hash(results)
-        at = ctx.ledger.received_at()
+        at = app.received_at()
         body = {"type": "close", "event": ctx.manifest.event, "results_hash": digest, "staff": who.name, "at": at}
         index = append_statement(app, who, body, at)
         app.set_closed(index, digest)
-    return {"index": index, "results_hash": digest, "sth": app.sth}
+        still_open = sorted(r.id for r in app.conn.execute(select(kiosks.c.id).where(kiosks.c.status == "approved")))
+    return {"index": index, "results_hash": digest, "sth": app.sth, "open_kiosks": still_open}

@@ -88,7 +88,7 @@ def submit_online(ctx: Context, signed_ballot: Any, raw_text: str | None = None)
         assert p.reviewer is not None
         code, detail = final_code(p, bool(_revoked(app.conn, {p.reviewer})), app.closed_index is not None)
         if code is None:
-            index = app.append_text("ballot", ballot_entry_text(p.sb_text, ctx.ledger.received_at(), None, None))
+            index = app.append_text("ballot", ballot_entry_text(p.sb_text, app.received_at(), None, None))
             app.conn.execute(
                 insert(ballots).values(
                     idx=index,
@@ -223,7 +223,7 @@ def _submit_batch(ctx: Context, kiosk: str, raw: Any, via: str) -> dict[str, Any
         if new and app.closed_index is not None:
             raise _Refusal(409, "event_closed", "the event is closed; no record can be added", new[0][0]["seq"])
         revoked = _revoked(conn, {p.reviewer for _, p, _ in new if p.reviewer and p.code not in EARLY_CODES})
-        received = ctx.ledger.received_at()
+        received = app.received_at()
         krows, brows, rrows = [], [], []
         accepted = rejected = 0
         for r, p, h_new in new:

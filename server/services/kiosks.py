@@ -115,7 +115,7 @@ def approve(ctx: Context, who: StaffMember, kiosk: str) -> dict[str, Any]:
             return {"kiosk": kiosk, "status": row.status, "index": row.approved_index}
         if app.closed_index is not None:
             raise Problem(409, "event_closed", "the event is closed")
-        at = ctx.ledger.received_at()
+        at = app.received_at()
         body = {"type": "kiosk", "event": ctx.manifest.event, "kiosk": kiosk, "key": row.public_key, "staff": who.name, "at": at}
         index = append_statement(app, who, body, at)
         app.conn.execute(
@@ -148,7 +148,7 @@ def close_kiosk(ctx: Context, who: StaffMember, kiosk: str, *, force: bool = Fal
                     synced_seq=int(row.synced_seq),
                 )
             closure = None
-        at = ctx.ledger.received_at()
+        at = app.received_at()
         counts = {"synced_seq": int(row.synced_seq), "accepted": int(row.accepted), "rejected": int(row.rejected)}
         body = {
             "type": "kiosk-close",

@@ -94,3 +94,22 @@ def test_a_proof_reads_log_n_stored_nodes_in_one_query(srv: Harness) -> None:
             store.fetch_nodes = real
     assert max(asked) <= 3 * 10  # log2(1000) ≈ 10
     assert len(queries) == len(asked) == 9  # one query per proof
+
+
+def test_received_at_never_goes_back_when_the_clock_does(srv: Harness) -> None:
+    from datetime import UTC, datetime
+
+    _fill(srv, 1)
+    ledger = srv.ctx.ledger
+    real = ledger.clock
+    ledger.clock = lambda: datetime(2001, 1, 1, tzinfo=UTC)  # the server's clock jumps back
+    try:
+        with ledger.appending() as app:
+            app.append({"type": "kiosk", "received_at": app.received_at()})
+    finally:
+        ledger.clock = real
+    with srv.ctx.db.read() as conn:
+        stamps = [json.loads(t)["received_at"] for _, t in ledger.entries_text(conn, 0, 3) if "received_at" in json.loads(t)]
+        sths = [ledger.sth_at(conn, n) for n in (2, 3)]
+    assert stamps == sorted(stamps) and not stamps[-1].startswith("2001")
+    assert sths[0] is not None and sths[1] is not None and sths[0]["timestamp"] <= sths[1]["timestamp"]
