@@ -31,7 +31,7 @@ from shared.ledger import sign_sth
 from shared.merkle import EMPTY_ROOT, CompactRange, consistency_path, inclusion_path, leaf_hash, range_hash
 from shared.timefmt import format_time, to_millis
 
-from ..db.engine import Database
+from ..db.engine import Database, bulk_insert
 from ..db.schema import ledger_entries, ledger_head, merkle_nodes, sths
 
 Clock = Callable[[], datetime]
@@ -166,8 +166,8 @@ class Appender:
         if not self._entries:
             return None
         cr = self._compact()
-        self.conn.execute(ledger_entries.insert(), self._entries)
-        self.conn.execute(merkle_nodes.insert(), self._nodes)
+        bulk_insert(self.conn, ledger_entries, self._entries)
+        bulk_insert(self.conn, merkle_nodes, self._nodes)
         root = cr.root()
         ts = max(to_millis(self.ledger.clock()), self.sth_timestamp)
         sth = sign_sth(self.ledger.event, cr.size, root, ts, self.ledger.key)

@@ -20,6 +20,7 @@ from shared.chain import Batch, record_hash
 from shared.errors import FormatError, VerificationError
 
 from ..context import Context
+from ..db.engine import bulk_insert
 from ..db.schema import ballots, kiosk_records, kiosks, rejections, revocations
 from ..problems import Problem
 from .entries import ballot_entry_text, record_hash_of, rejected_entry_text
@@ -267,12 +268,9 @@ def _submit_batch(ctx: Context, kiosk: str, raw: Any, via: str) -> dict[str, Any
         size = app.next_index
         for b in brows:
             b["sth_size"] = size
-        if krows:
-            conn.execute(insert(kiosk_records), krows)
-        if brows:
-            conn.execute(insert(ballots), brows)
-        if rrows:
-            conn.execute(insert(rejections), rrows)
+        bulk_insert(conn, kiosk_records, krows)
+        bulk_insert(conn, ballots, brows)
+        bulk_insert(conn, rejections, rrows)
         conn.execute(
             update(kiosks)
             .where(kiosks.c.id == kiosk)
