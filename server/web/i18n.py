@@ -363,9 +363,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     # verify
     "vf.title": ("영수증 확인", "Check your receipt"),
     "vf.intro": (
-        "투표 후 받은 영수증 코드(예: AbC1-x9_Z) 또는 전체 영수증 번호를 입력하거나 스캐너로 읽히세요. 이 브라우저가 직접 다음을 계산해 확인합니다.",
-        "Type your receipt code (like AbC1-x9_Z) or the full receipt id, or read it with a scanner. This browser "
-        "computes and checks the following itself.",
+        "투표 후 받은 영수증 코드(예: AbC1-x9_Z)나 전체 영수증 번호를 입력하거나, 영수증의 QR 코드를 스캐너나 카메라로 읽히세요. 이 브라우저가 직접 다음을 계산해 확인합니다.",
+        "Type your receipt code (like AbC1-x9_Z) or the full receipt id, or read the receipt's QR code with a "
+        "scanner or the camera. This browser computes and checks the following itself.",
     ),
     "vf.what1": ("원장의 기록에 담긴 서명된 투표의 해시가 영수증 번호와 같은지", "the signed ballot in the ledger entry hashes to your receipt id"),
     "vf.what2": ("그 기록이 RFC 9162 포함 증명으로 현재 트리 헤드의 루트에 들어 있는지", "the entry is in the tree of the current signed tree head (RFC 9162 inclusion proof)"),
@@ -376,6 +376,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "vf.label": ("영수증 코드", "Receipt code"),
     "vf.submit": ("확인", "Check"),
+    "vf.scan": ("카메라로 읽기", "Scan with camera"),
+    "vf.scan.help": ("영수증의 QR 코드를 카메라에 비추세요.", "Hold the receipt's QR code in front of the camera."),
+    "vf.camera_error": ("카메라를 쓸 수 없습니다", "The camera cannot be used"),
     "vf.cli": ("명령줄에서: simsa verify {url} --receipt 영수증번호", "From a terminal: simsa verify {url} --receipt RECEIPT"),
     "vf.checking": ("확인하는 중…", "Checking…"),
     "vf.ok": ("확인됨: 이 투표는 공개 원장에 들어 있습니다.", "Verified: this ballot is in the public ledger."),

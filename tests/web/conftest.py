@@ -29,6 +29,8 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
     "--no-first-run", "--disable-sync",
+    # a synthetic camera, granted without a prompt (the /verify camera scan test)
+    "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream",
 ]
 LAPTOP: ViewportSize = {"width": 1366, "height": 768}
 TABLET: ViewportSize = {"width": 1280, "height": 800}

@@ -190,7 +190,7 @@ const SimsaVerify = (() => {
 
   if (!window.isSecureContext || !window.crypto || !crypto.subtle) {
     out.replaceChildren(el("div", { class: "notice bad", id: "verify-insecure" }, T.insecure));
-    form.querySelector("button").disabled = true;
+    document.getElementById("verify-submit").disabled = true;
     return;
   }
 
@@ -230,14 +230,52 @@ const SimsaVerify = (() => {
     }
   }
 
-  form.addEventListener("submit", (ev) => {
-    ev.preventDefault();
-    const v = input.value;
+  function submit(v) {
     const url = new URL(window.location.href);
     url.searchParams.set("r", v.trim());
     history.replaceState(null, "", url);
     run(v);
+  }
+
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    submit(input.value);
   });
+
+  // Camera scan of the receipt's QR code where the browser can decode one itself
+  // (BarcodeDetector: Chrome on Android, ChromeOS, macOS). Elsewhere: type the code, use a
+  // barcode scanner that types, or open a link that carries ?r=.
+  const scanBtn = document.getElementById("scan-button");
+  const scanBox = document.getElementById("scan-box");
+  if (scanBtn && "BarcodeDetector" in window && navigator.mediaDevices && navigator.mediaDevices.getUserMedia) {
+    scanBtn.hidden = false;
+    let stream = null, timer = null;
+    const video = scanBox.querySelector("video");
+    const stop = () => {
+      if (timer) clearInterval(timer);
+      if (stream) stream.getTracks().forEach((t) => t.stop());
+      stream = null; timer = null; scanBox.hidden = true;
+    };
+    scanBox.querySelector(".scan-cancel").addEventListener("click", stop);
+    scanBtn.addEventListener("click", async () => {
+      try {
+        const detector = new BarcodeDetector({ formats: ["qr_code"] });
+        stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+        video.srcObject = stream;
+        scanBox.hidden = false;
+        await video.play();
+        timer = setInterval(async () => {
+          let codes = [];
+          try { codes = await detector.detect(video); } catch (e) { return; }
+          const hit = codes.map((c) => c.rawValue).find((v) => SimsaVerify.normaliseReceipt(v));
+          if (hit) { stop(); input.value = hit; submit(hit); }
+        }, 250);
+      } catch (e) {
+        stop();
+        out.replaceChildren(el("div", { class: "notice bad" }, `${T.camera_error}: ${e.message || e.name}`));
+      }
+    });
+  }
   const initial = new URL(window.location.href).searchParams.get("r");
   if (initial) { input.value = initial; run(initial); }
 })();
