@@ -185,15 +185,20 @@ def alarms(ctx: Context, overview: dict[str, Any], rows: list[dict[str, Any]]) -
     if revoked:
         out.append({"level": "info", "key": "alarm.revoked", "args": {"n": revoked},
                     "href": "/staff/rejections?code=revoked_credential"})
-    if not overview["closed"]:
+    window = ctx.manifest.windows.get("kiosk")
+    if not overview["closed"] and window is not None and window.start <= now <= window.end:
+        silent = []
         for k in rows:
             if k["status"] == "approved" and k["last_contact"]:
                 idle = now - parse_time(k["last_contact"].split(".")[0].rstrip("Z") + "Z")
                 if idle > SILENT_AFTER:
-                    out.append({"level": "info", "key": "alarm.silent",
-                                "args": {"kiosk": k["kiosk"], "minutes": int(idle.total_seconds() // 60)},
-                                "href": f"/staff/kiosks/{k['kiosk']}"})
-    return out
+                    silent.append((k["kiosk"], int(idle.total_seconds() // 60)))
+        if len(silent) > 3:
+            out.append({"level": "info", "key": "alarm.silent.many", "args": {"n": len(silent)}, "href": "/staff/kiosks"})
+        else:
+            out += [{"level": "info", "key": "alarm.silent", "args": {"kiosk": kid, "minutes": minutes},
+                     "href": f"/staff/kiosks/{kid}"} for kid, minutes in silent]
+    return sorted(out, key=lambda a: ("bad", "warn", "info").index(a["level"]))
 
 
 # --- conflicts ---------------------------------------------------------------------------

@@ -99,7 +99,14 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "alarm.fork": ("키오스크 {kiosk}: 같은 순번에 다른 기록 (포크) {n}건", "Kiosk {kiosk}: {n} fork refusal(s)"),
     "alarm.closure": ("키오스크 {kiosk}: 마감 보고가 서버 기록과 다릅니다", "Kiosk {kiosk}: its closure does not match the server"),
-    "alarm.silent": ("키오스크 {kiosk}: {minutes}분 동안 연락이 없습니다", "Kiosk {kiosk}: no contact for {minutes} min"),
+    "alarm.silent": (
+        "키오스크 {kiosk}: {minutes}분 동안 보낸 기록이 없습니다 (쉬는 중이 아니라면 네트워크를 확인하세요)",
+        "Kiosk {kiosk}: nothing sent for {minutes} min (if it is in use, check its network)",
+    ),
+    "alarm.silent.many": (
+        "키오스크 {n}대가 10분 넘게 보낸 기록이 없습니다",
+        "{n} kiosks have sent nothing for more than 10 min",
+    ),
     "alarm.conflicts": ("결정되지 않은 중복 투표 {n}건", "{n} conflict(s) not decided by staff"),
     "alarm.revoked": ("취소된 자격증명으로 온 투표 {n}건", "{n} ballot(s) from revoked credentials"),
     # kiosks

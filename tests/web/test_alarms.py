@@ -1,0 +1,65 @@
+"""The overview's "needs attention" list (dashboard.alarms): each problem once, the worst
+first, each pointing where it is fixed; idle kiosks only while the kiosk window is open."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from types import SimpleNamespace
+from typing import Any, cast
+
+from server.context import Context
+from server.services.dashboard import alarms
+from shared.manifest import Manifest
+from shared.timefmt import format_time
+
+
+def kiosk(kid: str, **kw: Any) -> dict[str, Any]:
+    row = {"kiosk": kid, "status": "approved", "forks": 0, "closure_matches": None, "missing": 0,
+           "synced_seq": 10, "recorded_seq": 10, "open_gap": None, "last_contact": None}
+    row.update(kw)
+    return row
+
+
+def overview(open_conflicts: int = 0, closed: bool = False, revoked: int = 0) -> dict[str, Any]:
+    return {"closed": closed, "conflicts": {"total": open_conflicts + 2, "resolved": 2},
+            "rejections": {"online": {"revoked_credential": revoked}} if revoked else {}}
+
+
+def ctx_at(m: Manifest, when: datetime) -> Context:
+    return cast(Context, SimpleNamespace(manifest=m, clock=lambda: when))
+
+
+def test_each_problem_named_worst_first(mini_manifest: Manifest) -> None:
+    now = mini_manifest.windows["kiosk"].start + timedelta(hours=1)
+    rows = [
+        kiosk("k1", missing=3, synced_seq=7, recorded_seq=10, last_contact=format_time(now)),
+        kiosk("k2", forks=1, last_contact=format_time(now)),
+        kiosk("k3", open_gap={"seq": 12, "at": "x"}, last_contact=format_time(now)),
+        kiosk("k4", closure_matches=False, last_contact=format_time(now)),
+        kiosk("k5", status="pending"),
+        kiosk("k6", last_contact=format_time(now - timedelta(minutes=25))),
+    ]
+    got = alarms(ctx_at(mini_manifest, now), overview(open_conflicts=2, revoked=1), rows)
+    assert [(a["level"], a["key"], a["href"]) for a in got] == [
+        ("bad", "alarm.fork", "/staff/kiosks/k2"),
+        ("bad", "alarm.closure", "/staff/kiosks/k4"),
+        ("bad", "alarm.gap", "/staff/kiosks/k3"),
+        ("warn", "alarm.missing", "/staff/kiosks/k1"),
+        ("warn", "alarm.pending", "/staff/kiosks"),
+        ("warn", "alarm.conflicts", "/staff/conflicts"),
+        ("info", "alarm.revoked", "/staff/rejections?code=revoked_credential"),
+        ("info", "alarm.silent", "/staff/kiosks/k6"),
+    ]
+    assert got[3]["args"] == {"kiosk": "k1", "n": 3, "first": 8, "last": 10}
+    assert got[-1]["args"] == {"kiosk": "k6", "minutes": 25}
+
+
+def test_idle_kiosks_only_in_the_window_and_grouped(mini_manifest: Manifest) -> None:
+    w = mini_manifest.windows["kiosk"]
+    idle = [kiosk(f"k{i}", last_contact=format_time(w.start)) for i in range(5)]
+    inside = alarms(ctx_at(mini_manifest, w.start + timedelta(hours=2)), overview(), idle)
+    assert [(a["key"], a["args"]) for a in inside] == [("alarm.silent.many", {"n": 5})]
+    after = alarms(ctx_at(mini_manifest, w.end + timedelta(hours=1)), overview(), idle)
+    assert after == []
+    closed = alarms(ctx_at(mini_manifest, w.start + timedelta(hours=2)), overview(closed=True), idle)
+    assert closed == []
