@@ -1,0 +1,185 @@
+"""Kiosk batches — a network sync or a USB bundle — taken in whole or refused whole.
+
+Order of work: shape and linkage (``shared.chain.Batch``), the kiosk's enrolment and head
+signature, the stateless ballot checks (on the process pool for large batches), then —
+under the ledger lock — chain continuity against the kiosk's highest contiguous seq and
+head hash (``chain_gap``, ``chain_fork``), revocation and closing, and the append of
+every new record as a ``ballot`` or ``rejected`` entry in one transaction with one STH.
+A re-sent record is answered with its original receipt.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from shared.chain import Batch, record_hash
+from shared.errors import FormatError, VerificationError
+
+from ..context import Context
+from ..db.engine import bulk_insert
+from ..db.schema import ballots, kiosk_records, kiosks, rejections
+from ..ledger.store import Appender
+from ..problems import Problem
+from .entries import ballot_entry_text, record_hash_of, rejected_entry_text
+from .precheck import EARLY_CODES, Prepared, final_code, prepare
+from .refusals import revoked_among, store_rejection
+
+log = logging.getLogger("simsa.server.batches")
+
+
+@dataclass
+class _Refusal(Exception):
+    status: int
+    code: str
+    detail: str
+    seq: int | None = None
+
+
+@dataclass
+class _Placed:
+    """The batch against the chain held: re-sent records' receipts and the new records."""
+
+    results: list[dict[str, Any]] = field(default_factory=list)
+    new: list[tuple[dict[str, Any], Prepared, str]] = field(default_factory=list)
+    seq: int = 0
+    head: str = ""
+
+
+def _kiosk_row(conn: Connection, kiosk: str) -> Any:
+    return conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
+
+
+def submit_batch(ctx: Context, kiosk: str, raw: Any, *, via: str = "sync") -> dict[str, Any]:
+    """``POST /api/v1/kiosks/{kiosk}/batches`` and the staff bundle import: the per-record
+    results and the kiosk's synced seq, or :class:`Problem` for a batch refused whole."""
+    try:
+        return _submit(ctx, kiosk, raw, via)
+    except _Refusal as r:
+        store_rejection(ctx, channel="kiosk", kiosk=kiosk[:64], seq=r.seq, code=r.code, detail=f"{via}: {r.detail}")
+        raise Problem(r.status, r.code, r.detail) from None
+
+
+def _checked(ctx: Context, kiosk: str, raw: Any) -> tuple[Batch, Any]:
+    """Shape, linkage, enrolment and head signature — everything before the ballots."""
+    try:
+        batch = Batch.from_json(raw)
+    except FormatError as exc:
+        raise _Refusal(400, "malformed", str(exc)) from exc
+    if batch.kiosk != kiosk:
+        raise _Refusal(400, "malformed", f"the batch is from kiosk {batch.kiosk!r}, posted for {kiosk!r}")
+    with ctx.db.read() as conn:
+        row = _kiosk_row(conn, kiosk)
+    if row is None:
+        raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is not registered: register it and have staff approve it")
+    if row.status == "pending":
+        raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet")
+    try:
+        batch.verify_head(row.public_key)
+    except VerificationError as exc:
+        raise _Refusal(400, "bad_head_signature", str(exc), batch.head_seq) from exc
+    return batch, row
+
+
+def _place(ctx: Context, conn: Connection, kiosk: str, batch: Batch, row: Any, prep_of: dict[int, Prepared]) -> _Placed:
+    """Classify each record against the chain the server holds (under the lock)."""
+    out = _Placed(seq=int(row.synced_seq), head=str(row.synced_hash))
+    dup_seqs = [r["seq"] for r in batch.records if r["seq"] <= out.seq]
+    held: dict[int, Any] = {}
+    if dup_seqs:
+        q = select(kiosk_records).where(
+            kiosk_records.c.kiosk == kiosk, kiosk_records.c.seq >= min(dup_seqs), kiosk_records.c.seq <= max(dup_seqs)
+        )
+        held = {h.seq: h for h in conn.execute(q)}
+    for r in batch.records:
+        s = r["seq"]
+        if s <= out.seq:
+            h = held[s]
+            if h.hash != record_hash(r):
+                raise _Refusal(409, "chain_fork", f"the server holds a different record at seq {s}", s)
+            out.results.append({"seq": s, "status": "duplicate", "id": h.ballot_id, "index": int(h.idx), "code": h.code})
+            continue
+        if s > out.seq + 1:
+            raise _Refusal(409, "chain_gap", f"seq {s} arrived but the server holds {kiosk} only up to {out.seq}", s)
+        if r["prev"] != out.head:
+            raise _Refusal(409, "chain_fork", f"record {s} does not continue the synced record {out.seq}", s)
+        p = prep_of.get(s) or prepare(ctx.manifest, r["signed_ballot"], "kiosk", kiosk, ctx.prechecker.keys)
+        h_new = record_hash_of(s, r["prev"], p.sb_text)
+        out.new.append((r, p, h_new))
+        out.seq, out.head = s, h_new
+    return out
+
+
+def _append(app: Appender, kiosk: str, placed: _Placed) -> tuple[int, int]:
+    """Append every new record as a ballot or rejected entry, with its side rows."""
+    conn = app.conn
+    revoked = revoked_among(conn, {p.reviewer for _, p, _ in placed.new if p.reviewer and p.code not in EARLY_CODES})
+    received = app.received_at()
+    krows, brows, rrows = [], [], []
+    for r, p, h_new in placed.new:
+        s = r["seq"]
+        code, detail = final_code(p, p.reviewer in revoked, False)
+        if code is None:
+            index = app.append_text("ballot", ballot_entry_text(p.sb_text, received, kiosk, s))
+            brows.append({"idx": index, "id": p.id, "reviewer": p.reviewer, "target": p.target, "channel": "kiosk",
+                          "kiosk": kiosk, "seq": s, "created_at": p.created_at})
+            placed.results.append({"seq": s, "status": "accepted", "id": p.id, "index": index, "code": None})
+        else:
+            index = app.append_text("rejected", rejected_entry_text(p.sb_text, received, kiosk, s, code))
+            rrows.append({"at": received, "channel": "kiosk", "kiosk": kiosk, "seq": s, "reviewer": p.reviewer,
+                          "code": code, "detail": detail, "ballot_id": p.id, "ledger_index": index, "body": None})
+            placed.results.append({"seq": s, "status": "rejected", "id": p.id, "index": index, "code": code})
+        krows.append({"kiosk": kiosk, "seq": s, "hash": h_new, "idx": index, "ballot_id": p.id, "code": code})
+    for b in brows:
+        b["sth_size"] = app.next_index  # the STH this batch signs includes them
+    bulk_insert(conn, kiosk_records, krows)
+    bulk_insert(conn, ballots, brows)
+    bulk_insert(conn, rejections, rrows)
+    return len(brows), len(rrows)
+
+
+def _submit(ctx: Context, kiosk: str, raw: Any, via: str) -> dict[str, Any]:
+    batch, row = _checked(ctx, kiosk, raw)
+    fresh = [r for r in batch.records if r["seq"] > row.synced_seq]
+    prepared = ctx.prechecker.run([r["signed_ballot"] for r in fresh], "kiosk", kiosk)
+    prep_of = {r["seq"]: p for r, p in zip(fresh, prepared, strict=True)}
+    fault = ctx.settings.fault_pause_file
+
+    def pause() -> None:  # crash-test hook: the first batch after start waits to be killed
+        if fault is not None and not fault.exists():
+            fault.write_text("paused in a batch before commit\n")
+            time.sleep(120)
+
+    with ctx.ledger.appending(before_commit=pause if fault else None) as app:
+        row = _kiosk_row(app.conn, kiosk)
+        placed = _place(ctx, app.conn, kiosk, batch, row, prep_of)
+        if placed.new and row.status == "closed":
+            raise _Refusal(409, "kiosk_closed", f"kiosk {kiosk} was closed by staff; it cannot add records", placed.new[0][0]["seq"])
+        if placed.new and app.closed_index is not None:
+            raise _Refusal(409, "event_closed", "the event is closed; no record can be added", placed.new[0][0]["seq"])
+        accepted, rejected = _append(app, kiosk, placed)
+        now = app.received_at()
+        app.conn.execute(
+            update(kiosks)
+            .where(kiosks.c.id == kiosk)
+            .values(
+                synced_seq=placed.seq,
+                synced_hash=placed.head,
+                reported_seq=max(int(row.reported_seq), batch.head_seq),
+                reported_at=now if batch.head_seq >= int(row.reported_seq) else row.reported_at,
+                last_sync_at=now,
+                accepted=kiosks.c.accepted + accepted,
+                rejected=kiosks.c.rejected + rejected,
+            )
+        )
+    sth = app.sth
+    if sth is None:
+        with ctx.db.read() as conn:
+            sth = ctx.ledger.latest_sth(conn)
+    if placed.new:
+        log.info("%s %s: %d accepted, %d rejected, synced to %d", via, kiosk, accepted, rejected, placed.seq)
+    return {"results": placed.results, "synced_seq": placed.seq, "synced_hash": placed.head, "sth": sth}
