@@ -150,7 +150,7 @@ def _per_group(v: Verdict) -> str:
     st, m = v.state, v.state.manifest  # type: ignore[union-attr]
     assert st is not None and m is not None
     counts: Counter[tuple[str, str]] = Counter()
-    for a in st.merged().effective.values():
+    for a in (v.merged or st.merged()).effective.values():
         b = a.signed.ballot
         prop = m.proposals.get(b.proposal or "")
         group = prop.group if b.form == "rubric" and prop is not None else b.group
@@ -198,7 +198,7 @@ def _table(v: Verdict) -> str:
 def _cards(v: Verdict) -> str:
     st, r = v.state, v.results
     assert st is not None and r is not None and st.manifest is not None
-    merged = st.merged()
+    merged = v.merged or st.merged()
     items = [
         (f"{len(r['selected'])} / {len(r['proposals'])}", "선정 / 제안", "selected of proposals"),
         (f"{r['effective_ballots']['kiosk']:,}", "현장 유효 투표", "effective kiosk ballots"),

@@ -80,7 +80,7 @@ def _ballot_lines(v: Verdict) -> list[str]:
     st = v.state
     if st is None or st.manifest is None:
         return []
-    merged = st.merged()
+    merged = v.merged or st.merged()
     resolved = sum(1 for c in merged.conflicts if c.resolved)
     codes: dict[str, int] = {}
     for _, code, _, _ in st.rejected:
