@@ -298,7 +298,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "v.revoke.reason": ("취소 이유 (필수)", "Reason (required)"),
     "v.revoke.reason.placeholder": ("예: 카드 분실 신고", "e.g. card reported lost"),
-    "v.revoke.confirm": ("취소 확정", "Revoke now"),
+    "v.revoke.confirm": ("자격증명 취소 확정", "Revoke now"),
     "v.target": ("대상", "For"),
     "v.effective": ("반영", "Counts"),
     # close & results
