@@ -11,7 +11,13 @@ import subprocess
 import sys
 
 #: Modules run by ``python -m bench.run``, in order.
-BENCHMARKS = ("bench.server_ingest", "bench.server_proofs", "bench.verify_bench")
+BENCHMARKS = (
+    "bench.server_ingest",
+    "bench.server_proofs",
+    "bench.verify_bench",
+    "bench.kiosk_scan",
+    "bench.kiosk_save",
+)
 
 
 def main() -> int:

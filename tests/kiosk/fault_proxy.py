@@ -45,7 +45,7 @@ class FaultProxy:
             def _any(self) -> None:
                 proxy.handle(self)
 
-            do_GET = do_POST = _any  # noqa: N815
+            do_GET = do_POST = _any
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
