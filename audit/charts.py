@@ -51,20 +51,35 @@ def _fmt(v: float) -> str:
     return f"{v:,.0f}" if abs(v - round(v)) < 1e-9 else f"{v:,.1f}"
 
 
-def hbars(bars: Sequence[Bar], *, title: str, unit: str = "", vmax: float | None = None, width: int = 640) -> str:
-    """Horizontal bars, one row per item, value printed at the bar's end."""
-    row, top, left, right = 22, 34, 150, 70
+def hbars(
+    bars: Sequence[Bar | None],
+    *,
+    title: str,
+    subtitle: str = "",
+    unit: str = "",
+    vmax: float | None = None,
+    width: int = 640,
+) -> str:
+    """Horizontal bars, one row per item, value printed at the bar's end; ``None`` is a
+    gap row (ranks skipped)."""
+    row, left, right = 22, 150, 70
+    top = 50 if subtitle else 34
     height = top + row * len(bars) + 28
-    top_v = vmax if vmax is not None else _nice_count(max((b.value for b in bars), default=0))
+    top_v = vmax if vmax is not None else _nice_count(max((b.value for b in bars if b), default=0))
     plot = width - left - right
     out = [_open(width, height, title)]
     out.append(f'<text x="0" y="18" class="ct">{escape(title)}</text>')
+    if subtitle:
+        out.append(f'<text x="0" y="35" class="val">{escape(subtitle)}</text>')
     for k in range(5):
         x = left + plot * k / 4
         out.append(f'<line x1="{x:.1f}" y1="{top - 6}" x2="{x:.1f}" y2="{height - 24}" stroke="{GRID}"/>')
         out.append(f'<text x="{x:.1f}" y="{height - 8}" class="tick" text-anchor="middle">{_fmt(top_v * k / 4)}</text>')
     for i, b in enumerate(bars):
         y = top + i * row
+        if b is None:
+            out.append(f'<text x="{left - 8}" y="{y + 14}" class="tick" text-anchor="end">⋮</text>')
+            continue
         w = max(0.0, plot * min(b.value, top_v) / top_v) if top_v else 0.0
         tip = escape(b.tip or f"{b.label}: {_fmt(b.value)}{unit}")
         out.append(f'<text x="{left - 8}" y="{y + 14}" class="lbl" text-anchor="end">{escape(b.label)}</text>')

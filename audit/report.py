@@ -88,36 +88,53 @@ def _score(x: float | None, digits: int = 1) -> str:
     return "–" if x is None else f"{x:,.{digits}f}"
 
 
-def _ranking_chart(v: Verdict, channel: str, quota: int | None) -> str:
+def _ranking_chart(v: Verdict, channel: str, quota: int | None, *, exclude: frozenset[str] = frozenset()) -> str:
+    """A channel's ranking: the top rows, and — when the selection line falls further down
+    — the rows around that line. ``exclude``: proposals already taken by another channel."""
     m, r = v.state.manifest, v.results  # type: ignore[union-attr]
     assert m is not None and r is not None
     ranked = sorted(
-        (p for p in r["proposals"] if p[channel]["rank"] is not None), key=lambda p: p[channel]["rank"]
+        (p for p in r["proposals"] if p[channel]["rank"] is not None and p["id"] not in exclude),
+        key=lambda p: p[channel]["rank"],
     )
-    shown = ranked[: max(CHART_ROWS if quota is None else min(CHART_ROWS, quota + 8), 1)]
+    rows: list[dict[str, Any] | None]
+    if quota is not None and quota + 6 > CHART_ROWS and len(ranked) > CHART_ROWS:
+        rows = [*ranked[:16], None, *ranked[max(16, quota - 8) : quota + 8]]
+    else:
+        rows = list(ranked[:CHART_ROWS])
     base = KIOSK if channel == "kiosk" else ONLINE
-    bars = []
-    for p in shown:
-        picked = p["selected_by"] == channel or (p["selected_by"] == "mix")
-        color = SELECTED if p["selected_by"] == channel else (base if not p["selected_by"] else MUTED)
+    bars: list[Bar | None] = []
+    for n, p in enumerate(rows):
+        if p is None:
+            bars.append(None)
+            continue
+        place = ranked.index(p) + 1 if exclude else p[channel]["rank"]
+        picked = p["selected_by"] in (channel, "mix")
+        color = SELECTED if picked else (base if not p["selected_by"] else MUTED)
         note = "✓" if picked else ("(" + p["selected_by"] + ")" if p["selected_by"] else "")
         title = m.proposals[p["id"]].title
         bars.append(
             Bar(
-                f"{p[channel]['rank']}. {p['id']}",
+                f"{place}. {p['id']}",
                 p[channel]["score"] or 0.0,
                 color,
                 note,
                 f"{p['id']} {title}: {_score(p[channel]['score'])} ({p[channel]['ballots']} ballots)",
             )
         )
+        del n
     unit = "" if m.forms[channel] == "rubric" else " ♥"
     form = "rubric score 0–100" if m.forms[channel] == "rubric" else "likes"
-    ko = "키오스크(현장) 순위" if channel == "kiosk" else "온라인 순위"
-    en = "kiosk (on-site) ranking" if channel == "kiosk" else "online ranking"
-    more = f" — top {len(shown)} of {len(ranked)}" if len(shown) < len(ranked) else ""
+    if channel == "kiosk":
+        title = "현장 순위 · kiosk (on-site) ranking"
+    elif exclude:
+        title = "온라인 순위 (현장 선정 제외) · online ranking of the rest"
+    else:
+        title = "온라인 순위 · online ranking"
+    shown = sum(1 for b in bars if b is not None)
+    sub = f"{form}; {shown} of {len(ranked)} shown" + (f"; quota {quota} (✓ selected)" if quota is not None else "")
     vmax = 100.0 if m.forms[channel] == "rubric" else None
-    return charts.hbars(bars, title=f"{ko} · {en} ({form}){more}", unit=unit, vmax=vmax, width=500)
+    return charts.hbars(bars, title=title, subtitle=sub, unit=unit, vmax=vmax, width=500)
 
 
 def _mix_chart(v: Verdict) -> str:
@@ -130,7 +147,12 @@ def _mix_chart(v: Verdict) -> str:
         Bar(p["id"], p["combined"], SELECTED if p["id"] in sel else MUTED, "✓" if p["id"] in sel else "")
         for p in shown
     ]
-    return charts.hbars(bars, title="종합 점수 · combined score (weighted, scaled 0–100)", vmax=100.0)
+    return charts.hbars(
+        bars,
+        title="종합 점수 · combined score",
+        subtitle=f"weighted, each channel scaled 0–100; {len(bars)} of {len(ranked)} shown",
+        vmax=100.0,
+    )
 
 
 def _distribution(v: Verdict, channel: str) -> str:
@@ -140,9 +162,11 @@ def _distribution(v: Verdict, channel: str) -> str:
     color = KIOSK if channel == "kiosk" else ONLINE
     if m.forms[channel] == "rubric":
         return charts.histogram(vals, title=f"{channel} scores · 점수 분포", lo=0, hi=100, bins=20, color=color, unit="score")
-    top = max(vals, default=1.0)
+    top = int(max(vals, default=1.0))
+    step = max(1, -(-(top + 1) // 20))
+    bins = -(-(top + 1) // step)
     return charts.histogram(
-        vals, title=f"{channel} likes · 좋아요 분포", lo=0, hi=max(top, 1.0), bins=min(20, max(5, int(top))), color=color, unit="likes"
+        vals, title=f"{channel} likes · 좋아요 분포", lo=0, hi=bins * step, bins=bins, color=color, unit="likes"
     )
 
 
@@ -214,6 +238,18 @@ def _cards(v: Verdict) -> str:
     )
 
 
+def _picked(r: dict[str, Any]) -> str:
+    sel = r["selected"]
+    if len(sel) <= 60:
+        return '<p class="picked">' + " ".join(f'<span class="chip">{escape(p)}</span>' for p in sel) + "</p>"
+    by = Counter(p["selected_by"] for p in r["proposals"] if p["selected_by"])
+    parts = " + ".join(f"{n} {escape(k)}" for k, n in sorted(by.items()))
+    return (
+        f'<p class="picked"><span class="chip">{len(sel)} 선정 · selected</span> {parts} — '
+        "전체 목록은 아래 표에 (초록색 행) · every one is in the table below (green rows)</p>"
+    )
+
+
 def render_html(v: Verdict, doc: dict[str, Any], generated: datetime) -> str:
     st, head, r = v.state, v.head, v.results
     assert st is not None and head is not None and r is not None and st.manifest is not None
@@ -224,7 +260,10 @@ def render_html(v: Verdict, doc: dict[str, Any], generated: datetime) -> str:
             f"현장 순위 상위 {sel.quota_kiosk}개, 이어서 나머지 중 온라인 순위 상위 {sel.quota_online}개 · "
             f"top {sel.quota_kiosk} by the kiosk ranking, then the top {sel.quota_online} of the rest by the online ranking"
         )
-        rankings = _ranking_chart(v, "kiosk", sel.quota_kiosk) + _ranking_chart(v, "online", sel.quota_online)
+        by_kiosk = frozenset(p["id"] for p in r["proposals"] if p["selected_by"] == "kiosk")
+        rankings = _ranking_chart(v, "kiosk", sel.quota_kiosk) + _ranking_chart(
+            v, "online", sel.quota_online, exclude=by_kiosk
+        )
     else:
         rule = (
             f"종합 점수 상위 {sel.select}개 (현장 {sel.weight_kiosk:g} · 온라인 {sel.weight_online:g}) · "
@@ -251,7 +290,7 @@ def render_html(v: Verdict, doc: dict[str, Any], generated: datetime) -> str:
 <section class="cards">{_cards(v)}</section>
 <section><h2>선정 방식 · Selection rule</h2><p>{escape(rule)}. 동점: 유효 투표 수가 많은 쪽, 그다음 SHA-256(event ‖ proposal) 오름차순 ·
 ties: more effective ballots first, then SHA-256(event ‖ proposal id) ascending.</p>
-<p class="picked">{" ".join(f'<span class="chip">{escape(p)}</span>' for p in r["selected"])}</p></section>
+{_picked(r)}</section>
 <section class="charts">{rankings}</section>
 <section class="charts">{_distribution(v, "kiosk")}{_distribution(v, "online")}</section>
 <section class="charts">{_per_group(v)}</section>

@@ -60,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
     assert r is not None
     state = "closed" if verdict.state and verdict.state.close else "NOT closed — provisional"
     out.print(f"[green]✓[/green] ledger verified ({verdict.entries:,} entries, {state})")
-    out.print(f"selected 선정 ({len(r['selected'])}): {' '.join(r['selected'])}")
+    sel = r["selected"]
+    more = f" … (+{len(sel) - 30}, all in the report)" if len(sel) > 30 else ""
+    out.print(f"selected 선정 ({len(sel)}): {' '.join(sel[:30])}{more}")
     for p in paths:
         out.print(f"  wrote {p}")
     return 0
