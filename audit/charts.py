@@ -128,17 +128,16 @@ def columns(
     groups: Sequence[tuple[str, float, float]], *, title: str, legend: tuple[str, str], width: int = 900
 ) -> str:
     """Stacked columns (kiosk below, online on top) per group."""
-    height, top, left, bottom = 260, 44, 44, 40
+    height, top, left, bottom = 270, 56, 44, 40
     n = max(1, len(groups))
     width = max(440, min(width, left + 10 + 56 * n))
     plot_w, plot_h = width - left - 10, height - top - bottom
     vmax = _nice_count(max((a + b for _, a, b in groups), default=0))
     cw = min(plot_w / n, 56.0)
     out = [_open(width, height, title), f'<text x="0" y="18" class="ct">{escape(title)}</text>']
-    lx = width - 250
     for j, (name, color) in enumerate(zip(legend, (KIOSK, ONLINE), strict=True)):
-        out.append(f'<rect x="{lx + j * 130}" y="8" width="12" height="12" fill="{color}"/>')
-        out.append(f'<text x="{lx + j * 130 + 17}" y="18" class="lbl">{escape(name)}</text>')
+        out.append(f'<rect x="{j * 130}" y="27" width="11" height="11" fill="{color}"/>')
+        out.append(f'<text x="{j * 130 + 16}" y="37" class="lbl">{escape(name)}</text>')
     for k in range(5):
         y = top + plot_h * (1 - k / 4)
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 10}" y2="{y:.1f}" stroke="{GRID}"/>')
