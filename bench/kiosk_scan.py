@@ -11,7 +11,8 @@ the same run by:
 - ``simsa`` — :func:`kiosk.scanner.decode` as the kiosk and ``simsa scan`` run it
   (zxing-cpp first, then the pyzbar ladder of pre-processed views);
 - ``pyzbar ladder`` — the same pipeline with zxing-cpp switched off;
-- ``zxing-cpp`` — ``zxingcpp.read_barcodes(frame, formats=QRCode)`` on the raw frame.
+- ``zxing-cpp`` — ``zxingcpp.read_barcodes(frame, formats=QRCode)`` on the raw frame;
+- ``pyzbar plain`` — ``pyzbar.decode`` once on the grayscale frame, for reference.
 
 Reported: frames read, wrong texts (any text other than the card's), and per-frame
 milliseconds p50 / p95 on this machine, single-threaded.
@@ -51,6 +52,15 @@ def zxing_raw(f: Any) -> str | None:
     return texts[0] if len(texts) == 1 else None
 
 
+def pyzbar_plain(f: Any) -> str | None:
+    from pyzbar import pyzbar
+
+    from kiosk.scanner import to_gray
+
+    texts = sorted({s.data.decode("utf-8", "replace") for s in pyzbar.decode(to_gray(f), symbols=[pyzbar.ZBarSymbol.QRCODE])})
+    return texts[0] if len(texts) == 1 else None
+
+
 def pct(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
@@ -65,6 +75,7 @@ def run(n_frames: int, n_empty: int, seed: int) -> dict[str, dict[str, float]]:
         "simsa": lambda f: decode(f).text,
         "pyzbar ladder": lambda f: decode(f, decoders=("zbar",)).text,
         "zxing-cpp": zxing_raw,
+        "pyzbar plain": pyzbar_plain,
     }
     out: dict[str, dict[str, float]] = {}
     for name, fn in engines.items():
