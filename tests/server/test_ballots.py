@@ -7,8 +7,6 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-import pytest
-
 from shared.ledger import verify_sth
 from shared.timefmt import format_time
 from tests.server.conftest import Harness
@@ -62,18 +60,18 @@ STATELESS = ["malformed", "wrong_event", "unknown_reviewer", "bad_signature", "w
              "conflict_of_interest", "bad_scores", "outside_window"]
 
 
-@pytest.mark.parametrize("code", STATELESS)
-def test_each_bad_ballot_gets_its_code_and_the_ledger_is_unchanged(srv: Harness, ballots: Ballots, code: str) -> None:
+def test_each_bad_ballot_gets_its_code_and_the_ledger_is_unchanged(srv: Harness, ballots: Ballots) -> None:
     before = srv.sth()
-    sb = _spoil(ballots, code)
-    r = srv.client.post("/api/v1/ballots", json=sb)
-    assert r.status_code == (400 if code == "malformed" else 422), r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    assert r.json()["code"] == code
-    assert "Traceback" not in r.text
-    assert srv.sth() == before
-    kept = srv.client.get(f"/api/v1/staff/rejections?code={code}", headers=srv.staff).json()["rejections"]
-    assert len(kept) == 1 and kept[0]["channel"] == "online"
+    for code in STATELESS:
+        sb = _spoil(ballots, code)
+        r = srv.client.post("/api/v1/ballots", json=sb)
+        assert r.status_code == (400 if code == "malformed" else 422), r.text
+        assert r.headers["content-type"].startswith("application/problem+json")
+        assert r.json()["code"] == code
+        assert "Traceback" not in r.text
+        assert srv.sth() == before
+        kept = srv.client.get(f"/api/v1/staff/rejections?code={code}", headers=srv.staff).json()["rejections"]
+        assert len(kept) == 1 and kept[0]["channel"] == "online", code
 
 
 def test_revoked_and_closed_come_after_the_signature_and_before_the_rest(srv: Harness, ballots: Ballots) -> None:
@@ -105,9 +103,7 @@ def test_a_ballot_accepted_before_close_still_gets_its_receipt_after(srv: Harnes
     assert again.status_code == 200 and again.json() == first
 
 
-@pytest.mark.parametrize(
-    ("body", "ctype", "status", "code"),
-    [
+NOT_BALLOTS = [
         (b"{not json", "application/json", 400, "malformed"),
         (b"[" * 40 + b"]" * 40, "application/json", 400, "malformed"),
         (b'{"ballot": 1, "ballot": 2}', "application/json", 400, "malformed"),
@@ -115,12 +111,13 @@ def test_a_ballot_accepted_before_close_still_gets_its_receipt_after(srv: Harnes
         (b"\xff\xfe", "application/json", 400, "malformed"),
         (b"x" * (70 * 1024), "application/json", 413, "too_large"),
         (b"{}", "text/plain", 415, "unsupported_media_type"),
-    ],
-    ids=["syntax", "deep", "duplicate-key", "nan", "not-utf8", "too-large", "not-json"],
-)
-def test_bodies_that_are_not_a_ballot(srv: Harness, body: bytes, ctype: str, status: int, code: str) -> None:
+    ]
+
+
+def test_bodies_that_are_not_a_ballot(srv: Harness) -> None:
     before = srv.sth()
-    r = srv.client.post("/api/v1/ballots", content=body, headers={"content-type": ctype})
-    assert (r.status_code, r.json()["code"]) == (status, code), r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
+    for body, ctype, status, code in NOT_BALLOTS:
+        r = srv.client.post("/api/v1/ballots", content=body, headers={"content-type": ctype})
+        assert (r.status_code, r.json()["code"]) == (status, code), (body[:20], r.text)
+        assert r.headers["content-type"].startswith("application/problem+json")
     assert srv.sth() == before

@@ -44,7 +44,7 @@ def free_port() -> int:
 def _env(extra: dict[str, str] | None) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIMSA_")}
     env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
-    env.setdefault("SIMSA_VERIFY_WORKERS", "1")
+    env.setdefault("SIMSA_VERIFY_WORKERS", "0")  # verify in the request thread; pass env to change
     env.update(extra or {})
     return env
 
