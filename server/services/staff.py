@@ -21,7 +21,7 @@ from shared.credential import ID_RE
 from shared.encoding import b64u, b64u_decode, sha256
 from shared.errors import SimsaError
 from shared.keys import SigningKey
-from shared.ledger import statement_entry
+from shared.ledger import check_statement_body, statement_entry
 from shared.timefmt import to_millis
 
 from ..db.engine import Database
@@ -135,4 +135,5 @@ def logout(db: Database, token: str) -> None:
 def append_statement(app: Appender, who: StaffMember, body: dict[str, Any], received_at: str) -> int:
     """Sign ``body`` (which names ``who`` as ``staff``) with the staff key and append it."""
     assert body.get("staff") == who.name
+    check_statement_body(body)  # the shape every auditor's replay expects
     return app.append(statement_entry(body, "staff", who.name, who.key, received_at))
