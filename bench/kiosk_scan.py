@@ -63,7 +63,7 @@ def pyzbar_plain(f: Any) -> str | None:
 
 def pct(xs: list[float], q: float) -> float:
     xs = sorted(xs)
-    return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
+    return xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]
 
 
 def run(n_frames: int, n_empty: int, seed: int) -> dict[str, dict[str, float]]:

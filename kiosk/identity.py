@@ -85,6 +85,7 @@ def setup(
     kiosk_id: str | None = None,
     staff_pin: str | None = None,
     seed: bytes | None = None,
+    authority: str | None = None,
 ) -> tuple[Kiosk, str | None]:
     """Verify the manifest and keep it with a fresh kiosk key; return the kiosk and the
     staff PIN when one had to be made up (print it once for the staff).
@@ -93,7 +94,7 @@ def setup(
     event, and accepts the same event's manifest again (say, re-signed with a fix)."""
     if channel not in CHANNELS:
         raise StoreError(f"channel must be kiosk or online, not {channel!r}")
-    manifest = verify_signed_manifest(signed_manifest)
+    manifest = verify_signed_manifest(signed_manifest, authority_key=authority or store.get("authority"))
     old = store.get_json("signed_manifest")
     if old is not None and old["manifest"]["event"] != manifest.event:
         raise StoreError(
@@ -113,6 +114,7 @@ def setup(
         made_pin = f"{int.from_bytes(os.urandom(4), 'big') % 1_000_000:06d}"
         stored_pin = hash_staff_pin(made_pin)
     store.set(
+        authority=authority or store.get("authority"),
         kiosk_id=kid,
         kiosk_seed=b64u(key.seed),
         channel=channel,
@@ -135,7 +137,7 @@ def load(store: KioskStore) -> Kiosk:
     return Kiosk(
         id=kid,
         key=SigningKey(b64u_decode(seed, length=32, what="kiosk seed")),
-        manifest=verify_signed_manifest(signed),
+        manifest=verify_signed_manifest(signed, authority_key=store.get("authority")),
         signed_manifest=signed,
         channel=store.get("channel") or "kiosk",
         server=store.get("server"),

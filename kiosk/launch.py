@@ -3,12 +3,12 @@ open the Kivy app. Kept free of Kivy imports until the window is wanted."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 
 from shared.encoding import parse_json
 from shared.errors import FormatError
+from shared.keys import fingerprint, public_key_from_b64u
 
 from .api import LedgerClient
 from .identity import Kiosk, load, setup
@@ -23,8 +23,10 @@ def prepare(
     online: bool,
     kiosk_id: str | None = None,
     staff_pin: str | None = None,
+    authority: str | None = None,
 ) -> tuple[Kiosk, KioskStore]:
-    """The kiosk of ``data``, set up first from ``manifest`` or the server if given."""
+    """The kiosk of ``data``, set up first from ``manifest`` or the server if given.
+    ``authority`` pins the organiser's key: a manifest signed by any other is refused."""
     store = KioskStore(data / ("online.sqlite" if online else "kiosk.sqlite"))
     signed = None
     if manifest is not None:
@@ -41,13 +43,14 @@ def prepare(
                 raise FormatError(f"{data} is not set up: give --server URL or --manifest FILE")
         kiosk, made_pin = setup(
             store, signed, channel="online" if online else "kiosk", server=server or store.get("server"),
-            kiosk_id=kiosk_id, staff_pin=staff_pin,
+            kiosk_id=kiosk_id, staff_pin=staff_pin, authority=authority,
         )
         if made_pin:
             print(f"simsa kiosk {kiosk.id}: staff PIN {made_pin} (shown once; set another with --staff-pin)",
                   file=sys.stderr)
-        print(f"simsa kiosk {kiosk.id}: event {kiosk.manifest.event} verified, key {kiosk.fingerprint}",
-              file=sys.stderr)
+        auth = fingerprint(public_key_from_b64u(kiosk.manifest.authority_key))
+        print(f"simsa kiosk {kiosk.id}: event {kiosk.manifest.event} verified (authority {auth}); "
+              f"kiosk key {kiosk.fingerprint}", file=sys.stderr)
     else:
         kiosk = load(store)
     return kiosk, store
@@ -67,9 +70,10 @@ def launch(
     lang: str,
     sync_interval: float,
     export_dir: Path | None,
+    authority: str | None = None,
 ) -> int:
     kiosk, store = prepare(data, server=server, manifest=manifest, online=online, kiosk_id=kiosk_id,
-                           staff_pin=staff_pin)
+                           staff_pin=staff_pin, authority=authority)
     from .kivyconf import configure_kivy
 
     configure_kivy(fullscreen=fullscreen)
@@ -80,6 +84,3 @@ def launch(
     KioskApp(kiosk, store, opts).run()
     return 0
 
-
-def describe(kiosk: Kiosk) -> str:
-    return json.dumps({"kiosk": kiosk.id, "event": kiosk.manifest.event, "channel": kiosk.channel})

@@ -61,7 +61,7 @@ def _noise(shape: tuple[int, ...], sigma: float, seed: int) -> NDArray[Any]:
     """Gaussian sensor noise as float32 (OpenCV's generator: a tenth of numpy's time)."""
     cv2.setRNGSeed(seed)
     out = np.empty(shape, np.float32)
-    cv2.randn(out, 0.0, float(sigma))
+    cv2.randn(out, np.zeros(1), np.full(1, float(sigma)))
     return out
 
 

@@ -30,6 +30,8 @@ def register(sub: Any) -> None:
     src.add_argument("--camera", type=int, metavar="N", default=0, help="camera index (default 0)")
     src.add_argument("--frames", type=Path, metavar="DIR", help="play the images of DIR as camera frames")
     p.add_argument("--fullscreen", action="store_true", help="kiosk mode: fullscreen, borderless, Escape ignored")
+    p.add_argument("--authority", metavar="KEY", help="pin the organiser's authority key (b64u): a manifest "
+                   "signed by another key is refused")
     p.add_argument("--kiosk-id", metavar="ID", help="this kiosk's id on first set-up (default from its key)")
     p.add_argument("--staff-pin", metavar="PIN", help="set the staff PIN (default: made up and printed once)")
     p.add_argument("--lang", choices=["ko", "en"], default="ko", help="starting language (default ko)")
@@ -75,6 +77,7 @@ def run_kiosk(args: argparse.Namespace) -> int:
         lang=args.lang,
         sync_interval=args.sync_interval,
         export_dir=args.export_dir,
+        authority=args.authority,
     )
 
 

@@ -83,12 +83,14 @@ def main() -> None:
         """What a USB handheld scanner (or a keyboard) does: characters, then Enter."""
         from kivy.core.window import Window
 
+        app.last_input = time.monotonic()
         for ch in text:
             Window.dispatch("on_textinput", ch)
         Window.dispatch("on_key_down", 13, 40, None, [])
 
     def tap(widget: Any) -> None:
         assert not widget.disabled, f"{widget} is disabled"
+        app.last_input = time.monotonic()  # what a finger on the screen does to the idle timer
         widget.trigger_action(duration=0)
 
     def step() -> Step:

@@ -155,7 +155,7 @@ def test_online_client_pasted_card_to_ledger_receipt(
     rid = sorted(r for r in mini_event.credentials if r.startswith("mem-"))[0]
     plan = {"data": str(tmp_path / "online"), "manifest": str(manifest), "server": live_server.url,
             "online": True, "credential": mini_event.credentials[rid], "pin": mini_event.pins[rid], "out": str(out),
-            "idle_s": 3}
+            "idle_s": 6}
     result = finish(drive(plan, display, out), out)
     delivery = result["delivery"]
     assert isinstance(delivery, dict) and delivery["status"] == "sent"

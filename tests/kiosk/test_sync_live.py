@@ -134,3 +134,9 @@ def test_kiosk_sim_puts_each_kiosks_seqs_on_the_ledger_once(
     seqs = ledger_seqs(LedgerClient(live_server.url))
     assert {k: v for k, v in seqs.items() if k.startswith("sim-")} == {
         k: list(range(1, n + 1)) for k, n in summary["per_kiosk"].items()}
+    # and an online client sets itself up from the same server
+    from kiosk.launch import prepare
+
+    kiosk, store = prepare(tmp_path / "o", server=live_server.url, manifest=None, online=True)
+    assert kiosk.channel == "online" and kiosk.server == live_server.url and store.path.name == "online.sqlite"
+    assert kiosk.signed_manifest == json.loads((live_server.event_dir / "manifest.json").read_text())
