@@ -118,17 +118,19 @@ def start_server(
     port: int | None = None,
     env: dict[str, str] | None = None,
     log_path: Path | None = None,
+    wrap: list[str] | None = None,
 ) -> LiveServer:
     """Start ``simsa server --event event_dir`` and wait until it answers; raise with its
     log if it exits or does not answer within a minute. ``env`` adds ``SIMSA_*`` settings.
 
     Without ``db_url`` the ledger is ``event_dir/simsa.sqlite``: give each server its own
-    folder (:func:`copy_event`) unless it is meant to reopen an earlier ledger."""
+    folder (:func:`copy_event`) unless it is meant to reopen an earlier ledger. ``wrap``
+    prefixes the command (``["taskset", "-c", "0"]`` in the benchmarks)."""
     last_error = ""
     for _attempt in range(3):  # a free port can be taken between the probe and the bind
         p = port or free_port()
         log = log_path or event_dir / f"server-{p}.log"
-        cmd = [*SIMSA, "server", "--event", str(event_dir), "--host", "127.0.0.1", "--port", str(p)]
+        cmd = [*(wrap or []), *SIMSA, "server", "--event", str(event_dir), "--host", "127.0.0.1", "--port", str(p)]
         if db_url:
             cmd += ["--db", db_url]
         full_env = _env(env)
