@@ -409,7 +409,10 @@ class KioskApp(App):  # type: ignore[misc]
         if key in (13, 271):
             if step == Step.SCAN and self.keys and not self._focused_input():
                 text, self.keys = self.keys, ""
-                self.on_scanned(text)
+                if any("\u3131" <= ch <= "\u318e" or "\uac00" <= ch <= "\ud7a3" for ch in text):
+                    self.session.refuse(Notice("scan.ime"))  # a keyboard-wedge scanner behind a Korean IME
+                else:
+                    self.on_scanned(text)
                 return True
             if step in (Step.PIN, Step.STAFF_PIN):
                 pin = self.screens["pin"]

@@ -164,6 +164,7 @@ class ScanWorker:
             self._last = (self._last[0], self.clock())
 
     def _run(self) -> None:
+        cv2.setNumThreads(1)  # decoding keeps to one core: the other draws the screen
         seen = 0
         while not self._stop.is_set():
             if not self.active.wait(0.2):

@@ -482,6 +482,11 @@ class Session:
             return
         self.logout(Notice("idle.logout", error=False))
 
+    def refuse(self, notice: Notice) -> None:
+        """Say why an input was not taken, without leaving the scan screen."""
+        if self.step == Step.SCAN:
+            self._go(Step.SCAN, notice)
+
     def clear_notice(self) -> None:
         if self.notice is not None:
             self.notice = None

@@ -20,7 +20,7 @@ class ApprovalScreen(KioskScreen):
             return
         top = session.manifest.max_choices
         ids.title.text = self.t("approval.title", max=top)
-        ids.sub.text = f"{item.target} · {self.t('approval.own')}"
+        ids.sub.text = f"{self.t('list.group', group=item.target)} · {self.t('approval.own')}"
         ids.counter.text = self.t("approval.counter", n=len(session.choices), max=top)
         if session.notice:
             ids.notice.text, ids.notice.error = session.notice.text(self.app.lang), session.notice.error

@@ -30,10 +30,16 @@ class AssignmentsScreen(KioskScreen):
         rows.clear_widgets()
         for item in session.items:
             row = Factory.AssignmentRow()
-            row.ids.key.text = item.target if item.form == "rubric" else self.t("list.title.approval")
-            row.ids.name.text = item.title
+            if item.form == "rubric":
+                row.ids.key.text, row.ids.name.text = item.target, item.title
+                todo = "list.todo"
+            else:
+                row.ids.key.text = self.t("list.group", group=item.target)
+                row.ids.name.text = self.t("list.group.detail", n=len(item.offered),
+                                           max=session.manifest.max_choices)
+                todo = "list.todo.approval"
             row.ids.state.text = self.t("list.done") if item.done else ""
-            row.ids.go.text = self.t("list.again" if item.done else "list.todo")
+            row.ids.go.text = self.t("list.again" if item.done else todo)
             row.ids.go.kind = "secondary" if item.done else "primary"
             row.ids.go.bind(on_release=lambda _b, t=item.target: self.app.choose(t))
             row.done = bool(item.done)

@@ -18,7 +18,8 @@ class ConfirmScreen(KioskScreen):
             return
         saving = session.step == Step.SAVING
         ids.title.text = self.t("confirm.title")
-        ids.target.text = f"{item.target}  {item.title}" if item.form == "rubric" else item.target
+        ids.target.text = (f"{item.target}  {item.title}" if item.form == "rubric"
+                           else self.t("list.group", group=item.target))
         lines = ids.lines
         lines.clear_widgets()
         en = self.app.lang == "en"

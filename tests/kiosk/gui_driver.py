@@ -233,6 +233,9 @@ def main() -> None:
             result["idle_logout"] = app.session.notice is not None and app.session.notice.key == "idle.logout"
             yield pause(0.4)
             shot("26-idle-logout")
+            keyboard("ㄴㅑㅡㄴㅁ1.ㅡㅑㅜㅑ")  # a scanner behind a Korean IME: say what to do
+            yield until("IME hint", lambda: app.session.notice is not None and app.session.notice.key == "scan.ime")
+            result["ime_hint"] = True
             keyboard(plan["credential"])  # a handheld scanner types the card
             yield until("PIN pad from the scanner", lambda: step() == Step.PIN)
             keyboard(plan["pin"])  # and the PIN on a keyboard

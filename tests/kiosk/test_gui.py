@@ -166,4 +166,5 @@ def test_online_client_pasted_card_to_ledger_receipt(
 
     assert ballot_id(r["entries"][0]["entry"]["signed_ballot"]) == result["ballot_id"]
     assert result["choices"] == 6 and result["idle_logout"] is True and result["escape_kept_app"] is True
+    assert result["ime_hint"] is True
     assert result["small_targets"] == []

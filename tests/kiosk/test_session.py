@@ -364,3 +364,14 @@ def test_fresh_setup_makes_up_a_staff_pin(mini_event: EventFiles, tmp_path: Path
     kiosk, pin = setup(store, st.kiosk.signed_manifest, channel="kiosk")
     assert pin is not None and len(pin) == 6 and check_staff_pin(store.get("staff_pin") or "", pin)
     assert kiosk.id.startswith("kiosk-") and kiosk.id != st.kiosk.id
+
+
+def test_refuse_only_on_the_scan_screen(station: Station) -> None:
+    from kiosk.session import Notice
+
+    session = station.session()
+    session.refuse(Notice("scan.ime"))
+    assert session.notice is not None and "한/영" in session.notice.text("ko")
+    station.login(session, station.reviewer())
+    session.refuse(Notice("scan.ime"))
+    assert session.step == Step.ASSIGNMENTS and session.notice is None
