@@ -170,10 +170,14 @@ class Syncer:
             new_synced = int(out.get("synced_seq", synced))
             self.store.record_results(results, new_synced)
             report.pushed += len(records)
+            rejected: dict[str, list[int]] = {}
             for r in results:
                 report.results[str(r.get("status"))] = report.results.get(str(r.get("status")), 0) + 1
                 if r.get("status") == "rejected":
-                    self.store.alarm(self._stamp(), "rejected", f"record {r.get('seq')}: {r.get('code')}")
+                    rejected.setdefault(str(r.get("code")), []).append(int(r.get("seq", 0)))
+            for code, seqs in rejected.items():  # one line per code and batch, not one per record
+                shown = ", ".join(map(str, seqs[:5])) + (" …" if len(seqs) > 5 else "")
+                self.store.alarm(self._stamp(), "rejected", f"{len(seqs)} × {code} (seq {shown})")
             if new_synced <= synced:
                 self._alarm(report, "no_progress", f"the server kept the chain at seq {synced}")
                 return

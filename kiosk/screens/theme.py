@@ -21,7 +21,7 @@ DANGER_BG = hexc("#FDECEC")
 INFO_BG = hexc("#E6EEFF")
 CHOSEN = hexc("#1542B8")
 UNCHOSEN = hexc("#FFFFFF")
-DISABLED = hexc("#9AA3B2")
+DISABLED = hexc("#6B7385")
 DEMO = hexc("#FFD400")
 
 TOUCH = dp(56)  # smallest touch target used anywhere (≥ 48 dp)

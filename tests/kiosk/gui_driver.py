@@ -79,6 +79,14 @@ def main() -> None:
             and min(w.width, w.height) < dp(48)
         ]
 
+    def hold_jobs() -> Any:
+        """Occupy the app's single job thread until the returned event is set."""
+        import threading
+
+        gate = threading.Event()
+        app.jobs.submit(gate.wait, 30)
+        return gate
+
     def keyboard(text: str) -> None:
         """What a USB handheld scanner (or a keyboard) does: characters, then Enter."""
         from kivy.core.window import Window
@@ -112,7 +120,12 @@ def main() -> None:
         shot("02-pin")
         for d in plan["pin"][3:]:
             tap(pin.ids[f"k{d}"])
+        gate = hold_jobs()  # keep the job thread busy so the unlock waits and the spinner shows
         tap(pin.ids.ok)
+        yield pause(0.5)
+        result["unlocking_shown"] = step() == Step.UNLOCKING and pin.ids.spinner.active
+        shot("02b-pin-unlocking")
+        gate.set()
         yield until("assignments", lambda: step() == Step.ASSIGNMENTS)
         yield pause(0.4)
         shot("03-assignments")
@@ -134,7 +147,13 @@ def main() -> None:
         yield until("confirm", lambda: step() == Step.CONFIRM)
         yield pause(0.4)
         shot("06-confirm")
+        gate = hold_jobs()
         tap(app.screens["confirm"].ids.submit)
+        yield pause(0.5)
+        result["saving_shown"] = step() == Step.SAVING and app.screens["confirm"].ids.spinner.active
+        result["saved_while_spinning"] = store.head()[0]  # nothing is "saved" before the commit
+        shot("06b-saving")
+        gate.set()
         yield until("receipt", lambda: step() == Step.RECEIPT)
         yield pause(0.4)
         shot("07-receipt")

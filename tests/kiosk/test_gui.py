@@ -131,6 +131,8 @@ def test_card_to_receipt_offline_then_sync_and_close(
         if srv is not None:
             srv.stop()
     assert result["saved_before_network"] is True and result["seq"] == 1
+    assert result["unlocking_shown"] is True and result["saving_shown"] is True  # spinners while workers run
+    assert result["saved_while_spinning"] == 0
     assert status["synced_seq"] == 1
     ballots = [e["entry"] for e in entries["entries"] if e["entry"]["type"] == "ballot"]
     assert [(b["kiosk"], b["seq"]) for b in ballots] == [("k-gui", 1)]
