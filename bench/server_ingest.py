@@ -56,6 +56,22 @@ def _samples(ev: BenchEvent, bodies: list[list[bytes]], n: int = 2000) -> list[t
     return out
 
 
+def group_cpu_seconds(pgid: int) -> float:
+    """User + system CPU seconds of every live process in a process group (server and workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{d}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # field 5 (pgrp), counted after the command name
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / tick
+
+
 def run_once(ev: BenchEvent, keys: dict[str, Any], bodies: list[list[bytes]], *, clients: int, workers: int,
              wrap: list[str] | None, tmp: Path, tag: str) -> dict[str, Any]:
     from server.context import Context
@@ -92,14 +108,16 @@ def run_once(ev: BenchEvent, keys: dict[str, Any], bodies: list[list[bytes]], *,
                 accepted += sum(1 for x in r.json()["results"] if x["status"] == "accepted")
             return accepted
 
+        cpu0 = group_cpu_seconds(srv.process.pid)
         start = time.perf_counter()
         with ThreadPoolExecutor(clients) as pool:
             accepted = sum(pool.map(kiosk_sync, zip(keys, bodies, strict=True)))
         wall = time.perf_counter() - start
+        cpu = group_cpu_seconds(srv.process.pid) - cpu0
         size = s.get(srv.url + "/api/v1/ledger/sth", timeout=30).json()["tree_size"]
     assert size == 1 + len(keys) + accepted
     return {"accepted": accepted, "wall_s": wall, "rate": accepted / wall, "requests": len(latencies),
-            "batch_p50_ms": statistics.median(latencies) * 1000}
+            "batch_p50_ms": statistics.median(latencies) * 1000, "cpu_us_per_ballot": cpu / accepted * 1e6}
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -124,11 +142,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             os.sched_setaffinity(0, set(cores[1:]))  # the load generator stays off the server's core
         one = run_once(ev, keys, bodies, clients=args.clients, workers=0, wrap=["taskset", "-c", str(cores[0])], tmp=tmp, tag="one")
         print(f"server on one core:   {one['rate']:,.0f} ballots/s = {one['rate'] / raw:.2f} × raw verify "
-              f"({one['accepted']} in {one['wall_s']:.1f} s, median batch {one['batch_p50_ms']:.0f} ms)")
+              f"({one['accepted']} in {one['wall_s']:.1f} s, median batch {one['batch_p50_ms']:.0f} ms); "
+              f"server CPU {one['cpu_us_per_ballot']:.0f} µs per ballot against {1e6 / raw:.0f} µs per raw verify")
         os.sched_setaffinity(0, set(cores))
         every = run_once(ev, keys, bodies, clients=args.clients, workers=len(cores), wrap=None, tmp=tmp, tag="all")
         print(f"server on {len(cores)} cores:   {every['rate']:,.0f} ballots/s = {every['rate'] / raw:.2f} × raw verify "
-              f"({every['accepted']} in {every['wall_s']:.1f} s, median batch {every['batch_p50_ms']:.0f} ms; load generator on the same cores)")
+              f"({every['accepted']} in {every['wall_s']:.1f} s, median batch {every['batch_p50_ms']:.0f} ms; load generator "
+              f"on the same cores); server CPU {every['cpu_us_per_ballot']:.0f} µs per ballot")
+        print(f"load average during the run: {os.getloadavg()[0]:.1f} (other work on the machine slows both runs)")
         out |= {"one_core": one, "all_cores": every}
     return out
 
