@@ -35,6 +35,7 @@ FONT_CANDIDATES = (
 )
 HERE = Path(__file__).resolve().parent
 NOTICE_S = 10.0
+WARN_S = 10.0  # seconds of warning before an idle logout
 
 
 def register_font() -> str | None:
@@ -383,13 +384,20 @@ class KioskApp(App):  # type: ignore[misc]
 
     def _on_touch(self, *_: Any) -> bool:
         self.last_input = time.monotonic()
+        self.root_view.ids.idle_warning.text = ""
         return False
 
     def _tick(self, _dt: float) -> None:
         notice, since = self._notice
         if notice is not None and self.session.step in (Step.SCAN, Step.CLOSED) and time.monotonic() - since > NOTICE_S:
             self.session.clear_notice()  # "thank you" or "not a card" is for the last person, not the next
-        if time.monotonic() - self.last_input >= self.opts.idle_s and self.session.step not in (Step.SCAN, Step.CLOSED):
+        idle = time.monotonic() - self.last_input
+        active = self.session.step not in (Step.SCAN, Step.CLOSED) and not self.session.busy
+        left = self.opts.idle_s - idle
+        warning = self.root_view.ids.idle_warning
+        warning.text = tr("idle.warning", self.lang, s=max(1, int(left + 0.999))) if active and left <= WARN_S else ""
+        if active and left <= 0:
+            warning.text = ""
             self.session.idle()
             self.last_input = time.monotonic()
 

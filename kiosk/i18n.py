@@ -146,6 +146,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "receipt.finish": ("끝내기", "Finish"),
     "save.refused": ("저장할 수 없습니다: {reason}", "Cannot save: {reason}"),
     "save.failed": ("저장하지 못했습니다. 직원에게 문의하세요 ({error})", "Could not save. Please ask staff ({error})"),
+    "idle.warning": (
+        "{s}초 뒤 처음 화면으로 돌아갑니다. 계속하려면 화면을 누르세요",
+        "Back to the start in {s} s. Touch the screen to continue",
+    ),
     "idle.logout": ("오래 입력이 없어 처음 화면으로 돌아왔습니다", "Logged out after a minute without input"),
     "bye": ("수고하셨습니다. 카드를 챙겨 가세요", "Thank you. Don't forget your card"),
     # staff

@@ -176,6 +176,9 @@ def run(
                     continue
                 if report.enrolment == "approved" and report.complete:
                     return
+                if report.enrolment == "refused":
+                    raise RuntimeError(f"the server refused kiosk {kiosk.id}: {store.alarms(1)} "
+                                       "(another run used this kiosk id: pass another --seed or --data)")
                 if report.alarms:
                     raise RuntimeError(f"{kiosk.id}: {report.alarms}: {store.alarms(3)}")
                 time.sleep(backoff.next())
