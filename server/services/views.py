@@ -19,10 +19,13 @@ from shared.merge import Conflict
 from ..context import Context
 from ..db.schema import ballots, kiosks, rejections, revocations, staff
 from ..problems import Problem
+from .conflicts import conflicts as conflict_list
 from .replayed import ReplayedLedger
 
 
-def overview(ctx: Context, replayed: ReplayedLedger) -> dict[str, Any]:
+def overview(ctx: Context, replayed: ReplayedLedger | None = None) -> dict[str, Any]:
+    """Counts for the dashboard's first page; cheap at any ledger size (no replay;
+    ``replayed`` is accepted for callers written before and not needed)."""
     with ctx.db.read() as conn:
         size, closed = ctx.ledger.head(conn)
         sth = ctx.ledger.latest_sth(conn)
@@ -33,8 +36,7 @@ def overview(ctx: Context, replayed: ReplayedLedger) -> dict[str, Any]:
         kstat = {r.status: int(r.n) for r in conn.execute(select(kiosks.c.status, func.count().label("n")).group_by(kiosks.c.status))}
         n_revoked = conn.execute(select(func.count()).select_from(revocations)).scalar_one()
         n_staff = conn.execute(select(func.count()).select_from(staff)).scalar_one()
-        state = replayed.state(conn, size)
-    conflicts = state.merged().conflicts
+        found = conflict_list(ctx, conn)
     m = ctx.manifest
     return {
         "event": m.event,
@@ -46,7 +48,7 @@ def overview(ctx: Context, replayed: ReplayedLedger) -> dict[str, Any]:
         "ballots": {"kiosk": by_channel.get("kiosk", 0), "online": by_channel.get("online", 0)},
         "rejections": rej,
         "kiosks": {k: kstat.get(k, 0) for k in ("pending", "approved", "closed")},
-        "conflicts": {"total": len(conflicts), "resolved": sum(1 for c in conflicts if c.resolved)},
+        "conflicts": {"total": len(found), "resolved": sum(1 for c in found if c.resolved)},
         "revoked": int(n_revoked),
         "staff": int(n_staff),
         "reviewers": len(m.reviewers),
@@ -108,11 +110,11 @@ def _conflict_json(c: Conflict) -> dict[str, Any]:
     }
 
 
-def conflicts(ctx: Context, replayed: ReplayedLedger, reviewer: str | None = None) -> list[dict[str, Any]]:
-    """Every conflict (several valid ballots by one reviewer for one target), decided or not."""
+def conflicts(ctx: Context, replayed: ReplayedLedger | None = None, reviewer: str | None = None) -> list[dict[str, Any]]:
+    """Every conflict (several valid ballots by one reviewer for one target), decided or not
+    (see :mod:`server.services.conflicts`; ``replayed`` is not needed)."""
     with ctx.db.read() as conn:
-        state = replayed.state(conn)
-    return [_conflict_json(c) for c in state.merged().conflicts if reviewer is None or c.key[0] == reviewer]
+        return [_conflict_json(c) for c in conflict_list(ctx, conn, reviewer)]
 
 
 def rejection_list(
@@ -141,7 +143,7 @@ def rejection_list(
     return out
 
 
-def reviewer_lookup(ctx: Context, replayed: ReplayedLedger, reviewer: str) -> dict[str, Any]:
+def reviewer_lookup(ctx: Context, replayed: ReplayedLedger | None, reviewer: str) -> dict[str, Any]:
     """One reviewer: who they are in the manifest, revocation, ballots, rejections, conflicts."""
     m = ctx.manifest
     rev = m.reviewers.get(reviewer)
@@ -161,7 +163,7 @@ def reviewer_lookup(ctx: Context, replayed: ReplayedLedger, reviewer: str) -> di
             for b in rows
         ],
         "rejections": rejection_list(ctx, reviewer=reviewer, limit=100),
-        "conflicts": conflicts(ctx, replayed, reviewer),
+        "conflicts": conflicts(ctx, None, reviewer),
     }
 
 

@@ -65,6 +65,12 @@ def test_an_independent_client_checks_the_whole_ledger_and_recomputes_the_result
     assert results_hash(state.results()) == published["results_hash"]
     assert state.results() == published["results"]
     assert {k: (c.seq, c.accepted, c.rejected) for k, c in state.kiosks.items()} == {"k1": (6, 4, 2), "k2": (5, 5, 0)}
+    # the staff view's conflicts (from the index and the entries they name) are the replay's
+    from server.services.views import _conflict_json, conflicts
+
+    replayed = [_conflict_json(c) for c in state.merged().conflicts]
+    assert replayed and conflicts(srv.ctx) == replayed
+    assert any(c["resolved"] for c in replayed)
 
 
 def test_inclusion_by_leaf_hash_and_parameter_errors(srv: Harness, ballots: Ballots) -> None:
