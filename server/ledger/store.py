@@ -141,6 +141,14 @@ class Appender:
                     f"the stored Merkle nodes fold to {b64u(cr.root())}, not to the signed head "
                     f"{b64u(self.root)} of size {self.size}: the database was changed behind the server"
                 )
+            last = self.conn.execute(
+                select(sths.c.tree_size, sths.c.root_hash).order_by(sths.c.tree_size.desc()).limit(1)
+            ).first()
+            if (last is None and self.size) or (last is not None and (last.tree_size, bytes(last.root_hash)) != (self.size, self.root)):
+                raise LedgerCorrupt(
+                    f"the ledger head (size {self.size}) is not the last signed tree head "
+                    f"(size {None if last is None else last.tree_size}): the database was changed behind the server"
+                )
             self._range = cr
         return self._range
 

@@ -113,3 +113,21 @@ def test_received_at_never_goes_back_when_the_clock_does(srv: Harness) -> None:
         sths = [ledger.sth_at(conn, n) for n in (2, 3)]
     assert stamps == sorted(stamps) and not stamps[-1].startswith("2001")
     assert sths[0] is not None and sths[1] is not None and sths[0]["timestamp"] <= sths[1]["timestamp"]
+
+
+def test_a_rolled_back_head_stops_the_ledger(srv: Harness) -> None:
+    """A head moved back behind the last STH (say, a restored old backup of one table)
+    would let the server sign a second, different tree of a size it already signed."""
+    from server.db.schema import ledger_head
+
+    _fill(srv, 4)
+    _fill(srv, 3)  # sizes 1, 5, 8 signed
+    with srv.ctx.db.write() as conn:
+        old = conn.execute(select(merkle_nodes.c.hash).where(merkle_nodes.c.level == 2, merkle_nodes.c.idx == 0)).scalar_one()
+        leaf4 = conn.execute(select(merkle_nodes.c.hash).where(merkle_nodes.c.level == 0, merkle_nodes.c.idx == 4)).scalar_one()
+        from shared.merkle import node_hash
+
+        conn.execute(update(ledger_head).values(size=5, root_hash=node_hash(bytes(old), bytes(leaf4))))
+    srv.ctx.ledger.cache = type(srv.ctx.ledger.cache)()
+    with pytest.raises(LedgerCorrupt, match="not the last signed tree head"):
+        _fill(srv, 1)
