@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -199,7 +199,7 @@ def _channel(role: str) -> str:
     return "online" if role == "member" else "kiosk"
 
 
-def _draw_card(c: object, m: Manifest, card: Card, i: int) -> None:
+def _draw_card(c: object, m: Manifest, card: Card, i: int, matrix: Sequence[Sequence[bool]]) -> None:
     x, y = card_origin(i)
     if _channel(card.role) == "kiosk":
         c.setFillColorRGB(0.14, 0.39, 0.67)  # type: ignore[attr-defined]
@@ -207,7 +207,7 @@ def _draw_card(c: object, m: Manifest, card: Card, i: int) -> None:
         c.setFillColorRGB(0.88, 0.48, 0.12)  # type: ignore[attr-defined]
     c.rect((x + 0.6) * MM, (y + CARD_H - 2.2) * MM, (CARD_W - 1.2) * MM, 1.6 * MM, stroke=0, fill=1)  # type: ignore[attr-defined]
     qx, qy, qs = qr_box(i)
-    _draw_qr(c, qr_matrix(card.credential), qx, qy, qs)
+    _draw_qr(c, matrix, qx, qy, qs)
     tx, tw = qx + qs + 2.5, CARD_W - (qx - x) - qs - 2.5 - 3.0
     c.setFillColorRGB(0.12, 0.16, 0.2)  # type: ignore[attr-defined]
     ty = _text(c, tx, y + CARD_H - 6.5, m.title_ko, FONT_BOLD, 7.2, tw, lead=1.2)
@@ -235,6 +235,25 @@ def _badge(c: object, x: float, y: float) -> None:
     c.drawCentredString((x + 5.5) * MM, (y + 1.05) * MM, "DEMO")  # type: ignore[attr-defined]
 
 
+def _page_matrices(texts: list[str]) -> list[list[list[bool]]]:
+    return [qr_matrix(t) for t in texts]
+
+
+def _matrices(cards: Sequence[Card], per: int) -> Iterator[tuple[int, list[list[list[bool]]]]]:
+    """Each page's QR matrices, in order; on every core when there are many cards (choosing
+    the best mask pattern is most of the work of a QR code)."""
+    pages = [[c.credential for c in cards[s : s + per]] for s in range(0, len(cards), per)]
+    if len(cards) < 200:
+        for k, texts in enumerate(pages):
+            yield k * per, _page_matrices(texts)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor() as pool:
+        for k, matrices in enumerate(pool.map(_page_matrices, pages, chunksize=4)):
+            yield k * per, matrices
+
+
 def write_cards(
     out: Path, manifest: Manifest, cards: Sequence[Card], *, progress: Callable[[int], None] | None = None
 ) -> int:
@@ -247,11 +266,11 @@ def write_cards(
     c.setAuthor("simsa cards")
     per = COLS * ROWS
     pages = 0
-    for start in range(0, len(cards), per):
+    for start, matrices in _matrices(cards, per):
         chunk = cards[start : start + per]
         _guides(c, [(*card_origin(i), CARD_W, CARD_H) for i in range(len(chunk))])
         for i, card in enumerate(chunk):
-            _draw_card(c, manifest, card, i)
+            _draw_card(c, manifest, card, i, matrices[i])
         _footer(c, manifest, f"cards {start + 1}–{start + len(chunk)} of {len(cards)} · 심사 카드")
         c.showPage()
         pages += 1

@@ -33,7 +33,14 @@ def run(args: argparse.Namespace) -> int:
     if not cards:
         out.print("[yellow]no credentials to print[/yellow]")
         return 1
-    pages = write_cards(args.out, manifest, cards)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    with Progress(
+        TextColumn("drawing cards"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=Console(stderr=True), transient=True,
+    ) as bar:  # fmt: skip
+        task = bar.add_task("cards", total=len(cards))
+        pages = write_cards(args.out, manifest, cards, progress=lambda n: bar.advance(task, n))
     out.print(f"wrote {args.out}: {len(cards):,} cards on {pages:,} A4 sheets")
     if not args.no_pins:
         pins_out = args.pins_out or args.out.with_name(args.out.stem + "-pins.pdf")
