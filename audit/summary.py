@@ -109,10 +109,11 @@ def print_verdict(out: Console, v: Verdict) -> None:
     if v.state is not None and v.state.manifest is not None and v.entries:
         for line in _kiosk_lines(v) + _ballot_lines(v):
             out.print(f"  {escape(line)}")
-    if v.results is not None:
+    if v.results is not None and v.results["selected"]:
         sel = v.results["selected"]
         shown = " ".join(sel[:20]) + (f" … (+{len(sel) - 20})" if len(sel) > 20 else "")
-        out.print(f"  selected 선정: {len(sel)} — {escape(shown)}")
+        label = "selected 선정" if v.state and v.state.close else "provisionally selected 잠정 선정"
+        out.print(f"  {label}: {len(sel)} — {escape(shown)}")
     rate = v.entries / v.seconds if v.seconds > 0 else 0.0
     timing = f"{v.entries:,} entries in {v.seconds:.1f} s ({rate:,.0f}/s, {v.workers} workers)"
     if v.ok:

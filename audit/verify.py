@@ -269,6 +269,10 @@ def _peak_rss(pid: int) -> int:
     return 0
 
 
+def _n(k: int, one: str, many: str) -> str:
+    return f"{k:,} {one if k == 1 else many}"
+
+
 def _when(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
@@ -307,7 +311,7 @@ def verify_ledger(
         return v.fail(None, f"the signed tree head does not hold with the manifest's ledger key: {exc}")
     v.head = head
     n = head.tree_size
-    v.passed.append(f"tree head signed by the ledger key: {n:,} entries, {_when(head.timestamp)}")
+    v.passed.append(f"tree head signed by the ledger key: {_n(n, 'entry', 'entries')}, {_when(head.timestamp)}")
 
     try:
         olds = remembered.heads() if remembered.ledger_key == manifest.ledger_key else []
@@ -414,7 +418,7 @@ def verify_ledger(
         _check_extent(v, source, n)
     if not stopped and v.entries == n:
         if compact.root() == head.root_hash:
-            v.passed.append(f"all {n:,} entries hash to the root the tree head signs")
+            v.passed.append(f"{'all ' if n > 1 else ''}{_n(n, 'entry', 'entries')} hash to the root the tree head signs")
             _check_history(v, source, olds, roots, head)
             _spot_check(v, source, leaves, head)
         else:
@@ -471,7 +475,7 @@ def _check_history(
                 v.fail(None, f"the server's consistency proof from size {m:,} to {head.tree_size:,} fails: {exc}")
     if olds and not bad:
         sizes = ", ".join(f"{o.tree_size:,}" for o in olds)
-        v.passed.append(f"consistent with {len(olds)} tree head(s) seen before (sizes {sizes})")
+        v.passed.append(f"consistent with {_n(len(olds), 'tree head', 'tree heads')} seen before (sizes {sizes})")
 
 
 def _spot_check(v: Verdict, source: LedgerSource, leaves: _LeafStore, head: TreeHead) -> None:
