@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event
@@ -73,4 +74,5 @@ def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     cols = [c.name for c in table.columns if c.name in rows[0]]
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table.name} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))})"
-    conn.exec_driver_sql(sql, [tuple(r[c] for c in cols) for r in rows])
+    row_of = itemgetter(*cols) if len(cols) > 1 else (lambda r: (r[cols[0]],))
+    conn.exec_driver_sql(sql, list(map(row_of, rows)))
