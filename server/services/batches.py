@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select, update
 
-from shared.chain import Batch, record_hash
-from shared.errors import FormatError, VerificationError
+from shared.chain import Batch, ChainState, classify
+from shared.errors import FormatError, Rejection, VerificationError
 
 from ..context import Context
 from ..db.engine import bulk_insert
@@ -86,7 +86,9 @@ def _checked(ctx: Context, kiosk: str, raw: Any) -> tuple[Batch, Any]:
 
 
 def _place(ctx: Context, conn: Connection, kiosk: str, batch: Batch, row: Any, prep_of: dict[int, Prepared]) -> _Placed:
-    """Classify each record against the chain the server holds (under the lock)."""
+    """Place the batch against the chain the server holds (under the lock) with
+    ``shared.chain.classify``: each re-sent record and the first new one. The records after
+    that are linked to it already (``Batch.from_json`` checked the batch's own linkage)."""
     out = _Placed(seq=int(row.synced_seq), head=str(row.synced_hash))
     dup_seqs = [r["seq"] for r in batch.records if r["seq"] <= out.seq]
     held: dict[int, Any] = {}
@@ -95,18 +97,19 @@ def _place(ctx: Context, conn: Connection, kiosk: str, batch: Batch, row: Any, p
             kiosk_records.c.kiosk == kiosk, kiosk_records.c.seq >= min(dup_seqs), kiosk_records.c.seq <= max(dup_seqs)
         )
         held = {h.seq: h for h in conn.execute(q)}
+    state = ChainState(out.seq, out.head)
     for r in batch.records:
         s = r["seq"]
-        if s <= out.seq:
-            h = held[s]
-            if h.hash != record_hash(r):
-                raise _Refusal(409, "chain_fork", f"the server holds a different record at seq {s}", s)
-            out.results.append({"seq": s, "status": "duplicate", "id": h.ballot_id, "index": int(h.idx), "code": h.code})
-            continue
-        if s > out.seq + 1:
-            raise _Refusal(409, "chain_gap", f"seq {s} arrived but the server holds {kiosk} only up to {out.seq}", s)
-        if r["prev"] != out.head:
-            raise _Refusal(409, "chain_fork", f"record {s} does not continue the synced record {out.seq}", s)
+        if not out.new:
+            h = held.get(s)
+            try:
+                kind = classify(r, state, h.hash if h is not None else None)
+            except Rejection as exc:
+                raise _Refusal(409, exc.code, exc.detail, s) from None
+            if kind == "duplicate":
+                assert h is not None
+                out.results.append({"seq": s, "status": "duplicate", "id": h.ballot_id, "index": int(h.idx), "code": h.code})
+                continue
         p = prep_of.get(s) or prepare(ctx.manifest, r["signed_ballot"], "kiosk", kiosk, ctx.prechecker.keys)
         h_new = record_hash_of(s, r["prev"], p.sb_text)
         out.new.append((r, p, h_new))
