@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-import os
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -173,6 +172,3 @@ class Prechecker:
             self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
-
-def default_workers() -> int:
-    return min(2, os.cpu_count() or 1)
