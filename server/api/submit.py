@@ -48,8 +48,18 @@ async def post_ballot(request: Request, ctx: Ctx) -> JSONResponse:
     openapi_extra=json_body_doc('a batch {"kiosk", "records": [{"seq","prev","signed_ballot"}], "head"}'),
 )
 async def post_batch(request: Request, kiosk: KioskId, ctx: Ctx) -> dict[str, Any]:
-    body = await read_json(request, ctx.settings.max_batch_bytes, what="batch")
-    result: dict[str, Any] = await run_in_threadpool(ingest.submit_batch, ctx, kiosk, body)
+    check_json_type(request, "batch")
+    raw = await read_limited(request, ctx.settings.max_batch_bytes)
+
+    def parse_and_submit() -> dict[str, Any]:  # both off the event loop: a batch is big
+        try:
+            body = parse_body(raw, ctx.settings.max_batch_bytes, "batch")
+        except Problem as p:
+            ingest.store_rejection(ctx, channel="kiosk", kiosk=kiosk, code=p.code, detail=f"sync: {p.detail}")
+            raise
+        return ingest.submit_batch(ctx, kiosk, body)
+
+    result: dict[str, Any] = await run_in_threadpool(parse_and_submit)
     return result
 
 

@@ -151,6 +151,7 @@ def test_batches_refused_whole(srv: Harness, ballots: Ballots) -> None:
     refused(stranger.batch(), "unknown_kiosk", 403, kiosk="k5")
     r = srv.client.post("/api/v1/kiosks/k1/batches", content=b"[" * 20 + b"]" * 20, headers={"content-type": "application/json"})
     assert (r.status_code, r.json()["code"]) == (400, "malformed")
+    assert "nested deeper" in srv.client.get("/api/v1/staff/rejections?kiosk=k1&limit=1", headers=srv.staff).json()["rejections"][0]["detail"]
     kept = {x["code"] for x in srv.client.get("/api/v1/staff/rejections?kiosk=k1", headers=srv.staff).json()["rejections"]}
     assert {"chain_gap", "chain_fork", "bad_head_signature", "malformed"} <= kept
     # and the right batch still goes through
