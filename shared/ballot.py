@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import receipt
 from . import schema as s
 from .encoding import b64u, b64u_decode, jcs, sha256
 from .errors import FormatError
@@ -134,8 +135,9 @@ def ballot_id(signed_ballot: Any) -> str:
 
 
 def short_code(ballot_id_text: str) -> str:
-    """The first 8 characters of a receipt id, grouped for reading aloud (``AbC1-x9_Z``)."""
-    return f"{ballot_id_text[:4]}-{ballot_id_text[4:8]}"
+    """The receipt's short code to read aloud: the first 40 bits of the id's hash in
+    Crockford base32, ``XXXX-XXXX`` (see :mod:`shared.receipt`)."""
+    return receipt.short_code(ballot_id_text)
 
 
 def rubric_ballot(

@@ -245,7 +245,10 @@ def test_ballot_bytes_signature_and_id() -> None:
     assert sb["ballot"] == b
     check_sig(reviewer_key(b["reviewer"]), jcs(b), sb["sig"])
     ident = e(sha(jcs(sb)))
-    assert ex("ballot-id") == {"id": ident, "short_code": f"{ident[:4]}-{ident[4:8]}"}
+    # the short code: the id's first 40 bits in Crockford base32 (RFC 4648 base32, re-lettered)
+    b32 = base64.b32encode(sha(jcs(sb))[:5]).decode()
+    code = b32.translate(str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ"))
+    assert ex("ballot-id") == {"id": ident, "short_code": f"{code[:4]}-{code[4:]}"}
     assert len(jcs(sb)) <= 8192
     # the rubric total of §8 by hand: 100·(2·7 + 1·3)/(2·10 + 1·5) = 68
     assert b["scores"] == {"benefit": 7, "feasibility": 3}

@@ -216,11 +216,14 @@ def test_receipt_id_is_sha256_of_jcs_of_the_signed_ballot() -> None:
 
 
 def test_short_code() -> None:
-    assert short_code("AbC1-x9_ZrestOfTheId") == "AbC1--x9_"
-    assert (
-        short_code(sign_ballot(R, tiny.key("rep1")).id)
-        == sign_ballot(R, tiny.key("rep1")).id[:4] + "-" + sign_ballot(R, tiny.key("rep1")).id[4:8]
-    )
+    """The receipt's short code: its hash's first 40 bits in Crockford base32 (shared.receipt)."""
+    bid = sign_ballot(R, tiny.key("rep1")).id
+    code = short_code(bid)
+    bits = "".join(f"{b:08b}" for b in b64u_decode(bid, length=32)[:5])
+    chars = "".join("0123456789ABCDEFGHJKMNPQRSTVWXYZ"[int(bits[i:i + 5], 2)] for i in range(0, 40, 5))
+    assert code == f"{chars[:4]}-{chars[4:]}"
+    with pytest.raises(FormatError):
+        short_code("AbC1-x9_ZrestOfTheId")  # not a receipt id
 
 
 # --- round trips ----------------------------------------------------------------------------
