@@ -9,7 +9,6 @@ Everything is read from the server's tables and the replayed ledger; nothing her
 from __future__ import annotations
 
 import json
-import re
 from collections import defaultdict
 from datetime import timedelta
 from typing import Any
@@ -17,7 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, String, func, select
 
 from shared.ballot import SignedBallot
+from shared.errors import FormatError
 from shared.merge import Accepted
+from shared.receipt import parse_receipt
 from shared.tally import results_hash
 from shared.timefmt import format_time, parse_time
 
@@ -29,8 +30,6 @@ from . import views
 #: Rows of a ranking shown past its selection line (the full table and CSV hold the rest).
 RANKING_TAIL = 15
 
-RECEIPT_ID = re.compile(r"\A[A-Za-z0-9_-]{43}\Z")
-SHORT_CODE = re.compile(r"\A[A-Za-z0-9_-]{8}\Z")
 SILENT_AFTER = timedelta(minutes=10)
 
 
@@ -45,29 +44,27 @@ def _prefix_filter(col: Any, prefix: str, dialect: str) -> Any:
 
 
 def find_receipt(ctx: Context, code: str) -> dict[str, Any]:
-    """The ledger entry of a receipt: a full ballot id, or its first 8 characters (the short
-    code, with or without its dash). 404 when none, 409 when a short code is ambiguous."""
-    code = code.strip()
-    if len(code) == 9 and code[4] == "-":  # the short code as printed: XXXX-XXXX
-        code = code[:4] + code[5:]
-    if RECEIPT_ID.match(code):
-        exact = True
-    elif SHORT_CODE.match(code):
-        exact = False
-    else:
-        raise Problem(400, "bad_request", "a receipt is a 43-character id or an 8-character code like AbC1-x9_Z")
+    """The ledger entry of a receipt: a full ballot id, or its short code (``shared.receipt``:
+    Crockford base32 of the id's first 40 bits, typed in any case, with or without its dash).
+    A short code is looked up by the 6 base64url characters its bits fix (an index range) and
+    then matched on all 40 bits. 400 when malformed, 404 when none, 409 when a short code
+    matches several ballots."""
+    try:
+        query = parse_receipt(code)
+    except FormatError as exc:
+        raise Problem(400, "bad_request", str(exc)) from None
     dialect = ctx.db.engine.dialect.name
     with ctx.db.read() as conn:
         hits: dict[str, int] = {}
         for col, idx in ((ballots.c.id, ballots.c.idx), (kiosk_records.c.ballot_id, kiosk_records.c.idx)):
-            cond = col == code if exact else _prefix_filter(col, code, dialect)
-            for r in conn.execute(select(col.label("id"), idx.label("idx")).where(cond).order_by(idx).limit(4)):
-                if r.id.startswith(code):
+            cond = col == query.prefix if query.exact else _prefix_filter(col, query.prefix, dialect)
+            for r in conn.execute(select(col.label("id"), idx.label("idx")).where(cond).order_by(idx)):
+                if query.matches(r.id):
                     hits[r.id] = min(hits.get(r.id, r.idx), r.idx)
         if not hits:
-            raise Problem(404, "not_found", f"no ballot with receipt {code} is on the ledger (yet)")
+            raise Problem(404, "not_found", f"no ballot with receipt {query.text} is on the ledger (yet)")
         if len(hits) > 1:
-            raise Problem(409, "conflict", f"{len(hits)} ballots start with {code}: give the full receipt id")
+            raise Problem(409, "conflict", f"{len(hits)} ballots have the short code {query.text}: give the full receipt id")
         (bid, index), = hits.items()
         text = conn.execute(select(ledger_entries.c.data).where(ledger_entries.c.idx == index)).scalar_one()
     return {"id": bid, "index": int(index), "entry": json.loads(text)}

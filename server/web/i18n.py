@@ -370,8 +370,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     # verify
     "vf.title": ("영수증 확인", "Check your receipt"),
     "vf.intro": (
-        "투표 후 받은 영수증 코드(예: AbC1-x9_Z)나 전체 영수증 번호를 입력하거나, 영수증의 QR 코드를 스캐너나 카메라로 읽히세요. 이 브라우저가 직접 다음을 계산해 확인합니다.",
-        "Type your receipt code (like AbC1-x9_Z) or the full receipt id, or read the receipt's QR code with a "
+        "투표 후 받은 영수증 코드(예: 7Q2M-K4XD, 대소문자 구분 없음)나 전체 영수증 번호를 입력하거나, 영수증의 QR 코드를 스캐너나 카메라로 읽히세요. 이 브라우저가 직접 다음을 계산해 확인합니다.",
+        "Type your receipt code (like 7Q2M-K4XD, in any case) or the full receipt id, or read the receipt's QR code with a "
         "scanner or the camera. This browser computes and checks the following itself.",
     ),
     "vf.what1": ("원장의 기록에 담긴 서명된 투표의 해시가 영수증 번호와 같은지", "the signed ballot in the ledger entry hashes to your receipt id"),
@@ -393,7 +393,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "vf.failed": ("확인 실패: 아래 표시된 단계가 맞지 않습니다. 운영진에게 알려 주세요.", "Check failed: the step marked below does not hold. Please tell the staff."),
     "vf.not_found": ("이 영수증의 투표가 원장에 없습니다. 키오스크가 아직 동기화하지 않았을 수 있습니다. 잠시 후 다시 확인하세요.", "No ballot with this receipt is on the ledger. The kiosk may not have synced yet: try again later."),
     "vf.ambiguous": ("이 짧은 코드에 맞는 투표가 여러 개입니다. 전체 영수증 번호를 입력하세요.", "Several ballots match this short code: type the full receipt id."),
-    "vf.format": ("영수증 코드는 XXXX-XXXX (8자) 또는 43자 번호입니다.", "A receipt code is XXXX-XXXX (8 characters) or a 43-character id."),
+    "vf.format": (
+        "영수증 코드는 숫자와 영문자 8자(XXXX-XXXX, 예: 7Q2M-K4XD, U는 쓰지 않음) 또는 43자 번호입니다.",
+        "A receipt code is 8 digits and letters, XXXX-XXXX (like 7Q2M-K4XD; U is never used), or a 43-character id.",
+    ),
     "vf.error": ("오류", "Error"),
     "vf.insecure": (
         "이 브라우저는 안전한 연결(https 또는 localhost)에서만 암호 계산을 할 수 있습니다. https 주소로 접속하거나 명령줄에서 simsa verify URL --receipt 영수증번호 를 쓰세요.",

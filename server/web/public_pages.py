@@ -51,8 +51,9 @@ def static(name: str) -> Response:
 
 @api.get(
     "/receipts/{code}",
-    summary="The ledger entry of a receipt (full ballot id, or the 8-character short code)",
-    responses={404: {"description": "no such ballot on the ledger"}, 409: {"description": "short code ambiguous"}},
+    summary="The ledger entry of a receipt (full ballot id, or its short code XXXX-XXXX in Crockford base32)",
+    responses={400: {"description": "neither a receipt id nor a short code"},
+               404: {"description": "no such ballot on the ledger"}, 409: {"description": "short code ambiguous"}},
 )
 def receipt(code: str, ctx: Ctx) -> dict[str, Any]:
     """``{"id", "index", "entry"}``: the browser (or anyone) recomputes the entry's leaf hash

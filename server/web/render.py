@@ -15,6 +15,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
+from shared.errors import FormatError
+from shared.receipt import short_code
+
 from ..auth import context
 from ..services import dashboard
 from ..services.staff import StaffMember
@@ -58,7 +61,13 @@ def hhmm(value: str | None) -> str:
 
 
 def receipt_code(value: str | None) -> str:
-    return f"{value[:4]}-{value[4:8]}" if value else ""
+    """A receipt id's short code, as the kiosk showed it (``shared.receipt``)."""
+    if not value:
+        return ""
+    try:
+        return short_code(value)
+    except FormatError:  # not a receipt id: shown cut, never hidden
+        return short(value, 8)
 
 
 env.filters.update(short=short, hhmm=hhmm, receipt=receipt_code)

@@ -1,6 +1,8 @@
 """Receipt lookup (``GET /api/v1/receipts/{code}``, :func:`server.services.dashboard.find_receipt`)
-on both backends: full ids and short codes, case-sensitive, ``_`` and ``-`` taken literally
-(never as SQL wildcards), an ambiguous short code refused, rejected kiosk records found."""
+on both backends: full ids (case and ``-``/``_`` exact) and short codes (Crockford base32 of
+the first 40 bits, typed forgivingly), found by their 36-bit base64url prefix and matched on
+all 40 bits; an ambiguous short code refused, a malformed one a 400, rejected kiosk records
+found."""
 
 from __future__ import annotations
 
@@ -15,18 +17,26 @@ from server.db.schema import ballots, kiosk_records, ledger_entries
 from server.problems import Problem
 from server.services.dashboard import find_receipt
 from server.settings import Settings
+from shared.encoding import b64u
+from shared.receipt import short_code
 from tests.support.events import EventFiles
 
-TAIL = "x" * 35  # 8 + 35 = 43 characters, like a real id
-IDS = {
-    10: "AbC_x9-Z" + TAIL,  # accepted ballot
-    11: "AbCdx9-Z" + TAIL,  # differs only where "_" would match any character in LIKE
-    12: "abc_x9-Z" + TAIL,  # differs only in case
-    13: "Twin-One" + "a" * 35,  # two ids with one short code
-    14: "Twin-One" + "b" * 35,
-}
-REJECTED = (15, "RejKiosk" + TAIL)
 
+def _id(first: str, tail: int = 7) -> str:
+    """A real-looking receipt id whose hash starts with the bytes ``first`` (hex)."""
+    return b64u(bytes.fromhex(first) + bytes([tail]) * (32 - len(first) // 2))
+
+
+IDS = {
+    10: _id("fbffbf7e1a"),  # accepted ballot: "-_-_fho…", code ZFZV-YZGT
+    11: _id("fbffbf7e1f"),  # the same 36-bit prefix "-_-_fh", another code (ZFZV-YZGZ)
+    12: _id("fbf0bf7e1a"),  # "-_C_fh…": "_" and "-" never wildcards
+    13: _id("0102030405", 1),  # two ids with one short code
+    14: _id("0102030405", 2),
+    16: _id("6c6c6c6c6c"),  # "bGxsbG…"; "BGxsbG…" is another receipt
+}
+REJECTED = (15, _id("9988776655"))
+CASE_TWIN = "B" + IDS[16][1:]  # differs only in case: not on the ledger
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def ctx(request: pytest.FixtureRequest, mini_event: EventFiles, tmp_path: Path) -> Iterator[Context]:
@@ -46,20 +56,32 @@ def ctx(request: pytest.FixtureRequest, mini_event: EventFiles, tmp_path: Path) 
 
 
 @pytest.mark.parametrize(("code", "index"), [
-    (IDS[10], 10), ("AbC_x9-Z", 10), ("AbC_-x9-Z", 10), ("AbCd-x9-Z", 11), ("abc_x9-Z", 12),
-    (IDS[13], 13), (REJECTED[1], 15), ("RejK-iosk", 15),
+    (IDS[10], 10), (short_code(IDS[10]), 10), ("zfzv-yzgt", 10), (" ZFZV YZGT ", 10), ("ZFZVYZGT", 10),
+    (short_code(IDS[11]), 11), (short_code(IDS[12]), 12), (IDS[12], 12), (IDS[13], 13), (IDS[16], 16),
+    (short_code(IDS[16]).replace("1", "l").replace("0", "O"), 16),
+    (REJECTED[1], 15), (short_code(REJECTED[1]), 15),
 ])
 def test_found(ctx: Context, code: str, index: int) -> None:
     got = find_receipt(ctx, code)
     assert (got["index"], got["entry"]) == (index, {"n": index})
-    assert got["id"].startswith(code.replace("-", "", 1) if len(code) == 9 else code)
+    assert got["id"] == IDS.get(index, REJECTED[1])
+
+
+def test_codes_are_what_the_kiosk_shows() -> None:
+    assert short_code(IDS[10]) == "ZFZV-YZGT" and short_code(IDS[11]) == "ZFZV-YZGZ"
+    assert IDS[10][:6] == IDS[11][:6] == "-_-_fh"
+    assert short_code(IDS[13]) == short_code(IDS[14])
 
 
 @pytest.mark.parametrize(("code", "status"), [
-    ("Twin-One", 409), ("Zzzz-zzzz", 404), ("ABC_X9-Z", 404), ("AbC%x9-Z", 400), ("short", 400), ("", 400),
-    ("AbC_x9-Z" + "y" * 35, 404), ("AbC_x9-Z1", 400),
+    (short_code(IDS[13]), 409), ("ZZZZ-ZZZZ", 404), (CASE_TWIN, 404), (short_code(CASE_TWIN), 404),
+    ("ZFZV-YZGV", 404),  # the prefix of 10 and 11, neither's 40 bits
+    (IDS[10][:-2] + "pA", 404), ("AbC1-x9_Z", 400), ("ZFZV-YZGU", 400), ("short", 400), ("", 400),
+    ("ZFZV-YZGT1", 400), (IDS[10] + "A", 400),
 ])
 def test_refused(ctx: Context, code: str, status: int) -> None:
     with pytest.raises(Problem) as err:
         find_receipt(ctx, code)
     assert err.value.status == status
+    if status == 400:
+        assert "receipt" in err.value.detail

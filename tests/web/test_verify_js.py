@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 import requests
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from playwright.sync_api import Browser, Page, Playwright, expect
 
 from shared.encoding import b64u, jcs
 from shared.manifest import Manifest
 from shared.merkle import leaf_hash, naive_inclusion_path, root_from_leaf_hashes
+from shared.receipt import encode_code
 from tests.support.events import EventFiles
 from tests.support.live import LiveServer
 from tests.web.conftest import ARGS, CHROMIUM, LAPTOP, Watch, new_context
@@ -125,13 +128,23 @@ def test_sth_signature(page: Page, server: LiveServer) -> None:
 def test_receipt_formats(page: Page) -> None:
     got = page.evaluate(
         "xs => xs.map(x => SimsaVerify.normaliseReceipt(x))",
-        ["AbC1-x9_Z", "abc1x9_Z", " AbC1 x9_Z ", "x" * 43, "http://h/verify?r=" + "y" * 43, "AbC1-x9", "", "a" * 44],
+        ["ZFZV-YZGT", "zfzv-yzgt", " zfzv yzgt ", "ZFZVYZGT", "ol1i-–Z ZZZ", "x" * 43, "http://h/verify?r=" + "y" * 43,
+         "AbC1-x9_Z", "ZFZV-YZGU", "ZFZV-YZG", "ZFZV-YZGTT", "", "a" * 44],
     )
+    short = {"kind": "short", "value": "ZFZV-YZGT"}
     assert got == [
-        {"kind": "short", "value": "AbC1x9_Z"}, {"kind": "short", "value": "abc1x9_Z"},
-        {"kind": "short", "value": "AbC1x9_Z"}, {"kind": "id", "value": "x" * 43},
-        {"kind": "id", "value": "y" * 43}, None, None, None,
+        short, short, short, short, {"kind": "short", "value": "0111-ZZZZ"}, {"kind": "id", "value": "x" * 43},
+        {"kind": "id", "value": "y" * 43}, None, None, None, None, None, None,
     ]
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.binary(min_size=5, max_size=5), min_size=1, max_size=20))
+def test_short_codes_match_the_python_core(page: Page, prefixes: list[bytes]) -> None:
+    got = page.evaluate("xs => xs.map(x => SimsaVerify.shortCode(Uint8Array.from(x)))", [list(p) for p in prefixes])
+    assert got == [encode_code(p) for p in prefixes]
+    typed = page.evaluate("xs => xs.map(x => SimsaVerify.normaliseCode(x))", [c.lower() for c in got])
+    assert typed == got
 
 
 FAKE_DETECTOR = """

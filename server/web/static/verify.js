@@ -2,7 +2,7 @@
 //
 // What is checked, in order (each step shown on the page):
 //  1. the ledger entry the server returns for the receipt holds a signed ballot whose
-//     SHA-256 over its RFC 8785 (JCS) bytes is the receipt id (or starts with the short code);
+//     SHA-256 over its RFC 8785 (JCS) bytes is the receipt id (or has the short code: its first 40 bits);
 //  2. the leaf hash of that entry, SHA-256(0x00 || JCS(entry)), computed here;
 //  3. the RFC 9162 inclusion proof from that leaf to the root of the current signed tree
 //     head (STH), folded here;
@@ -108,13 +108,34 @@ const SimsaVerify = (() => {
     return h.match(/.{4}/g).join("-");
   }
 
-  // Accept a full receipt id (43 base64url characters) or a short code XXXX-XXXX.
+  // Short codes: Crockford base32 of the receipt hash's first 40 bits, XXXX-XXXX (no I, L,
+  // O, U). Typed codes are read forgivingly: any case, I and L as 1, O as 0, hyphens,
+  // dashes and spaces ignored.
+  const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+  function shortCode(bytes) {
+    let n = 0;
+    for (const b of new Uint8Array(bytes).slice(0, 5)) n = n * 256 + b;  // 40 bits: exact in a double
+    let s = "";
+    for (let i = 0; i < 8; i++) { s = CROCKFORD[n % 32] + s; n = Math.floor(n / 32); }
+    return s.slice(0, 4) + "-" + s.slice(4);
+  }
+
+  function normaliseCode(text) {
+    const t = String(text || "").replace(/[\s\-\u2010-\u2015\u2212]+/g, "").toUpperCase()
+      .replace(/[IL]/g, "1").replace(/O/g, "0");
+    if (t.length !== 8 || [...t].some((c) => !CROCKFORD.includes(c))) return null;
+    return t.slice(0, 4) + "-" + t.slice(4);
+  }
+
+  // Accept a full receipt id (43 base64url characters, or a link carrying ?r=id) or a
+  // short code; the short code comes back as printed (XXXX-XXXX).
   function normaliseReceipt(text) {
     const t = String(text || "").trim().replace(/\s+/g, "");
     const m = /^(?:.*[?&#]r=)?([A-Za-z0-9_-]{43})$/.exec(t);
     if (m) return { kind: "id", value: m[1] };
-    const s = /^([A-Za-z0-9_-]{4})[-\u2010\u2011\u2012\u2013 ]?([A-Za-z0-9_-]{4})$/.exec(t);
-    if (s) return { kind: "short", value: s[1] + s[2] };
+    const code = normaliseCode(text);
+    if (code) return { kind: "short", value: code };
     return null;
   }
 
@@ -140,9 +161,10 @@ const SimsaVerify = (() => {
     if (!sb || (entry.type !== "ballot" && entry.type !== "rejected")) {
       throw Object.assign(new Error("the server returned an entry that holds no ballot"), { code: "bad_entry" });
     }
-    const id = b64u(await sha256(enc.encode(jcs(sb))));
-    const idOk = r.kind === "id" ? id === r.value : id.slice(0, 8) === r.value;
-    report("ballot", idOk, { id, index: found.index, entry });
+    const digest = await sha256(enc.encode(jcs(sb)));
+    const id = b64u(digest);
+    const idOk = r.kind === "id" ? id === r.value : shortCode(digest) === r.value;
+    report("ballot", idOk, { id, code: shortCode(digest), index: found.index, entry });
     if (!idOk) return { ok: false, id };
 
     const leaf = await leafHash(enc.encode(jcs(entry)));
@@ -162,7 +184,7 @@ const SimsaVerify = (() => {
   }
 
   return { b64u, b64uDecode, hex, jcs, sha256, leafHash, nodeHash, rootFromInclusion, verifySth,
-           fingerprint, normaliseReceipt, check };
+           fingerprint, shortCode, normaliseCode, normaliseReceipt, check };
 })();
 
 // ---- the page --------------------------------------------------------------------------
@@ -206,7 +228,7 @@ const SimsaVerify = (() => {
           const what = b.form === "rubric" ? `${T.proposal} ${b.proposal}` : `${T.group} ${b.group}`;
           const where = d.entry.kiosk ? `${T.kiosk} ${d.entry.kiosk} #${d.entry.seq}` : T.online;
           list.append(step(ok, ok ? T.step_ballot : T.step_ballot_bad,
-            `${T.receipt}: ${d.id}`, `${T.reviewer} ${b.reviewer} · ${what} · ${where} · ${b.created_at}`,
+            `${T.receipt}: ${d.code} · ${d.id}`, `${T.reviewer} ${b.reviewer} · ${what} · ${where} · ${b.created_at}`,
             `${T.entry} #${d.index} (${d.entry.type === "rejected" ? T.rejected + " " + d.entry.code : T.accepted})`));
         } else if (name === "leaf") {
           list.append(step(ok, T.step_leaf, `SHA-256(0x00 ‖ JCS(entry)) = ${d.leaf}`));
