@@ -8,12 +8,68 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from .ballot import SignedBallot
 from .errors import FormatError, Rejection, VerificationError
-from .manifest import ROLE_FORMS, Manifest
+from .manifest import ROLE_FORMS, Manifest, Reviewer
 from .timefmt import parse_time
+
+#: A rule that failed: (code, what is wrong).
+Failure = tuple[str, str]
+
+
+class StatelessVerdict(NamedTuple):
+    """What the rules say of a ballot without the ledger's state (revocations, close).
+
+    ``early`` is the first failure among rules 1–4, ``late`` the first among rules 7–11
+    (judged only when rules 1–4 hold); ``reviewer`` is the ballot's reviewer once the
+    ballot parsed, ``signed`` the parsed signed ballot."""
+
+    reviewer: str | None
+    early: Failure | None
+    late: Failure | None
+    signed: SignedBallot | None
+
+
+def check_stateless(
+    manifest: Manifest,
+    signed_ballot: Any,
+    *,
+    channel: str,
+    kiosk: str | None = None,
+    signature_checked: bool = False,
+) -> StatelessVerdict:
+    """Rules 1–4 and 7–11 of DESIGN §5: all but revocation (5) and close (6), which depend
+    on the ledger so far. :func:`final_failure` combines the verdict with those two."""
+    try:
+        early = _early(manifest, signed_ballot, channel, kiosk, signature_checked)
+    except Rejection as exc:
+        return StatelessVerdict(None, (exc.code, exc.detail), None, None)
+    sb, reviewer = early
+    try:
+        _late(manifest, sb, channel, reviewer)
+    except Rejection as exc:
+        return StatelessVerdict(sb.ballot.reviewer, None, (exc.code, exc.detail), sb)
+    return StatelessVerdict(sb.ballot.reviewer, None, None, sb)
+
+
+def final_failure(verdict: StatelessVerdict, *, revoked: bool, closed: bool) -> Failure | None:
+    """The first failing rule in DESIGN §5 order: rules 1–4, then 5 (``revoked``: the
+    ballot's reviewer is revoked), 6 (``closed``: the event is), then rules 7–11."""
+    if verdict.early is not None:
+        return verdict.early
+    if revoked:
+        return ("revoked_credential", f"the credential of {verdict.reviewer} is revoked")
+    if closed:
+        return ("event_closed", "the event is closed")
+    return verdict.late
+
+
+def final_code(verdict: StatelessVerdict, *, revoked: bool, closed: bool) -> str | None:
+    """The rejection code of :func:`final_failure`, or None when the ballot is accepted."""
+    failure = final_failure(verdict, revoked=revoked, closed=closed)
+    return None if failure is None else failure[0]
 
 
 def check_ballot(
@@ -32,7 +88,23 @@ def check_ballot(
     claims another channel or kiosk is malformed. ``signature_checked`` says the caller has
     already verified this signed ballot's signature with the manifest key of the reviewer it
     names (the auditor does that on every core); rule 4 is then not repeated.
+
+    The composition of :func:`check_stateless` and :func:`final_failure`.
     """
+    verdict = check_stateless(
+        manifest, signed_ballot, channel=channel, kiosk=kiosk, signature_checked=signature_checked
+    )
+    failure = final_failure(verdict, revoked=verdict.reviewer in revoked, closed=closed)
+    if failure is not None:
+        raise Rejection(*failure)
+    assert verdict.signed is not None
+    return verdict.signed
+
+
+def _early(
+    manifest: Manifest, signed_ballot: Any, channel: str, kiosk: str | None, signature_checked: bool
+) -> tuple[SignedBallot, Reviewer]:
+    """Rules 1–4; raise :class:`Rejection` at the first that fails."""
     try:
         sb = SignedBallot.from_json(signed_ballot)
     except FormatError as exc:
@@ -52,10 +124,12 @@ def check_ballot(
             sb.verify(reviewer.key)
         except VerificationError as exc:
             raise Rejection("bad_signature", f"signature is not {b.reviewer}'s") from exc
-    if b.reviewer in revoked:
-        raise Rejection("revoked_credential", f"the credential of {b.reviewer} is revoked")
-    if closed:
-        raise Rejection("event_closed", "the event is closed")
+    return sb, reviewer
+
+
+def _late(manifest: Manifest, sb: SignedBallot, channel: str, reviewer: Reviewer) -> None:
+    """Rules 7–11; raise :class:`Rejection` at the first that fails."""
+    b = sb.ballot
     if b.form != manifest.forms[channel] or b.form not in ROLE_FORMS[reviewer.role]:
         raise Rejection(
             "wrong_form",
@@ -71,7 +145,6 @@ def check_ballot(
     created = parse_time(b.created_at)
     if not window.start - slack <= created <= window.end + slack:
         raise Rejection("outside_window", f"created at {b.created_at}, outside the {channel} window")
-    return sb
 
 
 def _check_rubric(manifest: Manifest, sb: SignedBallot, assigned: frozenset[str], community: str) -> None:
