@@ -49,6 +49,7 @@ from shared.merkle import (
     verify_consistency,
     verify_inclusion,
 )
+from shared.receipt import ReceiptQuery, parse_receipt
 from shared.replay import LedgerError, LedgerState, Replay
 from shared.tally import results_hash, tally
 from shared.timefmt import parse_time
@@ -630,12 +631,10 @@ class ReceiptCheck:
         return not self.problems and self.index is not None
 
 
-def receipt_prefix(receipt: str) -> str:
-    """A full ballot id, or the 8 characters of a short code ``AbC1-x9_Z`` without the dash."""
-    r = receipt.strip()
-    if len(r) == 9 and r[4] == "-":
-        return r[:4] + r[5:]
-    return r
+def receipt_query(receipt: str) -> ReceiptQuery:
+    """A full ballot id, or a short code ``7Q2M-K4XD`` typed in any case (``shared.receipt``);
+    raise :class:`FormatError` naming what is wrong with anything else."""
+    return parse_receipt(receipt)
 
 
 def verify_receipt(
@@ -651,6 +650,7 @@ def verify_receipt(
     A server's receipt lookup is used to find the entry quickly; its answer is then proved
     (inclusion proof against the signed root, the ballot's id and signature). A "not
     found" is never taken on trust: the whole ledger is searched."""
+    query = receipt_query(receipt)
     rc = ReceiptCheck(receipt)
     manifest = verify_signed_manifest(source.signed_manifest())
     rc.passed.append("manifest signed by the authority key")
@@ -671,15 +671,14 @@ def verify_receipt(
                         verify_consistency(old.tree_size, head.tree_size, old.root_hash, head.root_hash, proof)
                     except VerificationError as exc:
                         rc.problems.append(Problem(None, f"not consistent with the head of size {old.tree_size:,}: {exc}"))
-    prefix = receipt_prefix(receipt)
     found: list[tuple[int, str, dict[str, Any]]] = []
     whole_root: bytes | None = None
-    hit = source.find_receipt(receipt) if isinstance(source, HttpSource) else None
+    hit = source.find_receipt(query.text) if isinstance(source, HttpSource) else None
     if hit is not None and hit[0] < head.tree_size:
         index = hit[0]
         entry = source.entry(index)  # type: ignore[attr-defined]
-        if isinstance(entry, dict) and "signed_ballot" in entry:
-            found.append((index, ballot_id(entry["signed_ballot"]), entry))
+        if isinstance(entry, dict) and "signed_ballot" in entry and query.matches(ballot_id(entry["signed_ballot"])):
+            found.append((index, ballot_id(entry["signed_ballot"]), entry))  # else: search, never trust
     if not found:
         if on_start:
             on_start(head.tree_size)
@@ -690,7 +689,7 @@ def verify_receipt(
                 compact.append(leaf_hash(jcs(entry)))
                 if isinstance(entry, dict) and entry.get("type") in ("ballot", "rejected"):
                     bid = ballot_id(entry.get("signed_ballot"))
-                    if bid.startswith(prefix):
+                    if query.matches(bid):
                         found.append((page.start + j, bid, entry))
             if progress:
                 progress(len(entries))

@@ -38,10 +38,30 @@ def test_a_rejected_record_is_found_but_does_not_count(
     assert "was rejected (not_assigned): it does not count" in rc["problems"][0]["what"]  # type: ignore[index]
 
 
-def test_an_unknown_receipt_is_a_no(mini_export: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, rc = _receipt([str(mini_export), "--receipt", "Zz9_" * 10 + "Zz9"], capsys)
+@pytest.mark.parametrize("receipt", ["Zz9_" * 10 + "Zz8", "ZZZZ-ZZZZ"])
+def test_an_unknown_receipt_is_a_no(mini_export: Path, capsys: pytest.CaptureFixture[str], receipt: str) -> None:
+    code, rc = _receipt([str(mini_export), "--receipt", receipt], capsys)
     assert code == 1 and rc["index"] is None
     assert "is on the ledger" in rc["problems"][0]["what"]  # type: ignore[index]
+
+
+def test_a_short_code_typed_loosely_is_found(
+    mini_export: Path, mini_ledger: LedgerBuilder, capsys: pytest.CaptureFixture[str]
+) -> None:
+    i = next(k for k, e in enumerate(mini_ledger.entries) if e["type"] == "ballot")
+    bid = ballot_id(mini_ledger.entries[i]["signed_ballot"])
+    typed = short_code(bid).lower().replace("-", " ").replace("0", "o").replace("1", "l")
+    code, rc = _receipt([str(mini_export), "--receipt", typed], capsys)
+    assert code == 0 and rc["index"] == i and rc["ballot_id"] == bid
+
+
+@pytest.mark.parametrize(("receipt", "says"), [("AbC1-x9_Z", "'_'"), ("7Q2M-K4X", "has 7"), ("7Q2M-K4XU", "U is never used")])
+def test_a_malformed_receipt_code_says_what_is_wrong(
+    mini_export: Path, capsys: pytest.CaptureFixture[str], receipt: str, says: str
+) -> None:
+    assert main(["verify", str(mini_export), "--no-state", "--receipt", receipt]) == 1
+    err = capsys.readouterr().err
+    assert "receipt code" in err and says in err
 
 
 def test_the_receipt_summary_reads_well(mini_export: Path, mini_ledger: LedgerBuilder, capsys: pytest.CaptureFixture[str]) -> None:
