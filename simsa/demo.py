@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -52,6 +52,7 @@ class DemoOptions:
     port: int | None = None
     keep_running: bool = False
     seed: int = 2017
+    full: bool = False
 
 
 def free_port() -> int:
@@ -168,6 +169,15 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
     signed = json.loads((event_dir / "manifest.json").read_text(encoding="utf-8"))
     manifest = verify_signed_manifest(signed)
     creds, pins = read_csv(event_dir / "credentials.csv"), read_csv(event_dir / "pins.csv")
+    if opts.full:
+        kiosk_form, online_form = manifest.forms["kiosk"], manifest.forms["online"]
+        people = manifest.reviewers.values()
+        opts = replace(
+            opts,
+            kiosks=40,
+            ballots=sum(len(manifest.assignments[r.id]) for r in people if kiosk_form in ROLE_FORMS[r.role]),
+            online=sum(1 for r in people if online_form in ROLE_FORMS[r.role]),
+        )
 
     port = opts.port or free_port()
     url = f"http://127.0.0.1:{port}"

@@ -24,6 +24,12 @@ def register(sub: Any) -> None:
     p.add_argument(
         "--conflicts", type=int, default=3, help="reviewers who re-score at another kiosk (default 3)"
     )
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="the whole KINTEX day: 40 kiosks, every kiosk assignment once (~11,300 rubric ballots) and "
+        "every online member once (7,848 likes); about 4-5 minutes",
+    )
     p.add_argument("--port", type=int, help="server port on 127.0.0.1 (default: a free one)")
     keep = p.add_mutually_exclusive_group()
     keep.add_argument(

@@ -1,0 +1,65 @@
+"""``simsa demo`` end to end, small: the command ``make demo`` runs, with real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_demo_runs_the_whole_day_and_the_ledger_verifies(tmp_path: Path) -> None:
+    demo = tmp_path / "demo"
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "simsa",
+            "demo",
+            "--dir",
+            str(demo),
+            "--kiosks",
+            "2",
+            "--ballots",
+            "60",
+            "--online",
+            "15",
+            "--conflicts",
+            "2",
+            "--no-keep-running",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "COLUMNS": "200"},
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    text = out.stdout
+    assert "60 ballots signed and durably saved offline" in text
+    assert "15 online ballots posted straight to the server" in text
+    assert "2 reviewers re-scored a proposal at another kiosk" in text
+    assert "VALID" in text
+    # the auditor's report was written from the ledger alone
+    results = json.loads((demo / "results" / "results.json").read_text())
+    body = results.get("results", results)
+    assert len(body["selected"]) > 0
+    # the USB kiosk's bundle is on disk, as a stick would hold it
+    assert list((demo / "usb").glob("simsa-bundle-kiosk-usb-*/batch-0001.json"))
+
+
+def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me")
+    out = subprocess.run(
+        [sys.executable, "-m", "simsa", "demo", "--dir", str(tmp_path), "--no-keep-running"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode != 0
+    assert "not a demo folder" in out.stderr + out.stdout
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
