@@ -56,12 +56,19 @@ def login_page(ctx: Ctx, next: str | None = None) -> HTMLResponse:
 
 @router.post("/staff/login")
 async def login_submit(
+    request: Request,
     ctx: Ctx,
     name: Annotated[str, Form(max_length=64)],
     password: Annotated[str, Form(max_length=1024)],
     next: Annotated[str, Form(max_length=500)] = "/staff/",
 ) -> Response:
-    token = await run_in_threadpool(staff_service.login, ctx.db, name, password, ctx.settings.session_hours, ctx.clock)
+    client = request.client.host if request.client else ""
+    try:
+        token = await run_in_threadpool(
+            staff_service.login, ctx.db, name, password, ctx.settings.session_hours, ctx.clock, client=client
+        )
+    except staff_service.LoginThrottled as exc:
+        return HTMLResponse(login_form(ctx, _safe_next(next), f"{exc}"), status_code=429)
     if token is None:
         return HTMLResponse(login_form(ctx, _safe_next(next), "이름이나 비밀번호가 틀렸습니다 / Wrong name or password"), status_code=401)
     response = RedirectResponse(_safe_next(next), status_code=303)

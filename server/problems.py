@@ -31,6 +31,10 @@ SERVER_CODES: Final[dict[str, tuple[str, str]]] = {
     "unauthorized": ("로그인이 필요합니다", "Staff login required"),
     "forbidden": ("권한이 없습니다", "Not allowed"),
     "bad_credentials": ("이름이나 비밀번호가 틀렸습니다", "Wrong name or password"),
+    "too_many_attempts": (
+        "비밀번호를 여러 번 틀렸습니다. 잠시 후 다시 시도하세요",
+        "Too many wrong passwords; try again later",
+    ),
     "kiosk_closed": ("마감된 키오스크입니다", "The kiosk is closed"),
     "kiosk_key_conflict": (
         "이 키오스크는 다른 키로 등록되어 있습니다",

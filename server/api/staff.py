@@ -46,7 +46,13 @@ async def login(request: Request, response: Response, ctx: Ctx) -> dict[str, Any
         name, password = s.string(b["name"], "name", max_len=64), s.string(b["password"], "password", max_len=1024)
     except FormatError as exc:
         raise Problem(400, "malformed", str(exc)) from exc
-    token = await run_in_threadpool(staff_service.login, ctx.db, name, password, ctx.settings.session_hours, ctx.clock)
+    client = request.client.host if request.client else ""
+    try:
+        token = await run_in_threadpool(
+            staff_service.login, ctx.db, name, password, ctx.settings.session_hours, ctx.clock, client=client
+        )
+    except staff_service.LoginThrottled as exc:
+        raise Problem(429, "too_many_attempts", str(exc), retry_after=exc.retry_after) from exc
     if token is None:
         raise Problem(401, "bad_credentials", "wrong staff name or password")
     set_session_cookie(response, ctx, token)

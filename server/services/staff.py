@@ -9,6 +9,8 @@ stores only its SHA-256 and hands it out as a bearer token and as the session co
 from __future__ import annotations
 
 import secrets
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -34,6 +36,49 @@ MIN_PASSWORD = 8
 
 class StaffError(SimsaError):
     """A staff account cannot be made or used as asked."""
+
+
+class LoginThrottled(StaffError):
+    """Too many wrong passwords for this name from this address; ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"too many wrong passwords; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class LoginThrottle:
+    """At most ``limit`` wrong passwords per (name, client) in ``window_s``; then refuse
+    without checking the password until the window has passed. Per process: with several
+    API processes an attacker gets ``limit`` tries per process and window, still far too
+    few to guess a password."""
+
+    def __init__(self, limit: int = 5, window_s: float = 300.0) -> None:
+        self.limit, self.window_s = limit, window_s
+        self._failures: dict[tuple[str, str], list[float]] = {}
+        self._lock = threading.Lock()
+
+    def check(self, name: str, client: str, now: float) -> None:
+        with self._lock:
+            recent = [t for t in self._failures.get((name, client), []) if now - t < self.window_s]
+            if recent:
+                self._failures[(name, client)] = recent
+            else:
+                self._failures.pop((name, client), None)
+            if len(recent) >= self.limit:
+                raise LoginThrottled(max(1, int(self.window_s - (now - recent[0])) + 1))
+
+    def failed(self, name: str, client: str, now: float) -> None:
+        with self._lock:
+            if len(self._failures) > 100_000:  # bounded memory under a spray of names
+                self._failures.clear()
+            self._failures.setdefault((name, client), []).append(now)
+
+    def succeeded(self, name: str, client: str) -> None:
+        with self._lock:
+            self._failures.pop((name, client), None)
+
+
+THROTTLE = LoginThrottle()
 
 
 @dataclass(frozen=True)
@@ -84,8 +129,21 @@ def member(conn: Connection, name: str) -> StaffMember | None:
     return StaffMember(name, SigningKey(b64u_decode(row.key_seed, length=32)))
 
 
-def login(db: Database, name: str, password: str, hours: float, clock: Clock = utc_now) -> str | None:
-    """A new session token for a right name and password, else None."""
+def login(db: Database, name: str, password: str, hours: float, clock: Clock = utc_now, *,
+          client: str = "", throttle: LoginThrottle = THROTTLE) -> str | None:
+    """A new session token for a right name and password, else None; raises
+    :class:`LoginThrottled` after too many wrong passwords for the name from ``client``."""
+    now_s = time.monotonic()
+    throttle.check(name, client, now_s)
+    token = _login(db, name, password, hours, clock)
+    if token is None:
+        throttle.failed(name, client, now_s)
+    else:
+        throttle.succeeded(name, client)
+    return token
+
+
+def _login(db: Database, name: str, password: str, hours: float, clock: Clock) -> str | None:
     with db.read() as conn:
         row = conn.execute(select(staff.c.password_hash, staff.c.disabled).where(staff.c.name == name)).first()
     if row is None:

@@ -58,6 +58,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "login.password": ("비밀번호", "Password"),
     "login.submit": ("로그인", "Log in"),
     "login.wrong": ("이름이나 비밀번호가 틀렸습니다.", "Wrong name or password."),
+    "login.throttled": (
+        "비밀번호를 여러 번 틀렸습니다. {seconds}초 뒤에 다시 시도하세요.",
+        "Too many wrong passwords. Try again in {seconds} seconds.",
+    ),
     "login.stale": ("로그인 화면이 오래되었습니다. 다시 시도하세요.", "The login form expired. Please try again."),
     "login.help": (
         "운영진 계정은 서버 담당자가 만듭니다 (simsa staff add).",

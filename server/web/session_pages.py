@@ -59,7 +59,14 @@ async def login_submit(request: Request, ctx: Ctx) -> Response:
     password = form.get("password")
     if not isinstance(password, str) or len(password) > 1024:
         password = ""
-    token = await run_in_threadpool(staff_service.login, ctx.db, name, password, ctx.settings.session_hours, ctx.clock)
+    client = request.client.host if request.client else ""
+    try:
+        token = await run_in_threadpool(
+            staff_service.login, ctx.db, name, password, ctx.settings.session_hours, ctx.clock, client=client
+        )
+    except staff_service.LoginThrottled as exc:
+        error = i18n.text(lang, "login.throttled").format(seconds=exc.retry_after)
+        return _login_page(request, next_path, error=error, name=name, status=429)
     if token is None:
         return _login_page(request, next_path, error=i18n.text(lang, "login.wrong"), name=name, status=401)
     response = RedirectResponse(next_path, status_code=303)

@@ -193,3 +193,35 @@ def test_actions_on_unknown_kiosks(srv: Harness) -> None:
     for path in ["/api/v1/staff/kiosks/nope/approve", "/api/v1/staff/kiosks/nope/close"]:
         r = srv.client.post(path, headers=srv.staff)
         assert (r.status_code, r.json()["code"]) == (404, "not_found")
+
+
+def test_login_is_throttled_after_five_wrong_passwords(srv: Harness) -> None:
+    name = f"mallory-{srv.sth()['timestamp']}"  # a name of its own: the throttle lives in the process
+    for _ in range(5):
+        r = srv.client.post("/api/v1/staff/login", json={"name": name, "password": "guess-guess"})
+        assert r.status_code == 401
+    r = srv.client.post("/api/v1/staff/login", json={"name": name, "password": "guess-guess"})
+    assert (r.status_code, r.json()["code"]) == (429, "too_many_attempts")
+    assert 0 < r.json()["retry_after"] <= 301
+    # another name from the same address is not affected
+    r = srv.client.post("/api/v1/staff/login", json={"name": "alice", "password": "alice-password"})
+    assert r.status_code == 200
+
+
+def test_login_throttle_window() -> None:
+    from server.services.staff import LoginThrottle, LoginThrottled
+
+    t = LoginThrottle(limit=3, window_s=60)
+    for k in range(3):
+        t.check("bob", "10.0.0.9", 100.0 + k)
+        t.failed("bob", "10.0.0.9", 100.0 + k)
+    try:
+        t.check("bob", "10.0.0.9", 110.0)
+    except LoginThrottled as exc:
+        assert exc.retry_after == 51
+    else:
+        raise AssertionError("a fourth try inside the window was allowed")
+    t.check("bob", "10.0.0.10", 110.0)  # another address
+    t.check("bob", "10.0.0.9", 161.0)  # the first failure left the window
+    t.succeeded("bob", "10.0.0.9")
+    t.check("bob", "10.0.0.9", 162.0)
