@@ -7,10 +7,12 @@ conflict stays listed, decided or not; nothing is overwritten.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from .ballot import SignedBallot
 from .timefmt import parse_time
@@ -18,23 +20,87 @@ from .timefmt import parse_time
 Key = tuple[str, str]  # (reviewer, proposal or group)
 
 
-@dataclass(frozen=True)
 class Accepted:
-    """A ballot on the ledger: its receipt id, ledger index and how it arrived."""
+    """A ballot on the ledger: its receipt id, ledger index and how it arrived.
 
-    id: str
-    index: int
-    signed: SignedBallot
-    kiosk: str | None
-    seq: int | None
+    Merge and tally read only the few fields kept here. Built from a parsed signed
+    ballot, or — the auditor's way, a million at a time — from those fields and the
+    signed ballot's RFC 8785 bytes, parsed again only when :attr:`signed` is asked for."""
+
+    __slots__ = (
+        "_sb_jcs",
+        "_signed",
+        "channel",
+        "choices",
+        "created_at",
+        "form",
+        "id",
+        "index",
+        "kiosk",
+        "reviewer",
+        "scores",
+        "seq",
+        "target",
+    )
+
+    def __init__(
+        self,
+        id: str,
+        index: int,
+        signed: SignedBallot | None,
+        kiosk: str | None,
+        seq: int | None,
+        *,
+        fields: BallotFields | None = None,
+        sb_jcs: bytes | None = None,
+    ) -> None:
+        self.id, self.index, self.kiosk, self.seq = id, index, kiosk, seq
+        self._signed, self._sb_jcs = signed, sb_jcs
+        if signed is not None:
+            fields = ballot_fields(signed)
+        elif fields is None or sb_jcs is None:
+            raise ValueError("an accepted ballot needs its signed ballot, or its fields and RFC 8785 bytes")
+        self.reviewer, self.target, self.channel, self.form, self.created_at, self.scores, self.choices = (
+            fields
+        )
+
+    @property
+    def signed(self) -> SignedBallot:
+        if self._signed is None:
+            assert self._sb_jcs is not None
+            return SignedBallot.from_json(json.loads(self._sb_jcs))
+        return self._signed
 
     @property
     def key(self) -> Key:
-        return (self.signed.ballot.reviewer, self.signed.ballot.target)
+        return (self.reviewer, self.target)
 
     @property
     def created(self) -> datetime:
-        return parse_time(self.signed.ballot.created_at)
+        return parse_time(self.created_at)
+
+    def _ident(self) -> tuple[str, int, str | None, int | None]:
+        return (self.id, self.index, self.kiosk, self.seq)
+
+    def __eq__(self, other: object) -> bool:
+        # The id is the hash of the signed ballot's bytes: equal ids, equal ballots.
+        return isinstance(other, Accepted) and self._ident() == other._ident()
+
+    def __hash__(self) -> int:
+        return hash(self._ident())
+
+    def __repr__(self) -> str:
+        return f"Accepted(id={self.id!r}, index={self.index}, key={self.key!r}, kiosk={self.kiosk!r}, seq={self.seq!r})"
+
+
+#: What merge and tally read of a ballot: reviewer, target (proposal or group), channel,
+#: form, created_at, scores (rubric) and choices (approval).
+BallotFields = tuple[str, str, str, str, str, "dict[str, Any] | None", "tuple[Any, ...] | None"]
+
+
+def ballot_fields(sb: SignedBallot) -> BallotFields:
+    b = sb.ballot
+    return (b.reviewer, b.target, b.channel, b.form, b.created_at, b.scores, b.choices)
 
 
 @dataclass(frozen=True)
@@ -56,7 +122,7 @@ class Merged:
 
 
 def _rank(a: Accepted, policy: str) -> tuple[object, ...]:
-    kiosk = a.signed.ballot.channel == "kiosk"
+    kiosk = a.channel == "kiosk"
     seq = a.seq or 0
     if policy == "onsite-first":
         return (kiosk, a.created, seq, a.id)

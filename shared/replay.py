@@ -7,7 +7,7 @@ results. Any entry that breaks a rule raises :class:`LedgerError` naming its ind
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import schema as s
 from .ballot import SignedBallot
@@ -16,8 +16,8 @@ from .encoding import b64u, jcs, sha256
 from .errors import FormatError, Rejection, VerificationError
 from .ledger import ENTRY_TYPES, check_ballot_entry, verify_statement_entry
 from .manifest import Manifest, verify_signed_manifest
-from .merge import Accepted, Key, Merged, merge
-from .rules import check_ballot
+from .merge import Accepted, BallotFields, Key, Merged, ballot_fields, merge
+from .rules import StatelessVerdict, check_stateless, final_failure
 from .tally import results_hash, tally
 from .timefmt import parse_time
 
@@ -149,11 +149,31 @@ class Replay:
             raise FormatError(f"unknown entry type {kind!r}")
 
     def _ballot(self, i: int, entry: dict[str, Any], m: Manifest) -> None:
+        facts = ballot_facts(m, entry, check=self.check_ballots, signature_checked=self._signature_checked)
+        self._apply(i, facts)
+
+    def add_facts(self, facts: BallotFacts) -> None:
+        """Replay the next entry, a ballot or rejected entry already judged by
+        :func:`ballot_facts` (the auditor does that on every core): what is left is what
+        depends on the ledger so far — chains, revocations, the close, duplicates."""
+        i = self.state.size
+        try:
+            if i == 0:
+                raise FormatError("entry 0 must be the signed manifest")
+            if self.state.close is not None:
+                raise FormatError(f"a {facts.kind} entry after the event was closed")
+            self._apply(i, facts)
+        except (FormatError, VerificationError, Rejection) as exc:
+            if isinstance(exc, LedgerError):
+                raise
+            raise LedgerError(i, str(exc)) from exc
+        self.state.size += 1
+
+    def _apply(self, i: int, f: BallotFacts) -> None:
         st = self.state
-        check_ballot_entry(entry)
-        kiosk, seq = entry["kiosk"], entry["seq"]
-        sb = entry["signed_ballot"]
-        sb_jcs = jcs(sb)  # once: the chain record's hash and the receipt id both hash it
+        if f.error is not None:
+            raise FormatError(f.error)
+        kiosk, seq = f.kiosk, f.seq
         if kiosk is not None:
             chain = st.kiosks.get(kiosk)
             if chain is None:
@@ -162,46 +182,117 @@ class Replay:
                 raise FormatError(f"a record of kiosk {kiosk} after it was closed")
             if seq != chain.seq + 1:
                 raise FormatError(f"kiosk {kiosk} record seq {seq} does not follow {chain.seq}")
-            chain.seq, chain.hash = seq, record_hash_of(seq, chain.hash, sb_jcs)
-        channel = "kiosk" if kiosk is not None else "online"
+            assert seq is not None
+            chain.seq, chain.hash = seq, record_hash_of(seq, chain.hash, f.sb_jcs)
         expected: str | None = None
-        parsed = None
-        try:
-            parsed = (
-                check_ballot(
-                    m,
-                    sb,
-                    channel=channel,
-                    kiosk=kiosk,
-                    revoked=st.revoked.keys(),
-                    closed=st.close is not None,
-                    signature_checked=self._signature_checked,
-                )
-                if self.check_ballots
-                else None
+        if f.verdict is not None:
+            failure = final_failure(
+                f.verdict, revoked=f.verdict.reviewer in st.revoked, closed=st.close is not None
             )
-        except Rejection as exc:
-            expected = exc.code
-        if entry["type"] == "rejected":
-            if self.check_ballots and expected != entry["code"]:
+            expected = None if failure is None else failure[0]
+        if f.kind == "rejected":
+            if f.verdict is not None and expected != f.code:
                 raise FormatError(
-                    f"logged as rejected with {entry['code']!r} but the rules give {expected or 'accepted'}"
+                    f"logged as rejected with {f.code!r} but the rules give {expected or 'accepted'}"
                 )
-            st.rejected.append((i, entry["code"], kiosk, seq))
+            st.rejected.append((i, f.code or "", kiosk, seq))
             if kiosk is not None:
                 st.kiosks[kiosk].rejected += 1
             return
         if expected is not None:
             raise FormatError(f"an accepted ballot that the rules reject: {expected}")
-        if parsed is None:
-            parsed = SignedBallot.from_json(sb)
-        bid = b64u(sha256(sb_jcs))  # ballot_id(sb)
+        if f.fields is None:
+            raise FormatError(f.parse_error or "the signed ballot does not parse")
+        bid = f.id
         if bid in st.ids and kiosk is None:
             raise FormatError(f"ballot {bid} is on the ledger twice (first at {st.ids[bid]})")
         st.ids.setdefault(bid, i)
-        st.accepted.append(Accepted(bid, i, parsed, kiosk, seq))
+        st.accepted.append(Accepted(bid, i, f.signed, kiosk, seq, fields=f.fields, sb_jcs=f.sb_jcs))
         if kiosk is not None:
             st.kiosks[kiosk].accepted += 1
+
+
+class BallotFacts(NamedTuple):
+    """What a ballot or rejected entry says on its own, before the ledger's state is
+    applied (:meth:`Replay.add_facts`): small enough to send between processes.
+
+    ``error`` is the entry's shape problem (then nothing else is known); ``verdict`` the
+    stateless rules' answer (None when ballots are not checked); ``fields`` and ``id``
+    what merge and tally need of an accepted ballot (None with ``parse_error`` when the
+    signed ballot does not parse); ``signed`` the parsed signed ballot when it is kept."""
+
+    kind: str
+    error: str | None
+    received_at: str
+    kiosk: str | None
+    seq: int | None
+    code: str | None
+    sb_jcs: bytes
+    verdict: StatelessVerdict | None
+    id: str
+    fields: BallotFields | None
+    parse_error: str | None
+    signed: SignedBallot | None
+
+    @property
+    def signature_ok(self) -> bool:
+        """The ballot's signature verified with its reviewer's manifest key."""
+        return self.verdict is not None and self.verdict.early is None
+
+
+def ballot_facts(
+    m: Manifest,
+    entry: dict[str, Any],
+    *,
+    check: bool = True,
+    signature_checked: bool = False,
+    keep_signed: bool = True,
+) -> BallotFacts:
+    """Judge a ``ballot`` or ``rejected`` entry as far as it can be judged alone: its shape,
+    the canonical bytes of its signed ballot, and (``check``) rules 1–4 and 7–11.
+    ``signature_checked``: the caller verified the signature (see :func:`check_ballot`).
+    ``keep_signed=False`` leaves the parsed signed ballot out (it is rebuilt on demand
+    from its bytes), as the auditor's workers do."""
+    kind = str(entry.get("type"))
+    received = entry.get("received_at")
+    received = received if isinstance(received, str) else ""
+    try:
+        check_ballot_entry(entry)
+        sb = entry["signed_ballot"]
+        sb_jcs = jcs(sb)  # once: the chain record's hash and the receipt id both hash it
+    except FormatError as exc:
+        return BallotFacts(kind, str(exc), received, None, None, None, b"", None, "", None, None, None)
+    kiosk, seq, code = entry["kiosk"], entry["seq"], entry.get("code")
+    channel = "kiosk" if kiosk is not None else "online"
+    verdict = None
+    parsed: SignedBallot | None = None
+    parse_error = None
+    if check:
+        verdict = check_stateless(m, sb, channel=channel, kiosk=kiosk, signature_checked=signature_checked)
+        parsed = verdict.signed
+    elif kind == "ballot":
+        try:
+            parsed = SignedBallot.from_json(sb)
+        except FormatError as exc:
+            parse_error = str(exc)
+    fields = ballot_fields(parsed) if parsed is not None else None
+    bid = b64u(sha256(sb_jcs)) if kind == "ballot" else ""  # ballot_id(sb)
+    if verdict is not None and not keep_signed:
+        verdict = verdict._replace(signed=None)
+    return BallotFacts(
+        kind,
+        None,
+        received,
+        kiosk,
+        seq,
+        code,
+        sb_jcs,
+        verdict,
+        bid,
+        fields,
+        parse_error,
+        parsed if keep_signed else None,
+    )
 
 
 def replay(entries: list[Any], *, check_ballots: bool = True) -> LedgerState:

@@ -59,19 +59,18 @@ def channel_scores(
 ) -> dict[str, ChannelScore]:
     """Each proposal's score and effective-ballot count on one channel."""
     form = manifest.forms[channel]
-    mine = sorted((a for a in effective.values() if a.signed.ballot.channel == channel), key=lambda a: a.id)
+    mine = sorted((a for a in effective.values() if a.channel == channel), key=lambda a: a.id)
     if form == "approval":
         likes: dict[str, int] = defaultdict(int)
         for a in mine:
-            if a.signed.ballot.form == "approval":
-                for p in a.signed.ballot.choices or ():
+            if a.form == "approval":
+                for p in a.choices or ():
                     likes[p] += 1
         return {p: ChannelScore(float(likes[p]) if likes[p] else None, likes[p]) for p in manifest.proposals}
     per_reviewer: dict[str, dict[str, float]] = defaultdict(dict)
     for a in mine:
-        b = a.signed.ballot
-        if b.form == "rubric" and b.proposal is not None:
-            per_reviewer[b.reviewer][b.proposal] = rubric_total(manifest, b.scores or {})
+        if a.form == "rubric" and a.target is not None:
+            per_reviewer[a.reviewer][a.target] = rubric_total(manifest, a.scores or {})
     if manifest.selection.normalize == "zscore":
         per_reviewer = defaultdict(dict, {r: _zscores(v) for r, v in per_reviewer.items()})
     values: dict[str, list[float]] = defaultdict(list)
@@ -175,7 +174,7 @@ def tally(manifest: Manifest, effective: Mapping[Key, Accepted]) -> dict[str, An
         "mode": sel.mode,
         "normalize": sel.normalize,
         "effective_ballots": {
-            ch: sum(1 for a in effective.values() if a.signed.ballot.channel == ch) for ch in CHANNELS
+            ch: sum(1 for a in effective.values() if a.channel == ch) for ch in CHANNELS
         },
         "proposals": proposals,
         "selected": selected,

@@ -160,6 +160,8 @@ def main() -> None:
         receipt = app.session.receipt
         assert receipt is not None
         result["ballot_id"], result["seq"] = receipt.ballot_id, receipt.seq
+        rids = app.screens["receipt"].ids
+        result["code_shown"], result["qr_data"] = rids.code.text, rids.qr.data
         result["saved_before_network"] = store.head()[0] == receipt.seq
         tap(app.screens["receipt"].ids.next)
         yield until("assignments again", lambda: step() == Step.ASSIGNMENTS)

@@ -136,9 +136,11 @@ def test_card_to_receipt_offline_then_sync_and_close(
     assert status["synced_seq"] == 1
     ballots = [e["entry"] for e in entries["entries"] if e["entry"]["type"] == "ballot"]
     assert [(b["kiosk"], b["seq"]) for b in ballots] == [("k-gui", 1)]
-    from shared.ballot import ballot_id
+    from shared.ballot import ballot_id, short_code
 
     assert ballot_id(ballots[0]["signed_ballot"]) == result["ballot_id"]
+    # the receipt screen: the short code to read aloud, the QR of the full id
+    assert result["code_shown"] == short_code(str(result["ballot_id"])) and result["qr_data"] == result["ballot_id"]
     assert result["closure_sent"] is True
     shots = set(result["shots"])  # type: ignore[call-overload]
     for name in ("01-scan", "02-pin", "03-assignments", "04-rubric-empty", "05-rubric-filled", "06-confirm",

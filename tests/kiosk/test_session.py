@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ import pytest
 
 from kiosk.session import IDLE_S, Session, Step, run_job
 from kiosk.store import KioskStore
-from shared.ballot import SignedBallot
+from shared.ballot import SignedBallot, short_code
 from shared.credential import seal
 from shared.manifest import sign_manifest
 from tests.kiosk.conftest import STAFF_PIN, Station, make_station
@@ -201,7 +202,8 @@ def test_rubric_from_list_to_receipt(station: Station) -> None:
     session.save_finished(run_job(job))
     assert session.step == Step.RECEIPT and session.receipt is not None
     assert session.receipt.seq == 1 and session.receipt.target == first
-    assert session.receipt.short == f"{session.receipt.ballot_id[:4]}-{session.receipt.ballot_id[4:8]}"
+    assert session.receipt.short == short_code(session.receipt.ballot_id)
+    assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", session.receipt.short)
     assert session.progress == (1, len(session.items) - 1)
     saved = station.store.records()
     assert len(saved) == 1
