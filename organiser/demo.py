@@ -43,12 +43,30 @@ def _title(rng: random.Random, i: int) -> str:
     return f"{rng.choice(_PLACES)} {rng.choice(_THINGS)} 만들기 ({i})"
 
 
-def kintex_2017(now: datetime, rng: random.Random, *, logn: int = DEMO_LOGN) -> EventPlan:
-    """872 proposals of 872 communities in 73 groups; 10 reviewers a community, 2 experts a group."""
-    communities = [f"c{i:04d}" for i in range(1, 873)]
-    pids = [f"p{i:04d}" for i in range(1, 873)]
-    grouped = split_groups(pids, 12)
-    groups = {f"g{j + 1:02d}": ps for j, ps in enumerate(grouped)}
+def _demo_note(logn: int) -> list[str]:
+    return [f"DEMO event: credentials use scrypt cost 2^{logn}, below the 2^15 of a real event."]
+
+
+def _community_review(
+    now: datetime,
+    rng: random.Random,
+    *,
+    event: str,
+    title_ko: str,
+    title_en: str,
+    proposals_n: int,
+    width: int,
+    group_width: int,
+    members: int,
+    quota: tuple[int, int],
+    logn: int,
+) -> EventPlan:
+    """The 2017 shape at any size: one proposal per community in groups of 11-12; per
+    community one representative (rubric, the other proposals of their group) and
+    ``members`` members (approval, one group each); two experts a group (rubric)."""
+    communities = [f"c{i:0{width}d}" for i in range(1, proposals_n + 1)]
+    pids = [f"p{i:0{width}d}" for i in range(1, proposals_n + 1)]
+    groups = {f"g{j + 1:0{group_width}d}": ps for j, ps in enumerate(split_groups(pids, 12))}
     group_of = {p: g for g, ps in groups.items() for p in ps}
     community_of = dict(zip(pids, communities, strict=True))
     proposals = [
@@ -59,25 +77,20 @@ def kintex_2017(now: datetime, rng: random.Random, *, logn: int = DEMO_LOGN) -> 
     group_ids = list(groups)
     for p, c in zip(pids, communities, strict=True):
         n = c[1:]
-        reviewers.append(
-            PlannedReviewer(
-                f"rep-{n}", c, "representative", rubric_targets(groups[group_of[p]], community_of, c)
-            )
-        )
-        for k in range(1, 10):
+        own_group = rubric_targets(groups[group_of[p]], community_of, c)
+        reviewers.append(PlannedReviewer(f"rep-{n}", c, "representative", own_group))
+        for k in range(1, members + 1):
             reviewers.append(PlannedReviewer(f"mem-{n}-{k}", c, "member", (rng.choice(group_ids),)))
     for g, ps in groups.items():
         for k in (1, 2):
-            reviewers.append(
-                PlannedReviewer(
-                    f"exp-{g[1:]}-{k}", "experts", "expert", rubric_targets(ps, community_of, "experts")
-                )
-            )
+            targets = rubric_targets(ps, community_of, "experts")
+            reviewers.append(PlannedReviewer(f"exp-{g[1:]}-{k}", "experts", "expert", targets))
     start, end = default_window(now)
+    kiosk_quota, online_quota = quota
     return EventPlan(
-        event="gg2017",
-        title_ko="2017 따복공동체 주민제안 공모사업 심사 (데모)",
-        title_en="2017 Gyeonggi community proposal review (demo)",
+        event=event,
+        title_ko=title_ko,
+        title_en=title_en,
         communities=[*communities, "experts"],
         groups=groups,
         proposals=proposals,
@@ -87,15 +100,51 @@ def kintex_2017(now: datetime, rng: random.Random, *, logn: int = DEMO_LOGN) -> 
         max_choices=6,
         selection={
             "mode": "quota",
-            "quota": {"kiosk": 250, "online": 200},
+            "quota": {"kiosk": kiosk_quota, "online": online_quota},
             "weights": {"kiosk": 0.5, "online": 0.5},
-            "select": 450,
+            "select": kiosk_quota + online_quota,
             "normalize": "none",
         },
         start=start,
         end=end,
         kdf_min_logn=logn,
-        notes=[f"DEMO event: credentials use scrypt cost 2^{logn}, below the 2^15 of a real event."],
+        notes=_demo_note(logn),
+    )
+
+
+def kintex_2017(now: datetime, rng: random.Random, *, logn: int = DEMO_LOGN) -> EventPlan:
+    """872 proposals of 872 communities in 73 groups; 10 reviewers a community, 2 experts a
+    group; 250 selected on site and 200 online."""
+    return _community_review(
+        now,
+        rng,
+        event="gg2017",
+        title_ko="2017 따복공동체 주민제안 공모사업 심사 (데모)",
+        title_en="2017 Gyeonggi community proposal review (demo)",
+        proposals_n=872,
+        width=4,
+        group_width=2,
+        members=9,
+        quota=(250, 200),
+        logn=logn,
+    )
+
+
+def mini(now: datetime, rng: random.Random, *, logn: int = DEMO_LOGN) -> EventPlan:
+    """A small event of the KINTEX shape for tests and rehearsals: 24 proposals in 2 groups,
+    per community 1 representative and 3 members, 2 experts a group."""
+    return _community_review(
+        now,
+        rng,
+        event="mini",
+        title_ko="작은 공동체 제안 심사 (데모)",
+        title_en="Small community proposal review (demo)",
+        proposals_n=24,
+        width=2,
+        group_width=1,
+        members=3,
+        quota=(6, 4),
+        logn=logn,
     )
 
 
@@ -136,65 +185,8 @@ def city(now: datetime, rng: random.Random, *, members: int = 200_000, logn: int
         start=start,
         end=end,
         kdf_min_logn=logn,
-        notes=[f"DEMO event: credentials use scrypt cost 2^{logn}, below the 2^15 of a real event."],
+        notes=_demo_note(logn),
     )
 
 
-DEMOS = {"kintex-2017": kintex_2017, "city": city}
-
-
-def mini(now: datetime, rng: random.Random, *, logn: int = DEMO_LOGN) -> EventPlan:
-    """A small event of the KINTEX shape for tests and rehearsals: 24 proposals in 2 groups,
-    per community 1 representative and 3 members, 2 experts a group."""
-    communities = [f"c{i:02d}" for i in range(1, 25)]
-    pids = [f"p{i:02d}" for i in range(1, 25)]
-    groups = {f"g{j + 1}": ps for j, ps in enumerate(split_groups(pids, 12))}
-    group_of = {p: g for g, ps in groups.items() for p in ps}
-    community_of = dict(zip(pids, communities, strict=True))
-    proposals = [
-        {"id": p, "title": _title(rng, i + 1), "community": community_of[p], "group": group_of[p]}
-        for i, p in enumerate(pids)
-    ]
-    reviewers: list[PlannedReviewer] = []
-    for p, c in zip(pids, communities, strict=True):
-        reviewers.append(
-            PlannedReviewer(
-                f"rep-{c[1:]}", c, "representative", rubric_targets(groups[group_of[p]], community_of, c)
-            )
-        )
-        for k in range(1, 4):
-            reviewers.append(PlannedReviewer(f"mem-{c[1:]}-{k}", c, "member", (rng.choice(list(groups)),)))
-    for g, ps in groups.items():
-        for k in (1, 2):
-            reviewers.append(
-                PlannedReviewer(
-                    f"exp-{g[1:]}-{k}", "experts", "expert", rubric_targets(ps, community_of, "experts")
-                )
-            )
-    start, end = default_window(now)
-    return EventPlan(
-        event="mini",
-        title_ko="작은 공동체 제안 심사 (데모)",
-        title_en="Small community proposal review (demo)",
-        communities=[*communities, "experts"],
-        groups=groups,
-        proposals=proposals,
-        rubric=DEFAULT_RUBRIC,
-        reviewers=reviewers,
-        forms={"kiosk": "rubric", "online": "approval"},
-        max_choices=6,
-        selection={
-            "mode": "quota",
-            "quota": {"kiosk": 6, "online": 4},
-            "weights": {"kiosk": 0.5, "online": 0.5},
-            "select": 10,
-            "normalize": "none",
-        },
-        start=start,
-        end=end,
-        kdf_min_logn=logn,
-        notes=[f"DEMO event: credentials use scrypt cost 2^{logn}, below the 2^15 of a real event."],
-    )
-
-
-DEMOS["mini"] = mini
+DEMOS = {"kintex-2017": kintex_2017, "city": city, "mini": mini}
