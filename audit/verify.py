@@ -21,7 +21,6 @@ problems; it raises only when the ledger cannot be read at all (:class:`SourceEr
 from __future__ import annotations
 
 import gc
-import json
 import multiprocessing
 import os
 import random
@@ -35,9 +34,8 @@ from pathlib import Path
 from typing import Any
 
 from shared.ballot import ballot_id
-from shared.encoding import b64u_decode, jcs
+from shared.encoding import jcs
 from shared.errors import FormatError, SimsaError, VerificationError
-from shared.keys import verify
 from shared.ledger import TreeHead, verify_sth
 from shared.manifest import Manifest, verify_signed_manifest
 from shared.merge import Merged
@@ -54,13 +52,12 @@ from shared.replay import LedgerError, LedgerState, Replay
 from shared.tally import results_hash, tally
 from shared.timefmt import parse_time
 
+from .checker import FACTS, UNCANONICAL, PageResult, check_page, init_worker
 from .source import EntryError, ExportSource, HttpSource, LedgerSource, Page, page_entries
 from .state import Remembered, StateStore
 
 Progress = Callable[[int], None]
 
-#: Status of one entry after :func:`check_page`.
-PLAIN, SIGNED_OK, UNCANONICAL = 0, 1, 2
 #: Random inclusion proofs asked of a server, besides the first and last entry.
 SPOT_CHECKS = 6
 
@@ -111,77 +108,7 @@ class Verdict:
         return self
 
 
-# --- worker side ------------------------------------------------------------------------
-
-_KEYS: dict[str, bytes] = {}
-
-
-def _init_worker(keys: dict[str, bytes]) -> None:
-    global _KEYS
-    _KEYS = keys
-
-
-def reviewer_keys(manifest: Manifest) -> dict[str, bytes]:
-    """Each reviewer's raw public key, as the workers need them."""
-    return {rid: b64u_decode(r.key, length=32) for rid, r in manifest.reviewers.items()}
-
-
-def check_page(kind: str, payload: bytes, start: int, count: int) -> tuple[bytes, bytes]:
-    """Leaf hashes of a page's entries (32 bytes each) and one status byte per entry:
-    :data:`SIGNED_OK` when the entry's ballot signature verified with the manifest key of
-    the reviewer it names, :data:`UNCANONICAL` when the entry has no RFC 8785 form, else
-    :data:`PLAIN` (the replay then checks everything itself)."""
-    try:
-        entries = _quick_entries(kind, payload, count)
-    except (ValueError, RecursionError, KeyError, TypeError):
-        return b"", b""  # the main process reads the page again (strictly) and names the entry
-    leaves = bytearray()
-    status = bytearray(len(entries))
-    for j, entry in enumerate(entries):
-        try:
-            data = jcs(entry)
-        except FormatError:
-            leaves += bytes(32)
-            status[j] = UNCANONICAL
-            continue
-        leaves += leaf_hash(data)
-        if isinstance(entry, dict) and entry.get("type") in ("ballot", "rejected"):
-            status[j] = _signature_ok(entry.get("signed_ballot"), data)
-    return bytes(leaves), bytes(status)
-
-
-def _quick_entries(kind: str, payload: bytes, count: int) -> list[Any]:
-    """The page's entries parsed without the strict checks: the main process parses every
-    page strictly before it uses a worker's answer, so a worker only needs the values."""
-    if kind == "lines":
-        return [json.loads(line) for line in payload.split(b"\n")[:count]]
-    return [item["entry"] for item in json.loads(payload)["entries"][:count]]
-
-
-def _ballot_bytes(entry_jcs: bytes, kind: bytes) -> bytes | None:
-    """JCS(ballot) cut out of JCS(entry): in canonical form a ballot entry ends with
-    ``"signed_ballot":{"ballot":B,"sig":"S"},"type":"ballot"}`` (``type`` sorts last,
-    ``sig`` after ``ballot``; strings hold no bare quote), so B is exactly JCS(ballot)."""
-    tail = b',"type":"' + kind + b'"}'
-    start = entry_jcs.find(b'"signed_ballot":{"ballot":')
-    if start < 0 or not entry_jcs.endswith(tail):
-        return None
-    sb = entry_jcs[start + 16 : len(entry_jcs) - len(tail)]
-    cut = sb.rfind(b',"sig":"')
-    if cut < 0 or not sb.endswith(b'"}') or b'"' in sb[cut + 8 : -2]:
-        return None
-    return sb[10:cut]
-
-
-def _signature_ok(sb: Any, entry_jcs: bytes) -> int:
-    try:
-        ballot, sig = sb["ballot"], sb["sig"]
-        key = _KEYS[ballot["reviewer"]]
-        message = _ballot_bytes(entry_jcs, b"ballot" if b'"type":"ballot"}' in entry_jcs[-20:] else b"rejected")
-        verify(key, message if message is not None else jcs(ballot), b64u_decode(sig, length=64))
-    except (SimsaError, KeyError, TypeError, ValueError):
-        return PLAIN
-    return SIGNED_OK
+# --- worker side: see :mod:`audit.checker` ------------------------------------------------
 
 
 def _noop() -> int:
@@ -213,16 +140,14 @@ class _LeafStore(Sequence[bytes]):
 
 def _pages_checked(
     source: LedgerSource, n: int, pool: ProcessPoolExecutor | None, depth: int
-) -> Iterator[tuple[Page, bytes, bytes]]:
-    pending: deque[tuple[Page, Future[tuple[bytes, bytes]] | None]] = deque()
+) -> Iterator[tuple[Page, PageResult]]:
+    pending: deque[tuple[Page, Future[PageResult] | None]] = deque()
 
-    def done(page: Page, fut: Future[tuple[bytes, bytes]] | None) -> tuple[Page, bytes, bytes]:
-        if fut is None:
-            return (page, *check_page(page.kind, page.payload, page.start, page.count))
-        return (page, *fut.result())
+    def done(page: Page, fut: Future[PageResult] | None) -> tuple[Page, PageResult]:
+        return (page, check_page(page) if fut is None else fut.result())
 
     for page in source.pages(0, n):
-        fut = pool.submit(check_page, page.kind, page.payload, page.start, page.count) if pool else None
+        fut = pool.submit(check_page, _bare(page)) if pool else None
         pending.append((page, fut))
         while len(pending) > depth:
             yield done(*pending.popleft())
@@ -230,9 +155,14 @@ def _pages_checked(
         yield done(*pending.popleft())
 
 
+def _bare(page: Page) -> Page:
+    """The page without the reader's parse (it would be pickled for nothing)."""
+    return page if page.parsed is None else Page(page.start, page.count, page.kind, page.payload)
+
+
 def _checked_or_named(
-    v: Verdict, pages: Iterator[tuple[Page, bytes, bytes]]
-) -> Iterator[tuple[Page, bytes, bytes]]:
+    v: Verdict, pages: Iterator[tuple[Page, PageResult]]
+) -> Iterator[tuple[Page, PageResult]]:
     """The checked pages; a page the source cannot give is a problem named by its index."""
     try:
         yield from pages
@@ -240,10 +170,12 @@ def _checked_or_named(
         v.fail(exc.index, exc.problem)
 
 
-def _pool(workers: int, keys: dict[str, bytes]) -> ProcessPoolExecutor:
+def _pool(workers: int, manifest: Manifest) -> ProcessPoolExecutor:
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(keys,))
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=(manifest,)
+    )
     # Start every worker now, before any reader thread runs.
     for f in [pool.submit(_noop) for _ in range(workers)]:
         f.result()
@@ -299,9 +231,15 @@ def verify_ledger(
 
     remembered = store.load(manifest.event) if store else Remembered(manifest.event)
     if remembered.authority_key and remembered.authority_key != manifest.authority_key:
-        v.fail(None, f"event {manifest.event} was seen before with another authority key ({remembered.authority_key[:16]}…)")
+        v.fail(
+            None,
+            f"event {manifest.event} was seen before with another authority key ({remembered.authority_key[:16]}…)",
+        )
     if remembered.ledger_key and remembered.ledger_key != manifest.ledger_key:
-        v.fail(None, f"event {manifest.event} was seen before with another ledger key ({remembered.ledger_key[:16]}…)")
+        v.fail(
+            None,
+            f"event {manifest.event} was seen before with another ledger key ({remembered.ledger_key[:16]}…)",
+        )
     served_key = source.ledger_key()
     if served_key is not None and served_key != manifest.ledger_key:
         v.fail(None, "the server's ledger key is not the ledger key in the signed manifest")
@@ -312,7 +250,9 @@ def verify_ledger(
         return v.fail(None, f"the signed tree head does not hold with the manifest's ledger key: {exc}")
     v.head = head
     n = head.tree_size
-    v.passed.append(f"tree head signed by the ledger key: {_n(n, 'entry', 'entries')}, {_when(head.timestamp)}")
+    v.passed.append(
+        f"tree head signed by the ledger key: {_n(n, 'entry', 'entries')}, {_when(head.timestamp)}"
+    )
 
     try:
         olds = remembered.heads() if remembered.ledger_key == manifest.ledger_key else []
@@ -338,9 +278,9 @@ def verify_ledger(
     last_received = ""
     late = 0
     stopped = False
-    pool = _pool(v.workers, reviewer_keys(manifest)) if v.workers > 1 and n > 0 else None
+    pool = _pool(v.workers, manifest) if v.workers > 1 and n > 0 else None
     if pool is None:
-        _init_worker(reviewer_keys(manifest))
+        init_worker(manifest)
     before = len(v.problems)
     # A million ballots stay alive in the replay state; the cyclic collector would walk
     # them again and again (it more than doubles the main process's time) while the loop
@@ -348,16 +288,16 @@ def verify_ledger(
     gc_was = gc.isenabled()
     gc.disable()
     try:
-        for page, page_leaves, status in _checked_or_named(v, _pages_checked(source, n, pool, 2 * v.workers + 1)):
-            try:
-                entries = page_entries(page)
-            except EntryError as exc:
-                v.fail(exc.index, exc.problem)
+        for page, (page_leaves, items, unreadable) in _checked_or_named(
+            v, _pages_checked(source, n, pool, 2 * v.workers + 1)
+        ):
+            if unreadable is not None:
+                v.fail(*unreadable)
                 stopped = True
                 break
-            for j, entry in enumerate(entries):
+            for j, (tag, item) in enumerate(items):
                 i = page.start + j
-                if status[j] == UNCANONICAL:
+                if tag == UNCANONICAL:
                     v.fail(i, "the entry has no RFC 8785 canonical form (so no leaf hash)")
                     stopped = True
                     break
@@ -366,20 +306,23 @@ def verify_ledger(
                 leaves.data += leaf
                 if compact.size in snapshots:
                     roots[compact.size] = compact.root()
-                if i == 0 and isinstance(entry, dict) and entry.get("signed_manifest") != signed:
-                    v.fail(0, "the manifest entry is not the signed manifest the source publishes")
-                    stopped = True
-                    break
                 try:
-                    replay.add(entry, signature_checked=status[j] == SIGNED_OK)
+                    if tag == FACTS:
+                        replay.add_facts(item)
+                        v.signatures += item.signature_ok
+                        kind, received = item.kind, item.received_at
+                    else:
+                        if i == 0 and isinstance(item, dict) and item.get("signed_manifest") != signed:
+                            v.fail(0, "the manifest entry is not the signed manifest the source publishes")
+                            stopped = True
+                            break
+                        replay.add(item)
+                        kind, received = item["type"], item.get("received_at", "")
                 except LedgerError as exc:
                     v.fail(exc.index, str(exc).removeprefix(f"entry {exc.index}: "))
                     stopped = True
                     break
-                v.signatures += status[j] == SIGNED_OK
-                kind = entry["type"]
                 v.types[kind] += 1
-                received = entry.get("received_at", "")
                 # Only when the texts agree to the second or go back are they compared as times.
                 if (
                     received[:19] <= last_received[:19]
@@ -388,12 +331,14 @@ def verify_ledger(
                 ):
                     late += 1
                     if late == 1:
-                        v.notes.append(f"entry {i} was received at {received}, before entry {i - 1} ({last_received})")
+                        v.notes.append(
+                            f"entry {i} was received at {received}, before entry {i - 1} ({last_received})"
+                        )
                     continue
                 last_received = received
             v.entries = compact.size
             if progress:
-                progress(len(entries))
+                progress(len(items))
             if stopped:
                 break
     finally:
@@ -419,7 +364,9 @@ def verify_ledger(
         _check_extent(v, source, n)
     if not stopped and v.entries == n:
         if compact.root() == head.root_hash:
-            v.passed.append(f"{'all ' if n > 1 else ''}{_n(n, 'entry', 'entries')} hash to the root the tree head signs")
+            v.passed.append(
+                f"{'all ' if n > 1 else ''}{_n(n, 'entry', 'entries')} hash to the root the tree head signs"
+            )
             _check_history(v, source, olds, roots, head)
             _spot_check(v, source, leaves, head)
         else:
@@ -443,11 +390,17 @@ def verify_ledger(
 
 def _check_extent(v: Verdict, source: LedgerSource, n: int) -> None:
     if v.entries < n:
-        v.fail(v.entries, f"the ledger ends after {v.entries:,} entries but the tree head covers {n:,}: entry {v.entries} is missing")
+        v.fail(
+            v.entries,
+            f"the ledger ends after {v.entries:,} entries but the tree head covers {n:,}: entry {v.entries} is missing",
+        )
     elif isinstance(source, ExportSource):
         lines = source.count_lines()
         if lines > n:
-            v.fail(n, f"{lines:,} entries are in the file but the tree head covers only {n:,}: entries from {n} on are signed by no tree head")
+            v.fail(
+                n,
+                f"{lines:,} entries are in the file but the tree head covers only {n:,}: entries from {n} on are signed by no tree head",
+            )
 
 
 def _check_history(
@@ -473,10 +426,14 @@ def _check_history(
                     verify_consistency(m, head.tree_size, old.root_hash, head.root_hash, proof)
             except (FormatError, VerificationError) as exc:
                 bad = True
-                v.fail(None, f"the server's consistency proof from size {m:,} to {head.tree_size:,} fails: {exc}")
+                v.fail(
+                    None, f"the server's consistency proof from size {m:,} to {head.tree_size:,} fails: {exc}"
+                )
     if olds and not bad:
         sizes = ", ".join(f"{o.tree_size:,}" for o in olds)
-        v.passed.append(f"consistent with {_n(len(olds), 'tree head', 'tree heads')} seen before (sizes {sizes})")
+        v.passed.append(
+            f"consistent with {_n(len(olds), 'tree head', 'tree heads')} seen before (sizes {sizes})"
+        )
 
 
 def _spot_check(v: Verdict, source: LedgerSource, leaves: _LeafStore, head: TreeHead) -> None:
@@ -519,7 +476,9 @@ def _locate(
         v.notes.append(f"could not locate the difference with the server's proofs: {exc}")
         return
     if index is not None:
-        v.fail(index, "this entry is not the one the signed tree holds at its index (by the server's own proofs)")
+        v.fail(
+            index, "this entry is not the one the signed tree holds at its index (by the server's own proofs)"
+        )
 
 
 def _proof(source: HttpSource, index: int, n: int) -> tuple[bytes, list[bytes]]:
@@ -543,9 +502,7 @@ def first_difference(
         spans = _spans(lo, n)
         if len(spans) != len(path):
             raise VerificationError(f"the proof for entry {lo} has {len(path)} nodes, not {len(spans)}")
-        inside = sorted(
-            (a, b, h) for (a, b), h in zip(spans, path, strict=True) if lo <= a and b <= hi
-        )
+        inside = sorted((a, b, h) for (a, b), h in zip(spans, path, strict=True) if lo <= a and b <= hi)
         nxt = next(((a, b) for a, b, h in inside if leaves.mth(a, b) != h), None)
         if nxt is None:
             return None
@@ -662,22 +619,33 @@ def verify_receipt(
         for old in remembered.heads():
             if old.tree_size > head.tree_size:
                 rc.problems.append(
-                    Problem(None, f"the server signed {old.tree_size:,} entries before and shows {head.tree_size:,} now")
+                    Problem(
+                        None,
+                        f"the server signed {old.tree_size:,} entries before and shows {head.tree_size:,} now",
+                    )
                 )
             elif 0 < old.tree_size < head.tree_size:
                 proof = source.consistency_proof(old.tree_size, head.tree_size)
                 if proof is not None:
                     try:
-                        verify_consistency(old.tree_size, head.tree_size, old.root_hash, head.root_hash, proof)
+                        verify_consistency(
+                            old.tree_size, head.tree_size, old.root_hash, head.root_hash, proof
+                        )
                     except VerificationError as exc:
-                        rc.problems.append(Problem(None, f"not consistent with the head of size {old.tree_size:,}: {exc}"))
+                        rc.problems.append(
+                            Problem(None, f"not consistent with the head of size {old.tree_size:,}: {exc}")
+                        )
     found: list[tuple[int, str, dict[str, Any]]] = []
     whole_root: bytes | None = None
     hit = source.find_receipt(query.text) if isinstance(source, HttpSource) else None
     if hit is not None and hit[0] < head.tree_size:
         index = hit[0]
         entry = source.entry(index)  # type: ignore[attr-defined]
-        if isinstance(entry, dict) and "signed_ballot" in entry and query.matches(ballot_id(entry["signed_ballot"])):
+        if (
+            isinstance(entry, dict)
+            and "signed_ballot" in entry
+            and query.matches(ballot_id(entry["signed_ballot"]))
+        ):
             found.append((index, ballot_id(entry["signed_ballot"]), entry))  # else: search, never trust
     if not found:
         if on_start:
@@ -699,7 +667,9 @@ def verify_receipt(
         rc.problems.append(Problem(None, f"no ballot with receipt {receipt} is on the ledger"))
         return rc
     if len({bid for _, bid, _ in found}) > 1:
-        rc.problems.append(Problem(None, f"the short code {receipt} matches {len(found)} ballots: give the full receipt"))
+        rc.problems.append(
+            Problem(None, f"the short code {receipt} matches {len(found)} ballots: give the full receipt")
+        )
         return rc
     index, bid, entry = found[0]
     rc.index, rc.ballot_id, rc.entry = index, bid, entry
@@ -715,7 +685,9 @@ def verify_receipt(
         else:
             if whole_root != head.root_hash:
                 raise VerificationError("the export's entries do not hash to the root the tree head signs")
-            rc.passed.append(f"entry {index} is in the signed tree (all {head.tree_size:,} entries hash to its root)")
+            rc.passed.append(
+                f"entry {index} is in the signed tree (all {head.tree_size:,} entries hash to its root)"
+            )
         reviewer = manifest.reviewers.get(entry["signed_ballot"]["ballot"]["reviewer"])
         if reviewer is None:
             raise VerificationError("the ballot's reviewer is not in the manifest")
@@ -725,7 +697,10 @@ def verify_receipt(
         rc.passed.append(f"the ballot is signed by {reviewer.id}'s key in the manifest")
         if entry["type"] == "rejected":
             rc.problems.append(
-                Problem(index, f"the ballot is on the ledger but was rejected ({entry.get('code')}): it does not count")
+                Problem(
+                    index,
+                    f"the ballot is on the ledger but was rejected ({entry.get('code')}): it does not count",
+                )
             )
     except (FormatError, VerificationError, KeyError, TypeError) as exc:
         rc.problems.append(Problem(index, str(exc)))

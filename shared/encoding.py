@@ -105,7 +105,9 @@ def b64u_decode(text: str, *, length: int | None = None, what: str = "value") ->
     return raw
 
 
-_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)  # unrolled: same strings, no alternation per character
+_STRING = re.compile(
+    r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S
+)  # unrolled: same strings, no alternation per character
 _BRACKET = re.compile(r"[\[\]{}]")
 
 

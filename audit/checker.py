@@ -1,0 +1,121 @@
+"""The auditor's per-page work, run on every core: everything that needs no ledger state.
+
+For each entry of a page a worker computes the leaf hash, and for each ballot or rejected
+entry the :class:`shared.replay.BallotFacts` — shape, signature, rules 1–4 and 7–11, the
+signed ballot's canonical bytes and receipt id. The main process then applies only what
+depends on the entries before (:meth:`shared.replay.Replay.add_facts`). Other entries
+(the manifest, statements, anything unexpected) go back whole for the full replay.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.encoding import b64u_decode, jcs, parse_canonical
+from shared.errors import FormatError, SimsaError
+from shared.keys import verify
+from shared.manifest import Manifest
+from shared.merkle import leaf_hash
+from shared.replay import BallotFacts, ballot_facts
+
+from .source import MAX_ENTRY_BYTES, EntryError, Page, page_entries
+
+#: Tags of a page's items: an entry for the full replay, a ballot's facts, an entry with
+#: no RFC 8785 form (so no leaf hash).
+ENTRY, FACTS, UNCANONICAL = 0, 1, 2
+
+#: (leaf hashes, 32 bytes an entry; one (tag, payload) an entry; or the first entry that
+#: cannot be read, as (index, problem), with nothing else).
+PageResult = tuple[bytes, list[tuple[int, Any]], tuple[int, str] | None]
+
+_MANIFEST: Manifest | None = None
+_KEYS: dict[str, bytes] = {}
+
+
+def init_worker(manifest: Manifest) -> None:
+    """Give this process the (already verified) manifest and its reviewers' raw keys."""
+    global _MANIFEST, _KEYS
+    _MANIFEST = manifest
+    _KEYS = {rid: b64u_decode(r.key, length=32) for rid, r in manifest.reviewers.items()}
+
+
+def check_page(page: Page) -> PageResult:
+    """Leaf hashes and items of one page (see :data:`PageResult`)."""
+    try:
+        parsed = _parsed(page)
+    except EntryError as exc:
+        return b"", [], (exc.index, exc.problem)
+    leaves = bytearray()
+    items: list[tuple[int, Any]] = []
+    for j, (entry, data) in enumerate(parsed):
+        if data is None:
+            try:
+                data = jcs(entry)
+            except FormatError:
+                leaves += bytes(32)
+                items.append((UNCANONICAL, None))
+                continue
+        leaves += leaf_hash(data)
+        items.append(_item(page.start + j, entry, data))
+    return bytes(leaves), items, None
+
+
+def _parsed(page: Page) -> list[tuple[Any, bytes | None]]:
+    """Each entry with its canonical bytes when the text is already canonical. A line that
+    is not is parsed strictly (:func:`page_entries`), which names what is wrong with it."""
+    if page.kind != "lines":
+        return [(e, None) for e in page_entries(page)]
+    lines = page.payload.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    out: list[tuple[Any, bytes | None]] = []
+    for line in lines[: page.count]:
+        value = parse_canonical(line, max_bytes=MAX_ENTRY_BYTES)
+        if value is None:
+            return [(e, None) for e in page_entries(page)]
+        out.append((value, line))
+    if len(out) != page.count:
+        return [(e, None) for e in page_entries(page)]  # names the missing line
+    return out
+
+
+def _item(index: int, entry: Any, data: bytes) -> tuple[int, Any]:
+    kind = entry.get("type") if isinstance(entry, dict) else None
+    if index == 0 or kind not in ("ballot", "rejected"):
+        return ENTRY, entry
+    assert _MANIFEST is not None, "init_worker first"
+    facts: BallotFacts = ballot_facts(
+        _MANIFEST,
+        entry,
+        signature_checked=_signature_ok(entry.get("signed_ballot"), data, kind),
+        keep_signed=False,
+    )
+    return FACTS, facts
+
+
+def _ballot_bytes(entry_jcs: bytes, kind: str) -> bytes | None:
+    """JCS(ballot) cut out of JCS(entry): in canonical form a ballot entry ends with
+    ``"signed_ballot":{"ballot":B,"sig":"S"},"type":"ballot"}`` (``type`` sorts last,
+    ``sig`` after ``ballot``; strings hold no bare quote), so B is exactly JCS(ballot)."""
+    tail = b',"type":"' + kind.encode() + b'"}'
+    start = entry_jcs.find(b'"signed_ballot":{"ballot":')
+    if start < 0 or not entry_jcs.endswith(tail):
+        return None
+    sb = entry_jcs[start + 16 : len(entry_jcs) - len(tail)]
+    cut = sb.rfind(b',"sig":"')
+    if cut < 0 or not sb.endswith(b'"}') or b'"' in sb[cut + 8 : -2]:
+        return None
+    return sb[10:cut]
+
+
+def _signature_ok(sb: Any, entry_jcs: bytes, kind: str) -> bool:
+    """The ballot's signature verifies with the manifest key of the reviewer it names
+    (False for anything else: the rules then judge the ballot, signature included)."""
+    try:
+        ballot, sig = sb["ballot"], sb["sig"]
+        key = _KEYS[ballot["reviewer"]]
+        message = _ballot_bytes(entry_jcs, kind)
+        verify(key, message if message is not None else jcs(ballot), b64u_decode(sig, length=64))
+    except (SimsaError, KeyError, TypeError, ValueError):
+        return False
+    return True
