@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from shared.chain import make_batch
 from shared.errors import FormatError, VerificationError
 from shared.ledger import verify_sth
 from shared.merkle import verify_consistency
@@ -57,6 +58,7 @@ class SyncReport:
     head_seq: int = 0
     sth_size: int | None = None
     online_sent: int = 0
+    head_reported: bool = False
     alarms: list[str] = field(default_factory=list)
 
     @property
@@ -70,15 +72,28 @@ def _now() -> datetime:
 
 
 class Syncer:
-    """One kiosk's (or online client's) link to the ledger server."""
+    """One kiosk's (or online client's) link to the ledger server.
+
+    A pass with no record to send still reports the kiosk's head — a batch of no records,
+    signed at the current seq and hash — at most once every ``head_every`` seconds, so
+    the dashboard's "recorded on the kiosk" and last contact stay fresh on an idle kiosk.
+    """
 
     def __init__(
-        self, kiosk: Kiosk, store: KioskStore, client: LedgerClient, *, clock: Callable[[], datetime] = _now
+        self,
+        kiosk: Kiosk,
+        store: KioskStore,
+        client: LedgerClient,
+        *,
+        clock: Callable[[], datetime] = _now,
+        head_every: float = 15.0,
     ) -> None:
         self.kiosk = kiosk
         self.store = store
         self.client = client
         self.clock = clock
+        self.head_every = head_every
+        self._head_sent_at: datetime | None = None  # the last batch of any kind (records or head only)
         self.lock = threading.Lock()  # one pass at a time (worker, "sync now", online deliver)
 
     def _stamp(self) -> str:
@@ -157,6 +172,8 @@ class Syncer:
         while True:
             batch = next_batch(self.kiosk, self.store, synced)
             if batch is None:
+                if report.pushed == 0:
+                    self.report_head(report)
                 return
             records = batch["records"]
             try:
@@ -164,6 +181,7 @@ class Syncer:
             except ServerRefused as exc:
                 self._refused(report, exc)
                 return
+            self._head_sent_at = self.clock()
             results = out.get("results")
             if not isinstance(results, list):
                 raise ServerUnavailable("the batch answer has no results")
@@ -182,6 +200,23 @@ class Syncer:
                 self._alarm(report, "no_progress", f"the server kept the chain at seq {synced}")
                 return
             synced = new_synced
+
+    def report_head(self, report: SyncReport) -> None:
+        """Post a batch of no records, signed at this kiosk's head, unless one was sent in
+        the last ``head_every`` seconds: the server keeps it as the seq recorded here and
+        as contact. The server already holds every record (the caller checked)."""
+        now = self.clock()
+        if self._head_sent_at is not None and (now - self._head_sent_at).total_seconds() < self.head_every:
+            return
+        head_seq, head_hash = self.store.head()
+        batch = make_batch(self.kiosk.id, [], self.kiosk.key, head_seq, head_hash)
+        try:
+            self.client.post_batch(self.kiosk.id, batch)
+        except ServerRefused as exc:
+            self._refused(report, exc)
+            return
+        self._head_sent_at = now
+        report.head_reported = True
 
     def _refused(self, report: SyncReport, exc: ServerRefused) -> None:
         if exc.code == "unknown_kiosk":
@@ -280,6 +315,7 @@ class SyncWorker(threading.Thread):
         super().__init__(name="simsa-sync", daemon=True)
         self.syncer = syncer
         self.interval = interval
+        syncer.head_every = interval  # an idle kiosk reports its head once per interval, not per "sync now"
         self.backoff = backoff or Backoff()
         self.on_report = on_report
         self._wake = threading.Event()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import random
 import threading
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +15,7 @@ from kiosk.bundle import bundle_batches, export_bundle, read_bundle
 from kiosk.session import run_job
 from kiosk.sync import Backoff, Syncer, SyncReport, SyncWorker
 from shared.ballot import sign_ballot
+from shared.chain import ChainState
 from shared.keys import SigningKey
 from tests.kiosk.conftest import Station
 from tests.kiosk.fake_server import FakeAdapter, FakeLedger, fake_session
@@ -227,6 +229,57 @@ def test_refused_online_ballot_is_kept_with_its_code(online_station: Station, mi
     assert session.receipt is not None and session.receipt.delivery is not None
     assert (session.receipt.delivery.status, session.receipt.delivery.code) == ("refused", "revoked_credential")
     assert st.store.online_status(session.receipt.ballot_id) == ("refused", "revoked_credential", None)
+
+
+def test_an_idle_kiosk_reports_its_head_once_per_interval(station: Station, mini_event: EventFiles) -> None:
+    ledger, syncer = link(station, mini_event)
+    t = [datetime(2017, 2, 23, 10, 0, tzinfo=UTC)]
+    syncer.clock, syncer.head_every = (lambda: t[0]), 15.0
+    fill(station, 3)
+    report = syncer.sync_once()  # records to send: they carry the head; nothing more
+    assert report.pushed == 3 and not report.head_reported and [len(b["records"]) for b in ledger.batches] == [3]
+    t[0] += timedelta(seconds=5)
+    assert not syncer.sync_once().head_reported  # a batch went out 5 s ago: contact is fresh
+    assert len(ledger.batches) == 1
+    t[0] += timedelta(seconds=15)
+    report = syncer.sync_once()  # idle: a batch of no records, signed at the current head
+    assert report.head_reported and report.pushed == 0 and not report.alarms
+    head = ledger.batches[-1]
+    assert head["records"] == [] and (head["head"]["seq"], head["head"]["hash"]) == station.store.head()
+    assert head["head"]["kiosk"] == station.kiosk.id
+    t[0] += timedelta(seconds=3)
+    syncer.sync_once()  # "sync now" right after: not again within the interval
+    assert len(ledger.batches) == 2
+    t[0] += timedelta(seconds=15)
+    assert syncer.sync_once().head_reported and len(ledger.batches) == 3
+    fill(station, 1)
+    t[0] += timedelta(seconds=60)
+    report = syncer.sync_once()  # a new record: sent with its head, no head-only batch besides
+    assert report.pushed == 1 and not report.head_reported
+    assert [len(b["records"]) for b in ledger.batches] == [3, 0, 0, 1]
+
+
+def test_no_head_batch_before_approval_or_on_a_fork(station: Station, mini_event: EventFiles) -> None:
+    ledger, syncer = link(station, mini_event, auto_approve=False)
+    fill(station, 2)
+    assert syncer.sync_once().enrolment == "pending" and ledger.batches == []
+    ledger.kiosks[station.kiosk.id].status = "approved"
+    syncer.sync_once()
+    ledger.kiosks[station.kiosk.id].state = ChainState(2, "x" * 43)  # the server holds another record 2
+    syncer.head_every = 0.0
+    report = syncer.sync_once()
+    assert "chain_fork" in report.alarms and not report.head_reported and len(ledger.batches) == 1
+
+
+def test_a_fresh_kiosk_reports_seq_0(station: Station, mini_event: EventFiles) -> None:
+    ledger, syncer = link(station, mini_event)
+    report = syncer.sync_once()
+    assert report.head_reported and ledger.batches[0]["records"] == [] and ledger.batches[0]["head"]["seq"] == 0
+
+
+def test_the_worker_reports_the_head_once_per_its_interval(station: Station, mini_event: EventFiles) -> None:
+    _, syncer = link(station, mini_event)
+    assert SyncWorker(syncer, interval=42.0).syncer.head_every == 42.0
 
 
 def test_client_errors_are_typed(station: Station, mini_event: EventFiles) -> None:

@@ -140,3 +140,30 @@ def test_kiosk_sim_puts_each_kiosks_seqs_on_the_ledger_once(
     kiosk, store = prepare(tmp_path / "o", server=live_server.url, manifest=None, online=True)
     assert kiosk.channel == "online" and kiosk.server == live_server.url and store.path.name == "online.sqlite"
     assert kiosk.signed_manifest == json.loads((live_server.event_dir / "manifest.json").read_text())
+
+
+def test_an_idle_kiosk_stays_in_contact(live_server: LiveServer, mini_event: EventFiles, tmp_path: Path) -> None:
+    """Passes with nothing to send still report the kiosk's head: the server keeps it as
+    the seq recorded on the kiosk and as contact (the dashboard's "last contact")."""
+    st = make_station(mini_event, tmp_path / "kiosk", kiosk_id="k-idle")
+    syncer = Syncer(st.kiosk, st.store, LedgerClient(live_server.url), head_every=0.0)
+    assert syncer.sync_once().enrolment == "pending"
+    staff = Staff(live_server.url)
+
+    def row() -> dict[str, object]:
+        kiosks = staff.http.get(live_server.url + "/api/v1/staff/kiosks", timeout=10).json()["kiosks"]
+        return dict(next(k for k in kiosks if k["kiosk"] == "k-idle"))
+
+    assert staff.post("/kiosks/k-idle/approve").status_code == 200
+    assert row()["last_sync_at"] is None
+    report = syncer.sync_once()  # approved, no ballot yet
+    assert report.head_reported and not report.alarms
+    first = row()
+    assert first["last_sync_at"] is not None and (first["recorded_seq"], first["synced_seq"]) == (0, 0)
+    fill(st, 2)
+    assert until_complete(syncer).pushed == 2
+    report = syncer.sync_once()  # everything held: a head-only batch again
+    assert report.head_reported and report.pushed == 0 and not report.alarms
+    last = row()
+    assert (last["recorded_seq"], last["synced_seq"], last["missing"]) == (2, 2, 0)
+    assert str(last["last_sync_at"]) >= str(first["last_sync_at"])

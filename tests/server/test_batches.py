@@ -3,10 +3,13 @@ batch-level code, per-record results, idempotent re-sends, atomic commits."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
+from server.services import dashboard, views
 from shared.chain import GENESIS, make_batch, make_record, record_hash, sign_head
 from shared.encoding import jcs
+from shared.timefmt import format_time
 from tests.server.conftest import Harness
 from tests.server.kit import Ballots, Kiosk, audit, now, receipt_id
 
@@ -168,6 +171,40 @@ def test_an_empty_batch_reports_the_kiosks_head(srv: Harness, ballots: Ballots) 
     assert r.status_code == 200 and r.json()["synced_seq"] == 2
     row = next(x for x in srv.client.get("/api/v1/staff/kiosks", headers=srv.staff).json()["kiosks"] if x["kiosk"] == "k1")
     assert (row["recorded_seq"], row["synced_seq"], row["missing"]) == (5, 2, 3)
+
+
+def test_an_idle_kiosks_head_only_batch_is_contact(srv: Harness, ballots: Ballots) -> None:
+    """What an idle kiosk sends every sync pass (kiosk.sync.Syncer.report_head): the
+    dashboard's last contact moves to it and the kiosk is no longer "silent"."""
+    k = Kiosk("k1")
+    srv.enrol(k)
+    _fill(k, ballots, 3)
+    srv.sync(k)
+    ctx = srv.ctx
+    start = ctx.manifest.windows["kiosk"].start + timedelta(hours=1)  # inside the kiosk window
+
+    def row_and_alarms(at: datetime) -> tuple[dict[str, Any], list[str]]:
+        ctx.clock = lambda: at
+        rows = dashboard.kiosk_rows(ctx, views.kiosks_table(ctx))
+        ov = views.overview(ctx)
+        return next(r for r in rows if r["kiosk"] == "k1"), [a["key"] for a in dashboard.alarms(ctx, ov, rows)]
+
+    clock, ledger_clock = ctx.clock, ctx.ledger.clock
+    try:
+        ctx.ledger.clock = lambda: start  # the records arrived at `start`
+        srv.sync(k)  # everything held: answered as duplicates, contact at `start`
+        later = start + timedelta(minutes=20)
+        row, keys = row_and_alarms(later)
+        assert row["last_contact"] == format_time(start) and "alarm.silent" in keys
+        ctx.ledger.clock = lambda: later
+        seq, h = k.head
+        r = srv.client.post("/api/v1/kiosks/k1/batches", json=make_batch("k1", [], k.key, seq, h))
+        assert r.status_code == 200 and r.json()["results"] == [] and r.json()["synced_seq"] == 3
+        row, keys = row_and_alarms(later)
+        assert row["last_contact"] == format_time(later) and "alarm.silent" not in keys
+        assert (row["recorded_seq"], row["synced_seq"], row["missing"]) == (3, 3, 0)
+    finally:
+        ctx.clock, ctx.ledger.clock = clock, ledger_clock
 
 
 def test_closure_and_kiosk_close(srv: Harness, ballots: Ballots) -> None:
