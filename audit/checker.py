@@ -89,6 +89,7 @@ def _item(index: int, entry: Any, data: bytes) -> tuple[int, Any]:
         entry,
         signature_checked=_signature_ok(entry.get("signed_ballot"), data, kind),
         keep_signed=False,
+        entry_jcs=data,
     )
     return FACTS, facts
 

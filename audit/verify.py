@@ -49,7 +49,7 @@ from shared.merkle import (
 )
 from shared.receipt import ReceiptQuery, parse_receipt
 from shared.replay import LedgerError, LedgerState, Replay
-from shared.tally import results_hash, tally
+from shared.tally import results_hash
 from shared.timefmt import parse_time
 
 from .checker import FACTS, UNCANONICAL, PageResult, check_page, init_worker
@@ -276,6 +276,7 @@ def verify_ledger(
     compact = CompactRange()
     leaves = _LeafStore()
     last_received = ""
+    last_time: datetime | None = None
     late = 0
     stopped = False
     pool = _pool(v.workers, manifest) if v.workers > 1 and n > 0 else None
@@ -323,19 +324,22 @@ def verify_ledger(
                     stopped = True
                     break
                 v.types[kind] += 1
-                # Only when the texts agree to the second or go back are they compared as times.
-                if (
-                    received[:19] <= last_received[:19]
-                    and received != last_received
-                    and parse_time(received) < parse_time(last_received)
-                ):
-                    late += 1
-                    if late == 1:
-                        v.notes.append(
-                            f"entry {i} was received at {received}, before entry {i - 1} ({last_received})"
-                        )
-                    continue
-                last_received = received
+                # Only when the texts agree to the second or go back are they compared as times
+                # (each text parsed at most once).
+                if received[:19] <= last_received[:19] and received != last_received:
+                    now = parse_time(received)
+                    if last_time is None:
+                        last_time = parse_time(last_received)
+                    if now < last_time:
+                        late += 1
+                        if late == 1:
+                            v.notes.append(
+                                f"entry {i} was received at {received}, before entry {i - 1} ({last_received})"
+                            )
+                        continue
+                    last_received, last_time = received, now
+                else:
+                    last_received, last_time = received, None
             v.entries = compact.size
             if progress:
                 progress(len(items))
@@ -527,7 +531,7 @@ def _check_results(v: Verdict, source: LedgerSource) -> None:
     assert st is not None
     assert st.manifest is not None
     v.merged = st.merged()
-    v.results = tally(st.manifest, v.merged.effective)
+    v.results = st.results()
     if st.close is not None:
         v.passed.append(
             f"event closed at entry {st.close_index}: merge and tally recomputed, the close entry's "

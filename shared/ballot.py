@@ -119,12 +119,13 @@ class SignedBallot:
         verify_b64u(public_b64u, jcs(self.ballot.raw), self.sig, what="ballot signature")
 
     @classmethod
-    def from_json(cls, raw: Any) -> SignedBallot:
+    def from_json(cls, raw: Any, *, canonical: bytes | None = None) -> SignedBallot:
+        """``canonical``: JCS(raw), when the caller already has it (saves encoding again)."""
         env = s.obj(raw, "signed ballot")
         s.keys(env, "signed ballot", {"ballot", "sig"})
         sig = s.string(env["sig"], "ballot sig", max_len=100)
         b64u_decode(sig, length=64, what="ballot sig")
-        if len(jcs(env)) > MAX_SIGNED_BALLOT_BYTES:
+        if len(jcs(env) if canonical is None else canonical) > MAX_SIGNED_BALLOT_BYTES:
             raise FormatError(f"a signed ballot is at most {MAX_SIGNED_BALLOT_BYTES} bytes")
         return cls(Ballot.from_json(env["ballot"]), sig)
 

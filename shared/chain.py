@@ -8,6 +8,7 @@ sync request or a USB bundle — carries consecutive records and a head the kios
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,8 @@ from .keys import SigningKey, verify_b64u
 from .timefmt import parse_time
 
 GENESIS = b64u(bytes(32))
+_B64U_TEXT = re.compile(r"\A[A-Za-z0-9_-]*\Z")
+_SAFE_INT = 2**53 - 1
 MAX_BATCH_RECORDS = 500
 
 
@@ -30,7 +33,12 @@ def record_hash_of(seq: int, prev: str, signed_ballot_jcs: bytes) -> str:
     """``record_hash(make_record(seq, prev, sb))`` when ``JCS(sb)`` is already in hand: a
     record's keys sort prev < seq < signed_ballot, and JCS writes each member's value as
     that value's own JCS bytes."""
-    return b64u(sha256(b'{"prev":' + jcs(prev) + b',"seq":' + jcs(seq) + b',"signed_ballot":' + signed_ballot_jcs + b"}"))
+    if type(seq) is int and 0 <= seq <= _SAFE_INT and type(prev) is str and _B64U_TEXT.match(prev):
+        # JCS of a base64url string is the string in quotes, of a safe integer its digits.
+        head = b'{"prev":"' + prev.encode("ascii") + b'","seq":' + str(seq).encode("ascii")
+    else:
+        head = b'{"prev":' + jcs(prev) + b',"seq":' + jcs(seq)
+    return b64u(sha256(head + b',"signed_ballot":' + signed_ballot_jcs + b"}"))
 
 
 def make_record(seq: int, prev: str, signed_ballot: dict[str, Any]) -> dict[str, Any]:

@@ -6,6 +6,7 @@ results. Any entry that breaks a rule raises :class:`LedgerError` naming its ind
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -55,14 +56,37 @@ class LedgerState:
     resolutions: dict[Key, str] = field(default_factory=dict)
     close: dict[str, Any] | None = None
     close_index: int | None = None
+    #: ((accepted count, last accepted), resolutions, merged, results) of the last merge:
+    #: a million ballots take seconds to merge, and the close entry and the auditor both ask.
+    _memo: tuple[tuple[int, Accepted | None], dict[Key, str], Merged, dict[str, Any] | None] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def merged(self) -> Merged:
         assert self.manifest is not None
-        return merge(self.accepted, self.manifest.merge_policy, self.resolutions)
+        memo = self._memo
+        # Accepted ballots are only ever appended; resolutions may be replaced.
+        mark = (len(self.accepted), self.accepted[-1] if self.accepted else None)
+        if (
+            memo is not None
+            and memo[0][0] == mark[0]
+            and memo[0][1] is mark[1]
+            and memo[1] == self.resolutions
+        ):
+            return memo[2]
+        m = merge(self.accepted, self.manifest.merge_policy, self.resolutions)
+        self._memo = (mark, dict(self.resolutions), m, None)
+        return m
 
     def results(self) -> dict[str, Any]:
         assert self.manifest is not None
-        return tally(self.manifest, self.merged().effective)
+        merged = self.merged()
+        assert self._memo is not None
+        results = self._memo[3]
+        if results is None:
+            results = tally(self.manifest, merged.effective)
+            self._memo = (*self._memo[:3], results)
+        return copy.deepcopy(results)
 
 
 class Replay:
@@ -247,19 +271,23 @@ def ballot_facts(
     check: bool = True,
     signature_checked: bool = False,
     keep_signed: bool = True,
+    entry_jcs: bytes | None = None,
 ) -> BallotFacts:
     """Judge a ``ballot`` or ``rejected`` entry as far as it can be judged alone: its shape,
     the canonical bytes of its signed ballot, and (``check``) rules 1–4 and 7–11.
     ``signature_checked``: the caller verified the signature (see :func:`check_ballot`).
     ``keep_signed=False`` leaves the parsed signed ballot out (it is rebuilt on demand
-    from its bytes), as the auditor's workers do."""
+    from its bytes), as the auditor's workers do. ``entry_jcs``: JCS(entry), when the
+    caller has it (the signed ballot's bytes are then cut out of it)."""
     kind = str(entry.get("type"))
     received = entry.get("received_at")
     received = received if isinstance(received, str) else ""
     try:
         check_ballot_entry(entry)
         sb = entry["signed_ballot"]
-        sb_jcs = jcs(sb)  # once: the chain record's hash and the receipt id both hash it
+        # once: the chain record's hash and the receipt id both hash it
+        cut = signed_ballot_bytes(entry_jcs, kind) if entry_jcs is not None else None
+        sb_jcs = cut if cut is not None else jcs(sb)
     except FormatError as exc:
         return BallotFacts(kind, str(exc), received, None, None, None, b"", None, "", None, None, None)
     kiosk, seq, code = entry["kiosk"], entry["seq"], entry.get("code")
@@ -268,11 +296,13 @@ def ballot_facts(
     parsed: SignedBallot | None = None
     parse_error = None
     if check:
-        verdict = check_stateless(m, sb, channel=channel, kiosk=kiosk, signature_checked=signature_checked)
+        verdict = check_stateless(
+            m, sb, channel=channel, kiosk=kiosk, signature_checked=signature_checked, canonical=sb_jcs
+        )
         parsed = verdict.signed
     elif kind == "ballot":
         try:
-            parsed = SignedBallot.from_json(sb)
+            parsed = SignedBallot.from_json(sb, canonical=sb_jcs)
         except FormatError as exc:
             parse_error = str(exc)
     fields = ballot_fields(parsed) if parsed is not None else None
@@ -293,6 +323,19 @@ def ballot_facts(
         parse_error,
         parsed if keep_signed else None,
     )
+
+
+def signed_ballot_bytes(entry_jcs: bytes, kind: str) -> bytes | None:
+    """JCS(signed ballot) cut out of JCS(entry) of a ballot or rejected entry whose shape
+    holds (:func:`check_ballot_entry`): its members sort code, kiosk, received_at, seq,
+    signed_ballot, type; JCS writes each value as its own JCS bytes, and the values before
+    ``signed_ballot`` are strings (never an unescaped quote), integers or null. None when
+    the bytes do not look like that."""
+    tail = b',"type":"' + kind.encode() + b'"}'
+    start = entry_jcs.find(b',"signed_ballot":')
+    if start < 0 or not entry_jcs.startswith(b"{") or not entry_jcs.endswith(tail):
+        return None
+    return entry_jcs[start + 17 : len(entry_jcs) - len(tail)]
 
 
 def replay(entries: list[Any], *, check_ballots: bool = True) -> LedgerState:

@@ -39,11 +39,13 @@ def check_stateless(
     channel: str,
     kiosk: str | None = None,
     signature_checked: bool = False,
+    canonical: bytes | None = None,
 ) -> StatelessVerdict:
     """Rules 1–4 and 7–11 of DESIGN §5: all but revocation (5) and close (6), which depend
-    on the ledger so far. :func:`final_failure` combines the verdict with those two."""
+    on the ledger so far. :func:`final_failure` combines the verdict with those two.
+    ``canonical``: JCS(signed_ballot), when the caller already has it."""
     try:
-        early = _early(manifest, signed_ballot, channel, kiosk, signature_checked)
+        early = _early(manifest, signed_ballot, channel, kiosk, signature_checked, canonical)
     except Rejection as exc:
         return StatelessVerdict(None, (exc.code, exc.detail), None, None)
     sb, reviewer = early
@@ -102,11 +104,16 @@ def check_ballot(
 
 
 def _early(
-    manifest: Manifest, signed_ballot: Any, channel: str, kiosk: str | None, signature_checked: bool
+    manifest: Manifest,
+    signed_ballot: Any,
+    channel: str,
+    kiosk: str | None,
+    signature_checked: bool,
+    canonical: bytes | None = None,
 ) -> tuple[SignedBallot, Reviewer]:
     """Rules 1–4; raise :class:`Rejection` at the first that fails."""
     try:
-        sb = SignedBallot.from_json(signed_ballot)
+        sb = SignedBallot.from_json(signed_ballot, canonical=canonical)
     except FormatError as exc:
         raise Rejection("malformed", str(exc)) from exc
     b = sb.ballot
