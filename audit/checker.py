@@ -11,12 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 from shared.encoding import b64u_decode, jcs, parse_canonical
 from shared.errors import FormatError, SimsaError
-from shared.keys import verify
 from shared.manifest import Manifest
 from shared.merkle import leaf_hash
 from shared.replay import BallotFacts, ballot_facts
+from shared.rules import StatelessVerdict
 
 from .source import MAX_ENTRY_BYTES, EntryError, Page, page_entries
 
@@ -30,13 +33,16 @@ PageResult = tuple[bytes, list[tuple[int, Any]], tuple[int, str] | None]
 
 _MANIFEST: Manifest | None = None
 _KEYS: dict[str, bytes] = {}
+#: Public key objects of the reviewers met so far (a reviewer casts several ballots).
+_PUBLIC: dict[str, Ed25519PublicKey] = {}
 
 
 def init_worker(manifest: Manifest) -> None:
     """Give this process the (already verified) manifest and its reviewers' raw keys."""
-    global _MANIFEST, _KEYS
+    global _MANIFEST, _KEYS, _PUBLIC
     _MANIFEST = manifest
     _KEYS = {rid: b64u_decode(r.key, length=32) for rid, r in manifest.reviewers.items()}
+    _PUBLIC = {}
 
 
 def check_page(page: Page) -> PageResult:
@@ -91,7 +97,18 @@ def _item(index: int, entry: Any, data: bytes) -> tuple[int, Any]:
         keep_signed=False,
         entry_jcs=data,
     )
-    return FACTS, facts
+    return FACTS, pack(facts)
+
+
+def pack(facts: BallotFacts) -> tuple[Any, ...]:
+    """Facts as plain tuples: they pickle in half the time of named tuples."""
+    v = facts.verdict
+    return (*facts[:7], None if v is None else tuple(v), *facts[8:])
+
+
+def unpack(t: tuple[Any, ...]) -> BallotFacts:
+    v = t[7]
+    return BallotFacts._make((*t[:7], None if v is None else StatelessVerdict._make(v), *t[8:]))
 
 
 def _ballot_bytes(entry_jcs: bytes, kind: str) -> bytes | None:
@@ -114,9 +131,12 @@ def _signature_ok(sb: Any, entry_jcs: bytes, kind: str) -> bool:
     (False for anything else: the rules then judge the ballot, signature included)."""
     try:
         ballot, sig = sb["ballot"], sb["sig"]
-        key = _KEYS[ballot["reviewer"]]
+        rid = ballot["reviewer"]
+        key = _PUBLIC.get(rid)
+        if key is None:
+            key = _PUBLIC[rid] = Ed25519PublicKey.from_public_bytes(_KEYS[rid])
         message = _ballot_bytes(entry_jcs, kind)
-        verify(key, message if message is not None else jcs(ballot), b64u_decode(sig, length=64))
-    except (SimsaError, KeyError, TypeError, ValueError):
+        key.verify(b64u_decode(sig, length=64), message if message is not None else jcs(ballot))
+    except (SimsaError, InvalidSignature, KeyError, TypeError, ValueError):
         return False
     return True

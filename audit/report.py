@@ -175,10 +175,10 @@ def _per_group(v: Verdict) -> str:
     assert st is not None and m is not None
     counts: Counter[tuple[str, str]] = Counter()
     for a in (v.merged or st.merged()).effective.values():
-        b = a.signed.ballot
-        prop = m.proposals.get(b.proposal or "")
-        group = prop.group if b.form == "rubric" and prop is not None else b.group
-        counts[(str(group), b.channel)] += 1
+        # a.target is the proposal of a rubric ballot, the group of an approval ballot
+        prop = m.proposals.get(a.target or "") if a.form == "rubric" else None
+        group = prop.group if prop is not None else (a.target if a.form != "rubric" else None)
+        counts[(str(group), a.channel)] += 1
     groups = [(g, float(counts[(g, "kiosk")]), float(counts[(g, "online")])) for g in m.groups]
     return charts.columns(groups, title="조별 유효 투표 · effective ballots per group", legend=("kiosk 현장", "online 온라인"))
 

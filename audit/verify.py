@@ -52,7 +52,7 @@ from shared.replay import LedgerError, LedgerState, Replay
 from shared.tally import results_hash
 from shared.timefmt import parse_time
 
-from .checker import FACTS, UNCANONICAL, PageResult, check_page, init_worker
+from .checker import FACTS, UNCANONICAL, PageResult, check_page, init_worker, unpack
 from .source import EntryError, ExportSource, HttpSource, LedgerSource, Page, page_entries
 from .state import Remembered, StateStore
 
@@ -272,7 +272,7 @@ def verify_ledger(
 
     if on_start:
         on_start(n)
-    replay = Replay()
+    replay = Replay(verified_manifest=(signed, manifest))
     compact = CompactRange()
     leaves = _LeafStore()
     last_received = ""
@@ -309,9 +309,10 @@ def verify_ledger(
                     roots[compact.size] = compact.root()
                 try:
                     if tag == FACTS:
-                        replay.add_facts(item)
-                        v.signatures += item.signature_ok
-                        kind, received = item.kind, item.received_at
+                        facts = unpack(item)
+                        replay.add_facts(facts)
+                        v.signatures += facts.signature_ok
+                        kind, received = facts.kind, facts.received_at
                     else:
                         if i == 0 and isinstance(item, dict) and item.get("signed_manifest") != signed:
                             v.fail(0, "the manifest entry is not the signed manifest the source publishes")

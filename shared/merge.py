@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from sys import intern
 from typing import Any
 
 from .ballot import SignedBallot
@@ -63,6 +64,12 @@ class Accepted:
         self.reviewer, self.target, self.channel, self.form, self.created_at, self.scores, self.choices = (
             fields
         )
+        if signed is None:  # a million of them: share the few distinct texts
+            self.target, self.channel, self.form = (
+                intern(self.target),
+                intern(self.channel),
+                intern(self.form),
+            )
 
     @property
     def signed(self) -> SignedBallot:
