@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from shared.encoding import b64u_decode, jcs, parse_canonical
 from shared.errors import FormatError, SimsaError
+from shared.facts import BallotFacts, ballot_facts
 from shared.manifest import Manifest
 from shared.merkle import leaf_hash
-from shared.replay import BallotFacts, ballot_facts
 from shared.rules import StatelessVerdict
 
 from .source import MAX_ENTRY_BYTES, EntryError, Page, page_entries

@@ -4,10 +4,12 @@ Order of the checks (a failure names the entry index where there is one):
 
 1. the manifest's authority signature, and the keys pinned for this event on earlier runs;
 2. the latest STH's signature with the manifest's ledger key;
-3. every entry: ballot signatures on every core (:func:`check_page` in a process pool),
-   then a sequential :class:`shared.replay.Replay` that applies every rule of DESIGN §5 —
-   kiosk chains, statements' signatures, revocations, resolutions, closes — skipping only
-   the signatures already verified;
+3. every entry: on every core (:func:`audit.checker.check_page` in a process pool) its
+   text read (RFC 8785 text by a C parser, anything else strictly), its leaf hash, and for
+   each ballot its shape, signature and every rule that needs no ledger state; then, in
+   index order, a :class:`shared.replay.Replay` that applies the rest of DESIGN §5 —
+   revocations and the close in rule order, kiosk chains, statements' signatures,
+   resolutions, closes, duplicate receipts;
 4. the Merkle root of all the entries against the STH (every leaf's inclusion at once);
 5. every head remembered from earlier runs: the root of its first *m* entries, and, from a
    server, its consistency proof;

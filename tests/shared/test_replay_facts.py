@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 
 from shared.chain import make_record, record_hash, record_hash_of
 from shared.encoding import jcs, parse_canonical
+from shared.facts import ballot_facts, signed_ballot_bytes
 from shared.merge import Accepted
-from shared.replay import LedgerError, Replay, ballot_facts, signed_ballot_bytes
+from shared.replay import LedgerError, Replay
 from tests.support import tiny
 from tests.support.events import EventFiles
 from tests.support.ledgers import build_mini_ledger, reviewer_keys
