@@ -9,6 +9,7 @@ depends on the entries before (:meth:`shared.replay.Replay.add_facts`). Other en
 
 from __future__ import annotations
 
+from base64 import urlsafe_b64decode
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -128,7 +129,9 @@ def _ballot_bytes(entry_jcs: bytes, kind: str) -> bytes | None:
 
 def _signature_ok(sb: Any, entry_jcs: bytes, kind: str) -> bool:
     """The ballot's signature verifies with the manifest key of the reviewer it names
-    (False for anything else: the rules then judge the ballot, signature included)."""
+    (False for anything else: the rules then judge the ballot, signature included). The
+    signature text is decoded leniently here: rule 1 refuses any text that is not
+    canonical unpadded base64url, and rule 1 comes before rule 4."""
     try:
         ballot, sig = sb["ballot"], sb["sig"]
         rid = ballot["reviewer"]
@@ -136,7 +139,7 @@ def _signature_ok(sb: Any, entry_jcs: bytes, kind: str) -> bool:
         if key is None:
             key = _PUBLIC[rid] = Ed25519PublicKey.from_public_bytes(_KEYS[rid])
         message = _ballot_bytes(entry_jcs, kind)
-        key.verify(b64u_decode(sig, length=64), message if message is not None else jcs(ballot))
+        key.verify(urlsafe_b64decode(sig + "=="), message if message is not None else jcs(ballot))
     except (SimsaError, InvalidSignature, KeyError, TypeError, ValueError):
         return False
     return True
