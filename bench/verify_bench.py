@@ -4,8 +4,9 @@
 
 1. makes (or reuses) the city export of :mod:`bench.citygen`;
 2. measures the raw Ed25519 verify rate of this machine in the same run — one core alone,
-   and all cores at once — with ``cryptography`` exactly as the verifier calls it (key
-   from bytes, then verify), over ballot-sized messages;
+   and all cores at once — with ``cryptography`` (key from bytes, then verify), over
+   ballot-sized messages, before the verification and again after it (the machine may be
+   shared: the two figures show whether its load changed);
 3. runs the whole verification (every check of ``simsa verify DIR``) in a fresh process
    and reads its wall time, CPU time and peak memory (main process and workers);
 4. prints the figures and a Markdown table for docs/BENCHMARKS.md.
@@ -36,7 +37,9 @@ def _raw_worker(seconds: float) -> tuple[int, float]:
     items = []
     for k in range(256):
         key = Ed25519PrivateKey.from_private_bytes(bytes([k]) * 32)
-        msg = (b'{"channel":"online","choices":["p01","p02"],"created_at":"2019-06-01T09:00:00Z",' * 3)[:260] + bytes([k])
+        msg = (b'{"channel":"online","choices":["p01","p02"],"created_at":"2019-06-01T09:00:00Z",' * 3)[
+            :260
+        ] + bytes([k])
         raw = key.public_key().public_bytes_raw()
         items.append((raw, msg, key.sign(msg)))
     n, t0 = 0, time.perf_counter()
@@ -96,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     folder = citygen.ensure(args.ballots)
     cores = args.workers
     single, together = raw_rates(cores, args.raw_seconds)
-    print(f"raw Ed25519 verify: {single:,.0f}/s on one core, {together:,.0f}/s on {cores} cores at once", flush=True)
+    print(
+        f"raw Ed25519 verify: {single:,.0f}/s on one core, {together:,.0f}/s on {cores} cores at once",
+        flush=True,
+    )
     r = subprocess.run(
         [sys.executable, "-m", "bench.verify_bench", "--child", str(folder), "--workers", str(cores)],
         check=True,
@@ -105,6 +111,11 @@ def main(argv: list[str] | None = None) -> int:
         cwd=Path(__file__).resolve().parents[1],
     )
     run = json.loads(r.stdout.strip().splitlines()[-1])
+    single_after, together_after = raw_rates(cores, args.raw_seconds)
+    print(
+        f"raw Ed25519 verify after: {single_after:,.0f}/s on one core, {together_after:,.0f}/s on {cores} cores",
+        flush=True,
+    )
     if not run["ok"]:
         print(f"verification FAILED: {run['problems']}")
         return 1
@@ -114,9 +125,11 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         f"| ledger | {run['entries']:,} entries, {run['ballots']:,} signed ballots (city shape) |",
         f"| machine | {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()} |",
-        f"| raw Ed25519 verify | {single:,.0f}/s one core alone; {together:,.0f}/s on {cores} cores at once |",
+        f"| raw Ed25519 verify, before | {single:,.0f}/s one core alone; {together:,.0f}/s on {cores} cores at once |",
+        f"| raw Ed25519 verify, after | {single_after:,.0f}/s one core alone; {together_after:,.0f}/s on {cores} cores at once |",
         f"| `simsa verify DIR`, {cores} workers | {run['wall_s']:,.1f} s wall: **{rate:,.0f} ballots/s** |",
-        f"| against raw × cores | **{rate / ideal:.2f}×** of {ideal:,.0f}/s; {rate / together:.2f}× of the all-cores rate |",
+        f"| against raw × cores | **{rate / ideal:.2f}×** of {ideal:,.0f}/s (before); {rate / (single_after * cores):.2f}× "
+        f"of the rate after; {rate / together:.2f}× of the all-cores rate |",
         f"| CPU | main {run['main_cpu_s']:,.0f} s ({run['main_cpu_s'] / run['entries'] * 1e6:.0f} µs/entry), "
         f"workers {run['worker_cpu_s']:,.0f} s ({run['worker_cpu_s'] / run['entries'] * 1e6:.0f} µs/entry) |",
         f"| peak memory | main {run['main_peak_rss'] / mib:,.0f} MiB, each worker ≤ {run['worker_peak_rss'] / mib:,.0f} MiB |",
