@@ -49,9 +49,31 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Options whose value is base64url text, which may begin with "-" (argparse would read
+#: ``--receipt -x9…`` as two options). Their value is glued on: ``--receipt=-x9…``.
+B64U_OPTIONS = frozenset({"--receipt", "--authority"})
+
+
+def glue_b64u_values(argv: Sequence[str]) -> list[str]:
+    """Rewrite ``OPT VALUE`` as ``OPT=VALUE`` for the options of :data:`B64U_OPTIONS`."""
+    out: list[str] = []
+    it = iter(argv)
+    for arg in it:
+        if arg == "--":
+            out.append(arg)
+            out.extend(it)
+            break
+        if arg in B64U_OPTIONS:
+            value = next(it, None)
+            out.append(arg if value is None else f"{arg}={value}")
+        else:
+            out.append(arg)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(glue_b64u_values(sys.argv[1:] if argv is None else argv))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
