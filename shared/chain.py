@@ -7,9 +7,8 @@ sync request or a USB bundle — carries consecutive records and a head the kios
 
 from __future__ import annotations
 
-import itertools
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from . import schema as s
@@ -71,6 +70,9 @@ class Batch:
     kiosk: str
     records: tuple[dict[str, Any], ...]
     head: dict[str, Any]
+    #: JCS of each record's signed ballot, computed once for the linkage check and kept for
+    #: the receipt id and the signature check (the same bytes are never encoded twice).
+    signed_jcs: tuple[bytes, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def head_seq(self) -> int:
@@ -97,16 +99,17 @@ class Batch:
         seq = s.integer(head["seq"], "head seq", lo=0)
         b64u_decode(s.string(head["hash"], "head hash"), length=32, what="head hash")
         b64u_decode(s.string(head["sig"], "head sig"), length=64, what="head sig")
-        for a, c in itertools.pairwise(records):
+        signed = tuple(jcs(r["signed_ballot"]) for r in records)
+        hashes = [record_hash_of(r["seq"], r["prev"], sbj) for r, sbj in zip(records, signed, strict=True)]
+        for i in range(1, len(records)):
+            a, c = records[i - 1], records[i]
             if c["seq"] != a["seq"] + 1:
                 raise FormatError(f"records jump from seq {a['seq']} to {c['seq']}")
-            if c["prev"] != record_hash(a):
+            if c["prev"] != hashes[i - 1]:
                 raise FormatError(f"record {c['seq']} does not link to record {a['seq']}")
-        if records:
-            last = records[-1]
-            if seq != last["seq"] or head["hash"] != record_hash(last):
-                raise FormatError("the batch head does not name its last record")
-        return cls(kiosk, tuple(records), dict(head))
+        if records and (seq != records[-1]["seq"] or head["hash"] != hashes[-1]):
+            raise FormatError("the batch head does not name its last record")
+        return cls(kiosk, tuple(records), dict(head), signed)
 
     def verify_head(self, kiosk_key_b64u: str) -> None:
         """Check the kiosk's signature on the head; raise :class:`VerificationError`."""

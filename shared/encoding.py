@@ -36,14 +36,14 @@ def jcs(obj: Any) -> bytes:
 
 
 # For *plain* JSON — objects with str keys, arrays, str, int within ±(2**53 - 1), bool
-# and null, no float — the C encoder of ``json`` writes exactly the RFC 8785 bytes: the
-# same escapes (\b \t \n \f \r, \u00xx lower-case, nothing else), keys sorted by code
-# point, which is UTF-16 order while no character lies outside the BMP. Everything else
-# (floats, big integers, non-BMP characters, lone surrogates, other types, subclasses)
-# goes to the full implementation above, so the result never differs from it.
+# and null, no float — orjson with sorted keys writes exactly the RFC 8785 bytes: the
+# same escapes (\b \t \n \f \r, \u00xx lower-case, nothing else), no whitespace, keys
+# sorted by code point, which is UTF-16 order while no character lies outside the BMP.
+# Everything else (floats, big integers, non-BMP characters — a 4-byte UTF-8 sequence in
+# the output —, lone surrogates, other types, subclasses) goes to the full implementation
+# above, so the result never differs from it (tests/shared/test_encoding_fast.py).
 _SAFE_INT = 2**53 - 1
-_ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"))
-_WIDE = re.compile("[\ud800-\udfff\U00010000-\U0010ffff]")
+_WIDE = re.compile(rb"[\xf0-\xf4]")
 
 
 def _plain(v: Any) -> bool:
@@ -71,10 +71,13 @@ def _plain_jcs(obj: Any) -> bytes | None:
             return None
     except RecursionError:
         return None
-    text = _ENCODER.encode(obj)
-    if not text.isascii() and _WIDE.search(text):
+    try:
+        out = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # lone surrogates, nesting beyond orjson's limit
         return None
-    return text.encode("utf-8")
+    if not out.isascii() and _WIDE.search(out):
+        return None
+    return out
 
 
 def sha256(data: bytes) -> bytes:
@@ -105,23 +108,31 @@ def b64u_decode(text: str, *, length: int | None = None, what: str = "value") ->
     return raw
 
 
-_STRING = re.compile(
-    r'"[^"\\]*(?:\\.[^"\\]*)*"', re.S
-)  # unrolled: same strings, no alternation per character
-_BRACKET = re.compile(r"[\[\]{}]")
+#: Every byte but the quote and the four brackets (what translate deletes).
+_NOT_STRUCTURAL = bytes(c for c in range(256) if c not in b'"[]{}')
+_QUOTED = re.compile(rb'"[^"]*"')
+_INNERMOST = re.compile(rb"\[\]|\{\}")
 
 
-def _too_deep(text: str) -> bool:
-    """Nested deeper than :data:`MAX_DEPTH`? Counts brackets outside complete strings; only
-    a text that looks too deep that way is scanned character by character."""
-    if text.count("{") + text.count("[") <= MAX_DEPTH:
+def _too_deep(text: str | bytes) -> bool:
+    """Nested deeper than :data:`MAX_DEPTH`? Decided at C speed for any well-formed text:
+    escaped backslashes and quotes are dropped, then everything but quotes and brackets, then
+    whole strings; each pass of ``_INNERMOST`` then peels one level of brackets. Only a text
+    whose brackets are not gone after :data:`MAX_DEPTH` passes (too deep, or not valid JSON)
+    is scanned character by character."""
+    data = text.encode("utf-8", "surrogatepass") if isinstance(text, str) else text
+    if data.count(b"{") + data.count(b"[") <= MAX_DEPTH:
         return False
-    depth = best = 0
-    for m in _BRACKET.finditer(_STRING.sub("", text)):
-        depth += 1 if m.group() in "[{" else -1
-        best = max(best, depth)
-    # An unterminated string leaves brackets visible, so this can only overestimate.
-    return best > MAX_DEPTH and _depth(text) > MAX_DEPTH
+    skeleton = _QUOTED.sub(b"", data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURAL))
+    for _ in range(MAX_DEPTH):
+        peeled = _INNERMOST.sub(b"", skeleton)
+        if peeled == skeleton:
+            break
+        skeleton = peeled
+    if not skeleton:
+        return False
+    as_text = text if isinstance(text, str) else text.decode("utf-8", "replace")
+    return _depth(as_text) > MAX_DEPTH
 
 
 def _depth(text: str) -> int:
@@ -157,11 +168,13 @@ def _finite_float(text: str) -> float:
 
 
 def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in out:
-            raise FormatError(f"duplicate JSON key {key!r}")
-        out[key] = value
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise FormatError(f"duplicate JSON key {key!r}")
+            seen.add(key)
     return out
 
 
@@ -178,7 +191,7 @@ def parse_json(data: bytes | str, *, max_bytes: int = 1 << 20, what: str = "JSON
         text = data
         if len(text) > max_bytes:
             raise FormatError(f"{what} is longer than {max_bytes} characters")
-    if _too_deep(text):
+    if _too_deep(data):
         raise FormatError(f"{what} is nested deeper than {MAX_DEPTH}")
     try:
         return json.loads(
@@ -209,7 +222,7 @@ def parse_canonical(data: bytes, *, max_bytes: int = 1 << 20) -> Any | None:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
         return None
-    if data.count(b"{") + data.count(b"[") > MAX_DEPTH and _too_deep(data.decode("utf-8")):
+    if _too_deep(data):
         return None
     try:
         if jcs(value) != data:

@@ -98,7 +98,7 @@ def _place(ctx: Context, conn: Connection, kiosk: str, batch: Batch, row: Any, p
         )
         held = {h.seq: h for h in conn.execute(q)}
     state = ChainState(out.seq, out.head)
-    for r in batch.records:
+    for r, sbj in zip(batch.records, batch.signed_jcs, strict=True):
         s = r["seq"]
         if not out.new:
             h = held.get(s)
@@ -110,7 +110,7 @@ def _place(ctx: Context, conn: Connection, kiosk: str, batch: Batch, row: Any, p
                 assert h is not None
                 out.results.append({"seq": s, "status": "duplicate", "id": h.ballot_id, "index": int(h.idx), "code": h.code})
                 continue
-        p = prep_of.get(s) or prepare(ctx.manifest, r["signed_ballot"], "kiosk", kiosk, ctx.prechecker.keys)
+        p = prep_of.get(s) or prepare(ctx.manifest, r["signed_ballot"], "kiosk", kiosk, ctx.prechecker.keys, sbj)
         h_new = record_hash_of(s, r["prev"], p.sb_text)
         out.new.append((r, p, h_new))
         out.seq, out.head = s, h_new
@@ -147,9 +147,9 @@ def _append(app: Appender, kiosk: str, placed: _Placed) -> tuple[int, int]:
 
 def _submit(ctx: Context, kiosk: str, raw: Any, via: str) -> dict[str, Any]:
     batch, row = _checked(ctx, kiosk, raw)
-    fresh = [r for r in batch.records if r["seq"] > row.synced_seq]
-    prepared = ctx.prechecker.run([r["signed_ballot"] for r in fresh], "kiosk", kiosk)
-    prep_of = {r["seq"]: p for r, p in zip(fresh, prepared, strict=True)}
+    fresh = [(r, sbj) for r, sbj in zip(batch.records, batch.signed_jcs, strict=True) if r["seq"] > row.synced_seq]
+    prepared = ctx.prechecker.run([r["signed_ballot"] for r, _ in fresh], "kiosk", kiosk, [sbj for _, sbj in fresh])
+    prep_of = {r["seq"]: p for (r, _), p in zip(fresh, prepared, strict=True)}
     fault = ctx.settings.fault_pause_file
 
     def pause() -> None:  # crash-test hook: the first batch after start waits to be killed

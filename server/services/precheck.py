@@ -15,16 +15,17 @@ import json
 import multiprocessing
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from shared.encoding import b64u, b64u_decode, jcs, sha256
-from shared.errors import FormatError, Rejection
+from shared.errors import FormatError
 from shared.manifest import Manifest, verify_signed_manifest
-from shared.rules import check_ballot
+from shared.rules import check_stateless
 
 #: Codes decided before the revocation and closing checks; they stand whatever the state.
 EARLY_CODES = frozenset({"malformed", "wrong_event", "unknown_reviewer", "bad_signature"})
@@ -73,41 +74,65 @@ class KeyRing:
         return True
 
 
-def prepare(manifest: Manifest, signed_ballot: Any, channel: str, kiosk: str | None, keys: KeyRing | None = None) -> Prepared:
+def prepare(
+    manifest: Manifest,
+    signed_ballot: Any,
+    channel: str,
+    kiosk: str | None,
+    keys: KeyRing | None = None,
+    canonical: bytes | None = None,
+) -> Prepared:
     """The stateless checks, in rule order, with the canonical text and receipt id.
 
-    ``shared.rules.check_ballot`` runs with the signature check left to this function
+    ``shared.rules.check_stateless`` runs with the signature check left to this function
     (``signature_checked=True``), which verifies over the same canonical bytes it needs for
     the receipt anyway; a failing signature counts only once rules 1–3 have passed, so the
-    code is exactly the one the rule order gives.
+    code is exactly the one the rule order gives. ``canonical`` is JCS(signed ballot) when
+    the caller has it already (a kiosk batch computes it for its linkage check); the signed
+    message, JCS(ballot), is a slice of it.
+
+    The rules judge the canonical form — the bytes the reviewer signed and the ledger
+    keeps, which an auditor replays — so a score sent as ``3.0`` is the integer the
+    signature covers (JCS writes it ``3``), whoever judges it. Only a value that has no
+    canonical form is judged as it arrived (and is malformed by rule 1).
     """
     keys = keys or KeyRing(manifest)
-    code: str | None = None
-    detail = ""
-    try:
-        check_ballot(manifest, signed_ballot, channel=channel, kiosk=kiosk, signature_checked=True)
-    except Rejection as exc:
-        code, detail = exc.code, exc.detail
-    if code in ("malformed", "wrong_event", "unknown_reviewer"):
+    if canonical is None:
         try:
-            text = jcs(signed_ballot).decode("utf-8")
-        except FormatError as exc:  # not canonicalisable: cannot even be hashed as sent
+            canonical = jcs(signed_ballot)
+        except FormatError:
+            canonical = None  # rule 1 says why, below
+    judged = signed_ballot if canonical is None else orjson.loads(canonical)
+    verdict = check_stateless(
+        manifest, judged, channel=channel, kiosk=kiosk, signature_checked=True, canonical=canonical
+    )
+    if verdict.early is not None:  # malformed, wrong_event or unknown_reviewer
+        code, detail = verdict.early
+        if canonical is not None:
+            text = canonical.decode("utf-8")
+        else:  # not canonicalisable: cannot even be hashed as sent
             text = json.dumps(signed_ballot, sort_keys=True, separators=(",", ":"), default=str)
-            detail = f"{detail}; {exc}"
-        reviewer = target = created = None
-        b = signed_ballot.get("ballot") if isinstance(signed_ballot, dict) else None
+        reviewer = None
+        b = judged.get("ballot") if isinstance(judged, dict) else None
         if isinstance(b, dict) and code == "unknown_reviewer":
             reviewer = b.get("reviewer")
-        return Prepared(code, detail, text, b64u(sha256(text.encode("utf-8"))), reviewer, target, created)
-    # Rules 1-3 hold: a well-formed signed ballot {"ballot", "sig"} by a known reviewer.
-    ballot = signed_ballot["ballot"]
-    message = jcs(ballot)
-    text = f'{{"ballot":{message.decode("utf-8")},"sig":"{signed_ballot["sig"]}"}}'
-    reviewer = ballot["reviewer"]
-    if not keys.verify(reviewer, message, signed_ballot["sig"]):
-        code, detail = "bad_signature", f"signature is not {reviewer}'s"
-    target = ballot.get("proposal") if ballot["form"] == "rubric" else ballot.get("group")
-    return Prepared(code, detail, text, b64u(sha256(text.encode("utf-8"))), reviewer, target, ballot["created_at"])
+        return Prepared(code, detail, text, b64u(sha256(text.encode("utf-8"))), reviewer, None, None)
+    # Rules 1-3 hold: a well-formed signed ballot {"ballot", "sig"} by a known reviewer, so
+    # canonical is '{"ballot":' JCS(ballot) ',"sig":"' sig '"}' (keys sort ballot < sig, and
+    # the sig is base64url, which JCS writes as it is).
+    assert verdict.signed is not None and canonical is not None
+    sb = verdict.signed
+    message = canonical[len(_HEAD) : -(len(sb.sig) + len(_TAIL))]
+    late: tuple[str | None, str] = verdict.late if verdict.late is not None else (None, "")
+    ballot = sb.ballot
+    if not keys.verify(ballot.reviewer, message, sb.sig):
+        late = "bad_signature", f"signature is not {ballot.reviewer}'s"
+    text = canonical.decode("utf-8")
+    return Prepared(late[0], late[1], text, b64u(sha256(canonical)), ballot.reviewer, ballot.target, ballot.created_at)
+
+
+_HEAD = b'{"ballot":'
+_TAIL = b',"sig":""}'
 
 
 # --- the process pool ------------------------------------------------------------------
@@ -122,9 +147,15 @@ def _init_worker(signed_manifest_text: str) -> None:
     _worker_keys = KeyRing(_worker_manifest)
 
 
-def _prepare_chunk(items: list[Any], channel: str, kiosk: str | None) -> list[Prepared]:
+def _prepare_chunk(items: list[tuple[bytes | None, Any]], channel: str, kiosk: str | None) -> list[Prepared]:
+    """Each item is (canonical bytes, None) or (None, the value as it arrived); the answers
+    come back without the canonical text, which the caller holds."""
     assert _worker_manifest is not None
-    return [prepare(_worker_manifest, sb, channel, kiosk, _worker_keys) for sb in items]
+    out = []
+    for c, sb in items:
+        p = prepare(_worker_manifest, sb, channel, kiosk, _worker_keys, c)
+        out.append(p if c is None else replace(p, sb_text=""))
+    return out
 
 
 class Prechecker:
@@ -154,18 +185,25 @@ class Prechecker:
             for _ in range(self.workers):
                 pool.submit(_prepare_chunk, [], "kiosk", None)
 
-    def run(self, ballots: Sequence[Any], channel: str, kiosk: str | None) -> list[Prepared]:
+    def run(
+        self, ballots: Sequence[Any], channel: str, kiosk: str | None, canonical: Sequence[bytes | None] = ()
+    ) -> list[Prepared]:
+        """:func:`prepare` each ballot; ``canonical``, when given, is JCS of each."""
+        texts: list[bytes | None] = list(canonical) if canonical else [None] * len(ballots)
         if self.workers <= 0 or len(ballots) < self.threshold:
-            return [prepare(self.manifest, sb, channel, kiosk, self.keys) for sb in ballots]
+            return [prepare(self.manifest, sb, channel, kiosk, self.keys, c) for sb, c in zip(ballots, texts, strict=True)]
         n = self.workers
         size = -(-len(ballots) // n)
-        chunks = [list(ballots[i : i + size]) for i in range(0, len(ballots), size)]
         pool = self._executor()
-        futures = [pool.submit(_prepare_chunk, c, channel, kiosk) for c in chunks]
+        # Only the canonical bytes cross to the workers: far cheaper to pickle than the objects.
+        items: list[tuple[bytes | None, Any]] = [
+            (c, None) if c is not None else (None, sb) for sb, c in zip(ballots, texts, strict=True)
+        ]
+        futures = [pool.submit(_prepare_chunk, items[i : i + size], channel, kiosk) for i in range(0, len(items), size)]
         out: list[Prepared] = []
         for f in futures:
             out.extend(f.result())
-        return out
+        return [p if c is None else replace(p, sb_text=c.decode("utf-8")) for p, c in zip(out, texts, strict=True)]
 
     def close(self) -> None:
         if self._pool is not None:

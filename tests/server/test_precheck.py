@@ -74,3 +74,41 @@ def test_the_process_pool_agrees_with_the_thread(ballots: Ballots, mini_event: A
         pool.close()
     here = Prechecker(m, signed, workers=0, threshold=4).run(table, "kiosk", "k1")
     assert on_pool == here
+
+
+def test_the_rules_judge_the_canonical_form_the_ledger_keeps(ballots: Ballots) -> None:
+    """A score sent as 3.0 is the integer 3 in JCS — what the reviewer signed, what the
+    ledger keeps and what an auditor replays — so it is judged as 3, on either path."""
+    import json
+
+    from shared.encoding import jcs, parse_canonical
+
+    m = ballots.manifest
+    sb = ballots.rubric(ballots.reps()[0], kiosk="k1")
+    floaty = json.loads(json.dumps(sb))
+    name = next(iter(floaty["ballot"]["scores"]))
+    floaty["ballot"]["scores"][name] = float(floaty["ballot"]["scores"][name])
+    assert isinstance(floaty["ballot"]["scores"][name], float) and jcs(floaty) == jcs(sb)
+    p = prepare(m, floaty, "kiosk", "k1", KeyRing(m))
+    assert p.code is None and p.id == receipt_id(sb)
+    assert _shared_code(m, parse_canonical(p.sb_text.encode()), set()) is None  # the auditor's view
+    assert _shared_code(m, floaty, set()) == "bad_scores"  # the object as parsed is not what was signed
+
+
+def test_the_pool_given_canonical_bytes_agrees_with_the_thread(ballots: Ballots, mini_event: Any) -> None:
+    import json
+
+    from shared.encoding import jcs
+
+    m = ballots.manifest
+    table = [sb for sb in _table(ballots) if isinstance(sb, dict)] * 3
+    canonical = [jcs(sb) if "scores" not in str(sb) or "1.5" not in str(sb) else None for sb in table]
+    signed = json.loads(mini_event.manifest_path.read_text())
+    pool = Prechecker(m, signed, workers=2, threshold=4)
+    try:
+        on_pool = pool.run(table, "kiosk", "k1", canonical)
+    finally:
+        pool.close()
+    here = Prechecker(m, signed, workers=0, threshold=4).run(table, "kiosk", "k1")
+    for a, b in zip(on_pool, here, strict=True):
+        assert a == b, (a, b)

@@ -57,6 +57,7 @@ def test_jcs_equals_the_reference_implementation(value: Any) -> None:
         {"b": [1, "x\ny"], "a": None, "é": True, "\ufb33": 1, "z": {"": 2**53 - 1}},
         ["\x00\x01\x1f\x7f", "\\", '"', "/"],
         {"signed_ballot": {"ballot": {"scores": {"a": 3}}, "sig": "AbC-_1"}, "seq": 7},
+        {"".join(map(chr, range(0x20))): "\u2028\u2029\ufeff", "\uffff": 0, "\u00ff": [], "~": {}},
     ],
 )
 def test_plain_values_take_the_fast_path_and_match(value: Any) -> None:
@@ -82,10 +83,15 @@ def test_anything_else_goes_to_the_reference_implementation(value: Any) -> None:
         ('["\\"' + "[" * 40 + '"]', False),  # nor after an escaped quote
         ("[" * 10 + "]" * 10 + "{" * 10 + "}" * 10, False),  # many brackets, shallow
         ('["' + "[" * 40, False),  # an unterminated string: the exact scan decides
+        ('["\\\\", ' + "[" * MAX_DEPTH + "]" * MAX_DEPTH + "]", True),  # an escaped backslash ends no string
+        ('["\\\\\\"' + "[" * 40 + '"]', False),  # an escaped backslash, then an escaped quote
+        ('{"a":"}}}}","b":' + "{" * (MAX_DEPTH - 1) + "}" * (MAX_DEPTH - 1) + "}", False),
+        ("[" * 17 + "}" * 17, True),  # the exact scan counts openings
     ],
 )
 def test_depth_shortcut_agrees_with_the_exact_scan(text: str, too_deep: bool) -> None:
     assert encoding._too_deep(text) is too_deep
+    assert encoding._too_deep(text.encode("utf-8")) is too_deep
     assert (encoding._depth(text) > MAX_DEPTH) is too_deep
 
 
