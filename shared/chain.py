@@ -73,6 +73,8 @@ class Batch:
     #: JCS of each record's signed ballot, computed once for the linkage check and kept for
     #: the receipt id and the signature check (the same bytes are never encoded twice).
     signed_jcs: tuple[bytes, ...] = field(default=(), repr=False, compare=False)
+    #: h(n) of each record, b64u.
+    hashes: tuple[str, ...] = field(default=(), repr=False, compare=False)
 
     @property
     def head_seq(self) -> int:
@@ -109,7 +111,7 @@ class Batch:
                 raise FormatError(f"record {c['seq']} does not link to record {a['seq']}")
         if records and (seq != records[-1]["seq"] or head["hash"] != hashes[-1]):
             raise FormatError("the batch head does not name its last record")
-        return cls(kiosk, tuple(records), dict(head), signed)
+        return cls(kiosk, tuple(records), dict(head), signed, tuple(hashes))
 
     def verify_head(self, kiosk_key_b64u: str) -> None:
         """Check the kiosk's signature on the head; raise :class:`VerificationError`."""
@@ -134,14 +136,15 @@ class ChainState:
     synced_hash: str = GENESIS
 
 
-def classify(record: dict[str, Any], state: ChainState, seen_hash: str | None) -> str:
+def classify(record: dict[str, Any], state: ChainState, seen_hash: str | None, own_hash: str | None = None) -> str:
     """Place one record against the chain so far.
 
     Returns ``"duplicate"`` for a record already held, ``"next"`` for the one that
     extends the chain; raises :class:`Rejection` with ``chain_gap`` or ``chain_fork``.
-    ``seen_hash`` is the held record's hash at this seq, if ``seq <= synced_seq``.
+    ``seen_hash`` is the held record's hash at this seq, if ``seq <= synced_seq``;
+    ``own_hash`` the record's own hash when the caller has it (see :attr:`Batch.hashes`).
     """
-    seq, h = record["seq"], record_hash(record)
+    seq, h = record["seq"], own_hash if own_hash is not None else record_hash(record)
     if seq <= state.synced_seq:
         if seen_hash == h:
             return "duplicate"

@@ -5,7 +5,6 @@ This is the one place where objects become the bytes that are hashed and signed.
 
 from __future__ import annotations
 
-import base64
 import binascii
 import hashlib
 import json
@@ -85,9 +84,17 @@ def sha256(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 
 
+_TO_URL = bytes.maketrans(b"+/", b"-_")
+_FROM_URL = bytes.maketrans(b"-_", b"+/")
+_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+#: For each character, whether its unused low bits are zero as the last character of a
+#: text of length 4k+2 (4 low bits unused) and of length 4k+3 (2 low bits unused).
+_CLEAN_TAIL = {2: frozenset(_ALPHABET[i] for i in range(0, 64, 16)), 3: frozenset(_ALPHABET[i] for i in range(0, 64, 4))}
+
+
 def b64u(data: bytes) -> str:
     """base64url of ``data`` without padding."""
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+    return binascii.b2a_base64(data, newline=False).translate(_TO_URL).rstrip(b"=").decode("ascii")
 
 
 def b64u_decode(text: str, *, length: int | None = None, what: str = "value") -> bytes:
@@ -97,12 +104,13 @@ def b64u_decode(text: str, *, length: int | None = None, what: str = "value") ->
     """
     if not isinstance(text, str) or not _B64U.match(text) or len(text) % 4 == 1:
         raise FormatError(f"{what} is not unpadded base64url")
+    rest = len(text) % 4
+    if rest and text[-1] not in _CLEAN_TAIL[rest]:  # a different text would decode the same
+        raise FormatError(f"{what} is not canonical base64url")
     try:
-        raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        raw = binascii.a2b_base64(text.encode("ascii").translate(_FROM_URL) + b"=" * (-rest % 4))
     except (binascii.Error, ValueError) as exc:
         raise FormatError(f"{what} is not unpadded base64url") from exc
-    if b64u(raw) != text:
-        raise FormatError(f"{what} is not canonical base64url")
     if length is not None and len(raw) != length:
         raise FormatError(f"{what} must be {length} bytes, got {len(raw)}")
     return raw

@@ -25,7 +25,7 @@ from ..db.engine import bulk_insert
 from ..db.schema import ballots, kiosk_records, kiosks, rejections
 from ..ledger.store import Appender
 from ..problems import Problem
-from .entries import ballot_entry_text, record_hash_of, rejected_entry_text
+from .entries import ballot_entry_text, rejected_entry_text
 from .precheck import EARLY_CODES, Prepared, final_code, prepare
 from .refusals import revoked_among, store_rejection
 
@@ -98,12 +98,12 @@ def _place(ctx: Context, conn: Connection, kiosk: str, batch: Batch, row: Any, p
         )
         held = {h.seq: h for h in conn.execute(q)}
     state = ChainState(out.seq, out.head)
-    for r, sbj in zip(batch.records, batch.signed_jcs, strict=True):
+    for r, sbj, h_new in zip(batch.records, batch.signed_jcs, batch.hashes, strict=True):
         s = r["seq"]
         if not out.new:
             h = held.get(s)
             try:
-                kind = classify(r, state, h.hash if h is not None else None)
+                kind = classify(r, state, h.hash if h is not None else None, h_new)
             except Rejection as exc:
                 raise _Refusal(409, exc.code, exc.detail, s) from None
             if kind == "duplicate":
@@ -111,7 +111,6 @@ def _place(ctx: Context, conn: Connection, kiosk: str, batch: Batch, row: Any, p
                 out.results.append({"seq": s, "status": "duplicate", "id": h.ballot_id, "index": int(h.idx), "code": h.code})
                 continue
         p = prep_of.get(s) or prepare(ctx.manifest, r["signed_ballot"], "kiosk", kiosk, ctx.prechecker.keys, sbj)
-        h_new = record_hash_of(s, r["prev"], p.sb_text)
         out.new.append((r, p, h_new))
         out.seq, out.head = s, h_new
     return out

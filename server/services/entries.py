@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from shared.encoding import b64u, jcs, sha256
+from shared.encoding import jcs
 
 
 @lru_cache(maxsize=4096)
@@ -20,15 +20,6 @@ def _s(value: str | None) -> str:
 
 def _n(value: int | None) -> str:
     return "null" if value is None else str(int(value))
-
-
-def record_text(seq: int, prev: str, sb_text: str) -> str:
-    """JCS of ``{"seq","prev","signed_ballot"}``."""
-    return f'{{"prev":{_s(prev)},"seq":{_n(seq)},"signed_ballot":{sb_text}}}'
-
-
-def record_hash_of(seq: int, prev: str, sb_text: str) -> str:
-    return b64u(sha256(record_text(seq, prev, sb_text).encode("utf-8")))
 
 
 def ballot_entry_text(sb_text: str, received_at: str, kiosk: str | None, seq: int | None) -> str:

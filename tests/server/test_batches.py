@@ -257,13 +257,17 @@ def test_after_close_new_records_get_event_closed(srv: Harness, ballots: Ballots
     assert srv.sth() == before
 
 
-def test_record_text_is_canonical(ballots: Ballots) -> None:
-    from server.services.entries import ballot_entry_text, record_text, rejected_entry_text
+def test_entry_texts_are_canonical(ballots: Ballots) -> None:
+    from server.services.entries import ballot_entry_text, rejected_entry_text
+    from shared.chain import Batch
+    from shared.keys import SigningKey
     from shared.ledger import ballot_entry, rejected_entry
 
     sb = ballots.rubric(ballots.reps()[0], kiosk="k\"1\u00e9", edit={"comment": "좋아요 \"quoted\"\n\u2028 \U0001f600"})
     sbt = jcs(sb).decode()
-    assert record_text(7, GENESIS, sbt) == jcs(make_record(7, GENESIS, sb)).decode()
+    rec = make_record(1, GENESIS, sb)
+    batch = Batch.from_json(make_batch('k"1\u00e9', [rec], SigningKey(bytes(32)), 0, GENESIS))
+    assert batch.signed_jcs == (sbt.encode(),) and batch.hashes == (record_hash(rec),)
     assert ballot_entry_text(sbt, now(), "k\"1\u00e9", 7) == jcs(ballot_entry(sb, now(), "k\"1\u00e9", 7)).decode()
     assert ballot_entry_text(sbt, now(), None, None) == jcs(ballot_entry(sb, now(), None, None)).decode()
     t = rejected_entry_text(sbt, now(), "k1", 3, "bad_scores")
