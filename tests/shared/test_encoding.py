@@ -301,3 +301,24 @@ def test_jcs_ignores_insertion_order(value: dict[str, int]) -> None:
     reordered = dict(reversed(list(value.items())))
     assert jcs(reordered) == jcs(value)
     assert hashlib.sha256(jcs(reordered)).digest() == sha256(jcs(value))
+
+
+@pytest.mark.parametrize("stem", ["", "Zm9v", "AAAA", "____"])
+@pytest.mark.parametrize("middle", ["", "A", "Zm", "_-"])
+def test_b64u_decode_agrees_with_a_naive_oracle_on_every_last_character(stem: str, middle: str) -> None:
+    """The canonical-tail check against decoding with the base64 module and encoding back."""
+    import base64
+
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    for last in alphabet:
+        text = stem + middle + last
+        try:
+            raw = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+            expected = raw if base64.urlsafe_b64encode(raw).rstrip(b"=").decode() == text else None
+        except ValueError:
+            expected = None
+        try:
+            got = b64u_decode(text)
+        except FormatError:
+            got = None
+        assert got == expected, text
