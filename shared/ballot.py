@@ -21,7 +21,9 @@ from .timefmt import parse_time
 MAX_COMMENT = 500
 MAX_SIGNED_BALLOT_BYTES = 8192
 _UUID = re.compile(r"\A[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-_COMMON = {"v", "type", "event", "reviewer", "channel", "kiosk", "created_at", "nonce", "form"}
+_COMMON = frozenset({"v", "type", "event", "reviewer", "channel", "kiosk", "created_at", "nonce", "form"})
+_RUBRIC_KEYS, _RUBRIC_OPTIONAL = set(_COMMON | {"proposal", "scores"}), {"comment"}
+_APPROVAL_KEYS = set(_COMMON | {"group", "choices"})
 
 
 @dataclass(frozen=True)
@@ -53,9 +55,9 @@ class Ballot:
         b = s.obj(raw, "ballot")
         form = b.get("form")
         if form == "rubric":
-            s.keys(b, "rubric ballot", _COMMON | {"proposal", "scores"}, {"comment"})
+            s.keys(b, "rubric ballot", _RUBRIC_KEYS, _RUBRIC_OPTIONAL)
         elif form == "approval":
-            s.keys(b, "approval ballot", _COMMON | {"group", "choices"})
+            s.keys(b, "approval ballot", _APPROVAL_KEYS)
         else:
             raise FormatError(f"ballot form must be rubric or approval, got {form!r}")
         s.const(b["v"], "ballot v", 1)

@@ -270,7 +270,12 @@ class Manifest:
         )
 
     def criteria(self) -> dict[str, Criterion]:
-        return {c.id: c for c in self.rubric}
+        """The rubric by criterion id (made once: the rules ask for it for every ballot)."""
+        cached: dict[str, Criterion] | None = self.__dict__.get("_criteria")
+        if cached is None:
+            cached = {c.id: c for c in self.rubric}
+            object.__setattr__(self, "_criteria", cached)
+        return dict(cached)
 
     @property
     def is_demo(self) -> bool:

@@ -106,3 +106,42 @@ def test_depth_shortcut_on_serialised_json(value: Any) -> None:
     if encoding._too_deep(text):
         with pytest.raises(FormatError, match="nested deeper"):
             parse_json(text)
+
+
+def _naive_parse_canonical(data: bytes) -> Any | None:
+    """The definition: the strict parse, taken only when it re-encodes to the same bytes."""
+    try:
+        value = parse_json(data)
+        return value if jcs(value) == data else None
+    except FormatError:
+        return None
+
+
+@settings(max_examples=600, deadline=None)
+@given(_json, st.sampled_from(["jcs", "spaced", "unsorted", "ascii"]))
+def test_parse_canonical_agrees_with_its_definition(value: Any, form: str) -> None:
+    try:
+        if form == "jcs":
+            data = jcs(value)
+        elif form == "spaced":
+            data = json.dumps(value, ensure_ascii=False, sort_keys=True).encode("utf-8", "surrogatepass")
+        elif form == "unsorted":
+            data = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8", "surrogatepass")
+        else:
+            data = json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
+    except (FormatError, ValueError):
+        return
+    got, want = encoding.parse_canonical(data), _naive_parse_canonical(data)
+    assert (got is None) == (want is None), data
+    if want is not None:
+        assert jcs(got) == jcs(want) == data
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b'{"a":1.0}', b'{"a":1.50}', b"[9007199254740992]", b"[1E+21]", b'{"b":1,"a":2}', b'{"a":"\\u0041"}',
+     b'{"a":"\\ud800"}', b'["\xf0\x9f\x98\x80"]', b'{"\xef\xac\xb3":1,"\xf0\x9f\x98\x80":2}', b"[1e+21]", b"[0.5]"],
+)
+def test_parse_canonical_on_numbers_and_wide_characters(data: bytes) -> None:
+    got, want = encoding.parse_canonical(data), _naive_parse_canonical(data)
+    assert (got is None) == (want is None)
