@@ -134,7 +134,7 @@ def generate(out: Path, *, ballots: int = 1_000_000, members: int = 200_000, wor
             return format_time(clock[0])
 
         kiosk_keys = {f"k{k:03d}": SigningKey(sha256(f"simsa bench kiosk {k}".encode())) for k in range(1, KIOSKS + 1)}
-        chains = {k: [0, GENESIS] for k in kiosk_keys}
+        chains: dict[str, tuple[int, str]] = {k: (0, GENESIS) for k in kiosk_keys}  # kiosk: (seq, hash)
         opened: dict[str, set[str]] = {k: set() for k in kiosk_keys}
         accepted: list[Accepted] = []
 
@@ -150,35 +150,36 @@ def generate(out: Path, *, ballots: int = 1_000_000, members: int = 200_000, wor
             for chunk, signed_chunk in _signed(pool, _specs(raw, ballots, rng), 2 * workers + 2):
                 for (_i, reviewer, group, choices, kiosk, created), sbj in zip(chunk, signed_chunk, strict=True):
                     when = now().encode()
+                    channel = "kiosk" if kiosk else "online"
+                    seq: int | None = None
                     if kiosk:
-                        chain = chains[kiosk]
-                        chain[0] += 1
-                        record = b'{"prev":"' + str(chain[1]).encode() + b'","seq":' + str(chain[0]).encode() + b',"signed_ballot":' + sbj + b"}"
-                        chain[1] = b64u(sha256(record))
+                        seq, prev = chains[kiosk]
+                        seq += 1
+                        record = b'{"prev":"' + prev.encode() + b'","seq":' + str(seq).encode() + b',"signed_ballot":' + sbj + b"}"
+                        chains[kiosk] = (seq, b64u(sha256(record)))
                         opened[kiosk].add(reviewer)
-                        line = b'{"kiosk":"' + kiosk.encode() + b'","received_at":"' + when + b'","seq":' + str(chain[0]).encode() + b',"signed_ballot":' + sbj + b',"type":"ballot"}'
+                        line = b'{"kiosk":"' + kiosk.encode() + b'","received_at":"' + when + b'","seq":' + str(seq).encode() + b',"signed_ballot":' + sbj + b',"type":"ballot"}'
                     else:
                         line = b'{"kiosk":null,"received_at":"' + when + b'","seq":null,"signed_ballot":' + sbj + b',"type":"ballot"}'
                     index = tree.size
                     ballot = {
                         "v": 1, "type": "ballot", "event": "city2019", "reviewer": reviewer,
-                        "channel": "kiosk" if kiosk else "online", "kiosk": kiosk, "created_at": created,
+                        "channel": channel, "kiosk": kiosk, "created_at": created,
                         "nonce": "", "form": "approval", "group": group, "choices": choices,
                     }  # fmt: skip
                     sb = SignedBallot(
-                        Ballot(ballot, "city2019", reviewer, ballot["channel"], kiosk, created, "", "approval",
+                        Ballot(ballot, "city2019", reviewer, channel, kiosk, created, "", "approval",
                                group=group, choices=tuple(choices)),
                         "",
                     )  # fmt: skip
-                    seq = chains[kiosk][0] if kiosk else None
                     accepted.append(Accepted(b64u(sha256(sbj)), index, sb, kiosk, seq))
                     yield line
                 done += len(chunk)
                 if done % 100_000 < CHUNK:
                     print(f"  {done:,} ballots signed and chained ({time.monotonic() - t0:.0f} s)", flush=True)
             for k, key in kiosk_keys.items():
-                seq, h = chains[k]
-                body = closure_body(k, int(seq), str(h), len(opened[k]), int(seq), format_time(clock[0]))
+                last, h = chains[k]
+                body = closure_body(k, last, h, len(opened[k]), last, format_time(clock[0]))
                 yield stmt("kiosk-close", kiosk=k, closure=sign_closure(body, key))
             from shared.manifest import Manifest
 

@@ -72,9 +72,9 @@ def main(argv: list[str] | None = None) -> None:
         for r in [r for r, x in sorted(m.reviewers.items()) if x.role == "member"][: args.online]:
             g = sorted(m.assignments[r])[0]
             ok = [p for p in m.groups[g] if m.proposals[p].community != m.reviewers[r].community]
-            b = approval_ballot(event=m.event, reviewer=r, channel="online", kiosk=None, created_at=now,
-                                nonce=str(uuid.uuid4()), group=g, choices=rng.sample(ok, min(6, len(ok))))
-            sb = {"ballot": b, "sig": seed_key("reviewer " + r).sign_b64u(jcs(b))}
+            ballot = approval_ballot(event=m.event, reviewer=r, channel="online", kiosk=None, created_at=now,
+                                     nonce=str(uuid.uuid4()), group=g, choices=rng.sample(ok, min(6, len(ok))))
+            sb = {"ballot": ballot, "sig": seed_key("reviewer " + r).sign_b64u(jcs(ballot))}
             s.post(srv.url + "/api/v1/ballots", json=sb, timeout=60).raise_for_status()
         size = s.get(srv.url + "/api/v1/ledger/sth", timeout=60).json()["tree_size"]
         print(f"ledger: {size} entries, {len(m.proposals)} proposals, {len(m.reviewers)} reviewers, 40 kiosks")

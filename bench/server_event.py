@@ -47,13 +47,14 @@ def make_event(out: Path) -> BenchEvent:
     return BenchEvent(out, verify_signed_manifest(signed), authority)
 
 
-def rubric_ballots(ev: BenchEvent) -> list[tuple[str, dict[str, Any]]]:
-    """Every on-site rubric ballot of the day, as ``(group, signed ballot)``: each
-    representative scores the other proposals of their group, each expert all of theirs."""
+def rubric_ballots(ev: BenchEvent) -> list[tuple[str, dict[str, Any], SigningKey]]:
+    """Every on-site rubric ballot of the day, as ``(group, ballot, reviewer key)``, not yet
+    signed (the kiosk id goes in first): each representative scores the other proposals of
+    their group, each expert all of theirs."""
     m = ev.manifest
     now = format_time(datetime.now(UTC).replace(microsecond=0))
     rng = random.Random(11)
-    out = []
+    out: list[tuple[str, dict[str, Any], SigningKey]] = []
     for rid, rev in m.reviewers.items():
         if rev.role == "member":
             continue
@@ -64,8 +65,7 @@ def rubric_ballots(ev: BenchEvent) -> list[tuple[str, dict[str, Any]]]:
                 nonce=str(uuid.UUID(int=rng.getrandbits(128), version=4)), proposal=p,
                 scores={c.id: rng.randint(0, c.max) for c in m.rubric},
             )
-            out.append((m.proposals[p].group, {"ballot": b, "sig": ""}))
-            out[-1][1]["_key"] = key
+            out.append((m.proposals[p].group, b, key))
     return out
 
 
@@ -79,11 +79,10 @@ def kiosk_batches(ev: BenchEvent, kiosks: int, batch: int = 500) -> tuple[dict[s
     from shared.chain import GENESIS, record_hash
 
     heads = {k: (0, GENESIS) for k in ids}
-    for group, sb in rubric_ballots(ev):
+    for group, b, key in rubric_ballots(ev):
         kid = ids[groups.index(group) % kiosks]
-        key = sb.pop("_key")
-        sb["ballot"]["kiosk"] = kid
-        sb["sig"] = key.sign_b64u(jcs(sb["ballot"]))
+        b["kiosk"] = kid
+        sb = {"ballot": b, "sig": key.sign_b64u(jcs(b))}
         seq, prev = heads[kid]
         rec = make_record(seq + 1, prev, sb)
         chains[kid].append(rec)

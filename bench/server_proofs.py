@@ -13,6 +13,7 @@ import random
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,7 @@ def _ms(xs: list[float]) -> str:
 def measure(url: str, size: int, n: int, rng: random.Random) -> dict[str, list[float]]:
     s = requests.Session()
     out: dict[str, list[float]] = {"sth": [], "inclusion": [], "consistency": []}
-    paths = {
+    paths: dict[str, Callable[[], str]] = {
         "sth": lambda: "/api/v1/ledger/sth",
         "inclusion": lambda: f"/api/v1/ledger/proof/inclusion?index={rng.randrange(size)}&tree_size={size}",
         "consistency": lambda: f"/api/v1/ledger/proof/consistency?first={rng.randrange(1, size)}&second={size}",

@@ -132,7 +132,12 @@ def test_scan_worker_reports_each_card_once(card: str, tmp_path: Path) -> None:
     seen: list[str] = []
     got = threading.Event()
     source = FolderFrames(tmp_path, fps=50)
-    worker = ScanWorker(source, lambda t: (seen.append(t), got.set()), repeat_s=60)
+
+    def on_text(text: str) -> None:
+        seen.append(text)
+        got.set()
+
+    worker = ScanWorker(source, on_text, repeat_s=60)
     source.start()
     worker.start()
     try:

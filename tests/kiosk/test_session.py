@@ -17,7 +17,7 @@ from kiosk.store import KioskStore
 from shared.ballot import SignedBallot, short_code
 from shared.credential import seal
 from shared.manifest import sign_manifest
-from tests.kiosk.conftest import STAFF_PIN, Station, make_station
+from tests.kiosk.conftest import STAFF_PIN, Station, make_station, step
 from tests.support.events import EventFiles
 
 
@@ -93,7 +93,7 @@ REFUSED_CARDS: list[tuple[str, CardCase, str]] = [
 def test_refused_cards(station: Station, name: str, case: CardCase, key: str) -> None:
     session, text = case(station)
     scan(session, text)
-    assert session.step == Step.SCAN
+    assert step(session) == Step.SCAN
     assert session.notice is not None and session.notice.key == key
     assert session.notice.text("ko") != session.notice.text("en")
     assert "{" not in session.notice.text("ko") + session.notice.text("en")
@@ -120,9 +120,9 @@ def test_card_that_opens_to_a_foreign_key(station: Station) -> None:
     rid = station.reviewer()
     session = station.session()
     scan(session, sealed(station.manifest.event, rid, pin="4321"))
-    assert session.step == Step.PIN
+    assert step(session) == Step.PIN
     session.unlock_finished(run_job(session.pin_entered("4321")))
-    assert session.step == Step.SCAN and session.notice is not None and session.notice.key == "card.mismatch"
+    assert step(session) == Step.SCAN and session.notice is not None and session.notice.key == "card.mismatch"
 
 
 # --- PIN --------------------------------------------------------------------------------
@@ -135,13 +135,13 @@ def test_wrong_pins_count_down_then_lock_the_card_on_this_kiosk(station: Station
     wrong = "0000" if station.event.pins[rid] != "0000" else "1111"
     for left in (4, 3, 2, 1):
         job = session.pin_entered(wrong)
-        assert session.step == Step.UNLOCKING and session.busy
+        assert step(session) == Step.UNLOCKING and session.busy
         session.unlock_finished(run_job(job))
-        assert session.step == Step.PIN
+        assert step(session) == Step.PIN
         assert session.notice is not None and session.notice.params["left"] == left
         assert session.attempts_left == left
     session.unlock_finished(run_job(session.pin_entered(wrong)))
-    assert session.step == Step.SCAN and session.notice is not None and session.notice.key == "card.locked"
+    assert step(session) == Step.SCAN and session.notice is not None and session.notice.key == "card.locked"
     assert station.store.pin_state(rid) == (5, True)
     # the right PIN no longer helps on this kiosk, even after a restart
     again = Session(station.kiosk, KioskStore(station.store.path))
@@ -156,7 +156,7 @@ def test_a_right_pin_clears_earlier_failures(station: Station) -> None:
     session.unlock_finished(run_job(session.pin_entered("99999")))
     assert station.store.pin_state(rid) == (1, False)
     session.unlock_finished(run_job(session.pin_entered(station.event.pins[rid])))
-    assert session.step == Step.ASSIGNMENTS
+    assert step(session) == Step.ASSIGNMENTS
     assert station.store.pin_state(rid) == (0, False)
     assert station.store.sync_state().opened == 1
 
@@ -165,7 +165,7 @@ def test_a_malformed_pin_costs_no_attempt(station: Station) -> None:
     session = station.session()
     scan(session, station.event.credentials[station.reviewer()])
     assert session.pin_entered("12") is None
-    assert session.step == Step.PIN and session.attempts_left == 5
+    assert step(session) == Step.PIN and session.attempts_left == 5
 
 
 # --- judging ----------------------------------------------------------------------------
@@ -180,10 +180,10 @@ def test_rubric_from_list_to_receipt(station: Station) -> None:
     assert session.progress == (0, len(session.items))
     first = session.items[0].target
     session.choose(first)
-    assert session.step == Step.RUBRIC
+    assert step(session) == Step.RUBRIC
     assert all(v is None for v in session.scores.values())  # nothing pre-filled
     session.review()
-    assert session.step == Step.RUBRIC and session.notice is not None and session.notice.key == "rubric.missing"
+    assert step(session) == Step.RUBRIC and session.notice is not None and session.notice.key == "rubric.missing"
     crit = station.manifest.rubric
     for c in crit:
         session.set_score(c.id, c.max + 1)  # out of range: ignored
@@ -191,16 +191,16 @@ def test_rubric_from_list_to_receipt(station: Station) -> None:
     for c in crit:
         session.set_score(c.id, c.max // 2)
     session.review()
-    assert session.step == Step.CONFIRM
+    assert step(session) == Step.CONFIRM
     got, top = session.weighted_total
     assert top == sum(c.weight * c.max for c in crit) and got == sum(c.weight * (c.max // 2) for c in crit)
     session.back()
-    assert session.step == Step.RUBRIC and session.scores[crit[0].id] == crit[0].max // 2
+    assert step(session) == Step.RUBRIC and session.scores[crit[0].id] == crit[0].max // 2
     session.review()
     job = session.confirm()
-    assert session.step == Step.SAVING
+    assert step(session) == Step.SAVING
     session.save_finished(run_job(job))
-    assert session.step == Step.RECEIPT and session.receipt is not None
+    assert step(session) == Step.RECEIPT and session.receipt is not None
     assert session.receipt.seq == 1 and session.receipt.target == first
     assert session.receipt.short == short_code(session.receipt.ballot_id)
     assert re.fullmatch(r"[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}", session.receipt.short)
@@ -212,7 +212,7 @@ def test_rubric_from_list_to_receipt(station: Station) -> None:
     assert sb.ballot.kiosk == station.kiosk.id and sb.ballot.channel == "kiosk"
     sb.verify(station.manifest.reviewers[rid].key)
     session.next_item()
-    assert session.step == Step.ASSIGNMENTS
+    assert step(session) == Step.ASSIGNMENTS
 
 
 def test_rescoring_shows_the_previous_scores_and_makes_a_new_ballot(station: Station) -> None:
@@ -246,7 +246,7 @@ def test_approval_sheet_online(online_station: Station) -> None:
     group = st.manifest.groups[item.target]
     assert set(item.offered) == {p for p in group if st.manifest.proposals[p].community != own}
     session.choose(item.target)
-    assert session.step == Step.APPROVAL and session.choices == []
+    assert step(session) == Step.APPROVAL and session.choices == []
     mine = [p for p in group if st.manifest.proposals[p].community == own]
     for p in mine:
         session.toggle(p)
@@ -261,7 +261,7 @@ def test_approval_sheet_online(online_station: Station) -> None:
     assert len(session.choices) == top - 1
     session.review()
     session.save_finished(run_job(session.confirm()))
-    assert session.step == Step.RECEIPT and session.receipt is not None
+    assert step(session) == Step.RECEIPT and session.receipt is not None
     assert session.receipt.delivery is not None and session.receipt.delivery.status == "queued"
     [(bid, sb)] = st.store.queued_online()
     assert bid == session.receipt.ballot_id and sb["ballot"]["kiosk"] is None
@@ -279,7 +279,7 @@ def test_a_ballot_the_rules_refuse_is_not_saved(station: Station) -> None:
     session.review()
     station.store.set_revoked([session.reviewer or ""])  # revoked while they were scoring
     session.save_finished(run_job(session.confirm()))
-    assert session.step == Step.CONFIRM
+    assert step(session) == Step.CONFIRM
     assert session.notice is not None and session.notice.code == "revoked_credential"
     assert station.store.records() == []
 
@@ -293,29 +293,29 @@ def test_idle_logout_forgets_the_key_and_ignores_late_results(station: Station) 
     scan(session, station.event.credentials[rid])
     job = session.pin_entered(station.event.pins[rid])
     session.idle()  # a worker is busy: no logout in the middle of opening the card
-    assert session.step == Step.UNLOCKING
+    assert step(session) == Step.UNLOCKING
     result = run_job(job)
     session.unlock_finished(result)
-    assert session.step == Step.ASSIGNMENTS and session.key is not None
+    assert step(session) == Step.ASSIGNMENTS and session.key is not None
     session.idle()
-    assert session.step == Step.SCAN and session.key is None and session.reviewer is None
+    assert step(session) == Step.SCAN and session.key is None and session.reviewer is None
     assert session.notice is not None and session.notice.key == "idle.logout"
     session.unlock_finished(result)  # a stale result changes nothing
-    assert session.step == Step.SCAN and session.key is None
+    assert step(session) == Step.SCAN and session.key is None
     assert IDLE_S == 60
 
 
 def test_staff_pin(station: Station) -> None:
     session = station.session()
     session.staff_requested()
-    assert session.step == Step.STAFF_PIN
+    assert step(session) == Step.STAFF_PIN
     session.staff_checked(run_job(session.staff_pin_entered("000000")))
-    assert session.step == Step.SCAN and session.notice is not None and session.notice.key == "staff.pin.wrong"
+    assert step(session) == Step.SCAN and session.notice is not None and session.notice.key == "staff.pin.wrong"
     session.staff_requested()
     session.staff_checked(run_job(session.staff_pin_entered(STAFF_PIN)))
-    assert session.step == Step.STAFF
+    assert step(session) == Step.STAFF
     session.back()
-    assert session.step == Step.SCAN
+    assert step(session) == Step.SCAN
 
 
 def test_staff_pin_locks_after_five_wrong(station: Station) -> None:
@@ -325,7 +325,7 @@ def test_staff_pin_locks_after_five_wrong(station: Station) -> None:
         session.staff_checked(run_job(session.staff_pin_entered("000000")))
     session.staff_requested()
     session.staff_checked(run_job(session.staff_pin_entered(STAFF_PIN)))
-    assert session.step == Step.SCAN and session.notice is not None and session.notice.key == "staff.pin.locked"
+    assert step(session) == Step.SCAN and session.notice is not None and session.notice.key == "staff.pin.locked"
 
 
 def test_closed_kiosk_takes_no_cards(station: Station) -> None:
@@ -338,7 +338,7 @@ def test_closed_kiosk_takes_no_cards(station: Station) -> None:
     closure = close(station.kiosk, station.store, "2017-02-23T18:00:00Z")
     assert closure["seq"] == 1 and closure["counts"] == {"credentials_opened": 1, "ballots_saved": 1}
     session.kiosk_closed()
-    assert session.step == Step.CLOSED
+    assert step(session) == Step.CLOSED
     assert session.scanned(station.event.credentials[station.reviewer()]) is None
     assert Session(station.kiosk, station.store).step == Step.CLOSED
 
@@ -376,4 +376,4 @@ def test_refuse_only_on_the_scan_screen(station: Station) -> None:
     assert session.notice is not None and "한/영" in session.notice.text("ko")
     station.login(session, station.reviewer())
     session.refuse(Notice("scan.ime"))
-    assert session.step == Step.ASSIGNMENTS and session.notice is None
+    assert step(session) == Step.ASSIGNMENTS and session.notice is None

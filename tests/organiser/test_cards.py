@@ -66,9 +66,9 @@ def _camera_frame(card: NDArray[np.uint8]) -> NDArray[np.uint8]:
     h, w = card.shape
     y0, x0 = (720 - h) // 2 + 37, (1280 - w) // 2 - 91
     frame[y0 : y0 + h, x0 : x0 + w] = card
-    frame = cv2.GaussianBlur(frame, (0, 0), 0.6)
-    noise = np.random.default_rng(7).normal(0, 4, frame.shape)
-    return np.clip(frame.astype(np.float64) + noise, 0, 255).astype(np.uint8)
+    blurred = cv2.GaussianBlur(frame, (0, 0), 0.6)
+    noise = np.random.default_rng(7).normal(0, 4, blurred.shape)
+    return np.clip(blurred.astype(np.float64) + noise, 0, 255).astype(np.uint8)
 
 
 def test_every_card_scans_from_30_cm_with_the_kiosk_scanner(

@@ -3,6 +3,7 @@ batch-level code, per-record results, idempotent re-sends, atomic commits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,7 +37,7 @@ def test_registration_is_pending_until_staff_approve(srv: Harness) -> None:
 
 
 def test_registrations_refused(srv: Harness) -> None:
-    spoilers = [
+    spoilers: list[tuple[Callable[[dict[str, Any]], dict[str, Any]], str]] = [
         (lambda b: {**b, "sig": "A" * 86}, "bad_signature"),
         (lambda b: {**b, "kiosk": "bad id!"}, "malformed"),
         (lambda b: {**b, "extra": 1}, "malformed"),

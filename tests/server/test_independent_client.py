@@ -112,7 +112,7 @@ def test_a_client_from_the_document_alone(srv: Harness) -> None:
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     ballot = {"v": 1, "type": "ballot", "event": m["event"], "reviewer": member["id"], "channel": "online", "kiosk": None,
               "created_at": now, "nonce": str(uuid.uuid4()), "form": "approval", "group": group, "choices": choices}
-    signed = {"ballot": ballot, "sig": b64u(sk.sign(rfc8785.dumps(ballot)))}
+    signed: dict[str, Any] = {"ballot": ballot, "sig": b64u(sk.sign(rfc8785.dumps(ballot)))}
     r = c.post("/api/v1/ballots", json=signed)
     assert r.status_code == 201, r.text
     receipt = r.json()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict
 
 import pytest
 from hypothesis import given, settings
@@ -237,10 +237,21 @@ nonces = st.uuids().map(str)
 texts = st.text(max_size=MAX_COMMENT)
 
 
+class Common(TypedDict):
+    """The arguments that ``rubric_ballot`` and ``approval_ballot`` share."""
+
+    event: str
+    reviewer: str
+    channel: str
+    kiosk: str | None
+    created_at: str
+    nonce: str
+
+
 @st.composite
 def ballots(draw: st.DrawFn) -> dict[str, Any]:
     channel = draw(st.sampled_from(["kiosk", "online"]))
-    common = {
+    common: Common = {
         "event": draw(ids),
         "reviewer": draw(ids),
         "channel": channel,

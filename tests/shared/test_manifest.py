@@ -55,7 +55,7 @@ OTHER_KEY = tiny.key("other").public_b64u
 
 #: (name, change, the message must match) — each a manifest the parser must refuse.
 INVALID: list[tuple[str, Change, str]] = [
-    ("not an object", lambda m: m.clear() or m.update(x=1), "missing"),
+    ("not an object", _do(lambda m: m.clear(), _set("x", 1)), "missing"),
     ("missing event", _drop("event"), "manifest is missing event"),
     ("unknown top-level field", _set("names", ["Kim"]), "unexpected field.*names"),
     ("v 2", _set("v", 2), "manifest v"),

@@ -245,10 +245,7 @@ WRONG: list[tuple[str, Edit, int, str]] = [
     ),
     (
         "record after the kiosk closed",
-        lambda e: (
-            e.pop(),
-            e.append(ballot_entry(tiny.signed(tiny.rubric(n=13)), tiny.at(40), tiny.KIOSK, 3)),
-        ),
+        _put(9, ballot_entry(tiny.signed(tiny.rubric(n=13)), tiny.at(40), tiny.KIOSK, 3)),
         9,
         "after it was closed",
     ),

@@ -54,7 +54,7 @@ class PgCluster:
         import psycopg
 
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
-            conn.execute(sql)  # type: ignore[arg-type]
+            conn.execute(sql)
 
     def create_database(self, name: str | None = None) -> str:
         """A new empty database; returns its name."""
@@ -65,8 +65,8 @@ class PgCluster:
     def drop_database(self, name: str) -> None:
         self._admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
-    def _run(self, args: list[str], **kw: object) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(args, user=self.user, check=True, capture_output=True, text=True, timeout=120, **kw)  # type: ignore[call-overload, no-any-return]
+    def _run(self, args: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(args, user=self.user, check=True, capture_output=True, text=True, timeout=120)
 
     def start(self) -> None:
         self._run(
