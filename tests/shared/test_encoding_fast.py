@@ -145,3 +145,21 @@ def test_parse_canonical_agrees_with_its_definition(value: Any, form: str) -> No
 def test_parse_canonical_on_numbers_and_wide_characters(data: bytes) -> None:
     got, want = encoding.parse_canonical(data), _naive_parse_canonical(data)
     assert (got is None) == (want is None)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"reviewers": {f"r{i}": {"key": "k" * 8, "n": i} for i in range(50)}, "weights": {"kiosk": 0.5, "online": 1e21}},
+        [{"a": 1}, 2.5, ["\U0001f600", {"\U0001f600": 1, "\ufb33": [0.1]}]],
+        {"\ud800": 1.5, "a": [1, 2]},
+    ],
+    ids=["manifest-like", "mixed-list", "surrogate-key"],
+)
+def test_values_plain_in_parts_encode_as_the_reference(value: Any) -> None:
+    expected = _reference(value)
+    if expected is None:
+        with pytest.raises(FormatError):
+            jcs(value)
+    else:
+        assert jcs(value) == expected
