@@ -6,7 +6,7 @@ import random
 from datetime import datetime
 
 from .assign import rubric_targets, split_groups
-from .plan import DEFAULT_RUBRIC, EventPlan, PlannedReviewer, default_window
+from .plan import DEFAULT_RUBRIC, EventPlan, PlannedReviewer, default_window, quota_selection
 
 DEMO_LOGN = 10
 _PLACES = [
@@ -86,7 +86,6 @@ def _community_review(
             targets = rubric_targets(ps, community_of, "experts")
             reviewers.append(PlannedReviewer(f"exp-{g[1:]}-{k}", "experts", "expert", targets))
     start, end = default_window(now)
-    kiosk_quota, online_quota = quota
     return EventPlan(
         event=event,
         title_ko=title_ko,
@@ -98,13 +97,7 @@ def _community_review(
         reviewers=reviewers,
         forms={"kiosk": "rubric", "online": "approval"},
         max_choices=6,
-        selection={
-            "mode": "quota",
-            "quota": {"kiosk": kiosk_quota, "online": online_quota},
-            "weights": {"kiosk": 0.5, "online": 0.5},
-            "select": kiosk_quota + online_quota,
-            "normalize": "none",
-        },
+        selection=quota_selection(*quota),
         start=start,
         end=end,
         kdf_min_logn=logn,

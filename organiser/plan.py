@@ -73,6 +73,18 @@ class EventPlan:
         }
 
 
+def quota_selection(kiosk: int, online: int) -> dict[str, Any]:
+    """Select ``kiosk`` proposals by their on-site scores and ``online`` by their online ones
+    (equal weights, no normalisation): the 2017 rule."""
+    return {
+        "mode": "quota",
+        "quota": {"kiosk": kiosk, "online": online},
+        "weights": {"kiosk": 0.5, "online": 0.5},
+        "select": kiosk + online,
+        "normalize": "none",
+    }
+
+
 def default_window(now: datetime, days: int = 7) -> tuple[datetime, datetime]:
     """Open from a minute before ``now`` for ``days`` days, on whole seconds."""
     start = now.replace(microsecond=0) - timedelta(minutes=1)

@@ -2,7 +2,9 @@
 
 Everything is deterministic: keys come from fixed seeds, salts and nonces are fixed, times
 are given. The result is the same on every machine, so PROTOCOL.md can be checked against
-it (tests/docs/test_protocol.py) and cannot drift from what the code does.
+it (tests/docs/test_protocol.py) and cannot drift from what the code does. The event is
+an :class:`organiser.fixed.FixedEvent`, like the tiny event of the table tests
+(tests/support/tiny.py).
 
     .venv/bin/python docs/examples/generate.py          # rewrite the examples in PROTOCOL.md
     .venv/bin/python docs/examples/generate.py --check  # exit 1 if PROTOCOL.md is stale
@@ -21,12 +23,12 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from shared.ballot import approval_ballot, rubric_ballot, short_code, sign_ballot
+from organiser.fixed import FixedEvent, at
+from shared.ballot import short_code
 from shared.chain import GENESIS, closure_body, make_batch, make_record, record_hash, sign_closure
 from shared.credential import seal
 from shared.encoding import b64u, jcs, sha256
 from shared.errors import BALLOT_CODES, BATCH_CODES, CODE_TEXT, Rejection
-from shared.keys import SigningKey
 from shared.ledger import (
     ballot_entry,
     entry_leaf_hash,
@@ -36,7 +38,7 @@ from shared.ledger import (
     statement,
     statement_entry,
 )
-from shared.manifest import Manifest, sign_manifest
+from shared.manifest import Manifest
 from shared.merkle import naive_consistency_path, naive_inclusion_path, root_from_leaf_hashes
 from shared.replay import replay
 from shared.rules import check_ballot
@@ -44,15 +46,33 @@ from shared.tally import results_hash
 from shared.timefmt import parse_time, to_millis
 
 DOC = Path(__file__).resolve().parents[1] / "PROTOCOL.md"
-EVENT = "ex2017"
-KIOSK = "k1"
-PIN = "246810"
 LOGN = 10  # demo cost; a real event uses 15
-
-
-def key(name: str) -> SigningKey:
-    """An example key from a fixed seed (never do this for a real event)."""
-    return SigningKey(sha256(b"simsa protocol example key/" + name.encode()))
+EXAMPLE = FixedEvent(
+    event="ex2017",
+    seed_tag=b"simsa protocol example key/",
+    title_ko="예시 주민제안 심사",
+    title_en="Example community proposal review",
+    proposals={
+        "p1": ("마을 부엌", "c1", "g1"),
+        "p2": ("공유 텃밭", "c2", "g1"),
+        "p3": ("골목 도서관", "c3", "g2"),
+        "p4": ("안전 귀갓길", "c4", "g2"),
+    },
+    reviewers={
+        "rep-c1": ("c1", "representative", ["p2"]),
+        "rep-c3": ("c3", "representative", ["p4"]),
+        "mem-c2-1": ("c2", "member", ["g1"]),
+        "exp-1": ("experts", "expert", ["p1", "p2", "p3", "p4"]),
+    },
+    rubric=[
+        {"id": "benefit", "label": {"ko": "공익성", "en": "Public benefit"}, "max": 10, "weight": 2},
+        {"id": "feasibility", "label": {"ko": "실현 가능성", "en": "Feasibility"}, "max": 5, "weight": 1},
+    ],
+    quota=(1, 1),
+    logn=LOGN,
+)
+EVENT, KIOSK = EXAMPLE.event, EXAMPLE.kiosk
+PIN = "246810"
 
 
 def fixed_bytes(name: str, n: int) -> bytes:
@@ -63,74 +83,21 @@ def nonce(n: int) -> str:
     return str(uuid.UUID(bytes=fixed_bytes(f"nonce {n}", 16), version=4))
 
 
-AUTHORITY, LEDGER, KIOSK_KEY, STAFF = key("authority"), key("ledger"), key("kiosk k1"), key("staff ana")
-REVIEWERS = {
-    "rep-c1": ("c1", "representative", ["p2"]),
-    "rep-c3": ("c3", "representative", ["p4"]),
-    "mem-c2-1": ("c2", "member", ["g1"]),
-    "exp-1": ("experts", "expert", ["p1", "p2", "p3", "p4"]),
-}
-
-
-def manifest_object() -> dict[str, Any]:
-    return {
-        "v": 1,
-        "type": "manifest",
-        "event": EVENT,
-        "title": {"ko": "예시 주민제안 심사", "en": "Example community proposal review"},
-        "authority_key": AUTHORITY.public_b64u,
-        "ledger_key": LEDGER.public_b64u,
-        "kdf_min_logn": LOGN,
-        "communities": [{"id": c} for c in ("c1", "c2", "c3", "c4", "experts")],
-        "groups": [{"id": "g1", "proposals": ["p1", "p2"]}, {"id": "g2", "proposals": ["p3", "p4"]}],
-        "proposals": [
-            {"id": "p1", "title": "마을 부엌", "community": "c1", "group": "g1"},
-            {"id": "p2", "title": "공유 텃밭", "community": "c2", "group": "g1"},
-            {"id": "p3", "title": "골목 도서관", "community": "c3", "group": "g2"},
-            {"id": "p4", "title": "안전 귀갓길", "community": "c4", "group": "g2"},
-        ],
-        "rubric": [
-            {"id": "benefit", "label": {"ko": "공익성", "en": "Public benefit"}, "max": 10, "weight": 2},
-            {"id": "feasibility", "label": {"ko": "실현 가능성", "en": "Feasibility"}, "max": 5, "weight": 1},
-        ],
-        "reviewers": [
-            {"id": r, "key": key(r).public_b64u, "community": c, "role": role}
-            for r, (c, role, _) in REVIEWERS.items()
-        ],
-        "forms": {"kiosk": "rubric", "online": "approval"},
-        "approval": {"max_choices": 2},
-        "assignments": {r: targets for r, (_, _, targets) in REVIEWERS.items()},
-        "windows": {
-            "online": {"start": "2017-02-23T09:00:00Z", "end": "2017-02-23T18:00:00Z"},
-            "kiosk": {"start": "2017-02-23T09:00:00Z", "end": "2017-02-23T18:00:00Z"},
-            "clock_tolerance_s": 300,
-        },
-        "merge": {"policy": "onsite-first"},
-        "selection": {
-            "mode": "quota",
-            "quota": {"kiosk": 1, "online": 1},
-            "weights": {"kiosk": 0.5, "online": 0.5},
-            "select": 2,
-            "normalize": "none",
-        },
-    }
-
-
-def t(hhmm: str) -> str:
-    return f"2017-02-23T{hhmm}:00Z"
+AUTHORITY, LEDGER = EXAMPLE.authority, EXAMPLE.ledger
+KIOSK_KEY, STAFF = EXAMPLE.key("kiosk k1"), EXAMPLE.key("staff ana")
 
 
 def build() -> dict[str, Any]:
     """Every example object, by name."""
     ex: dict[str, Any] = {}
-    signed_manifest = sign_manifest(manifest_object(), AUTHORITY)
+    signed_manifest = EXAMPLE.signed_manifest()
     m = Manifest.from_json(signed_manifest["manifest"])
     ex["manifest"] = signed_manifest
 
     cred = seal(
         event=EVENT,
         reviewer="rep-c1",
-        seed=key("rep-c1").seed,
+        seed=EXAMPLE.key("rep-c1").seed,
         pin=PIN,
         logn=LOGN,
         salt=fixed_bytes("salt rep-c1", 16),
@@ -139,50 +106,42 @@ def build() -> dict[str, Any]:
     ex["credential"] = {
         "credential": cred.to_text(),
         "pin": PIN,
-        "reviewer_key": key("rep-c1").public_b64u,
+        "reviewer_key": EXAMPLE.key("rep-c1").public_b64u,
     }
 
     # the kiosk registers, staff enrol it
-    reg = {"kiosk": KIOSK, "public_key": KIOSK_KEY.public_b64u, "registered_at": t("08:20")}
+    reg = {"kiosk": KIOSK, "public_key": KIOSK_KEY.public_b64u, "registered_at": at("08:20")}
     ex["kiosk-registration"] = {**reg, "sig": KIOSK_KEY.sign_b64u(jcs(reg))}
 
     # kiosk k1: rep-c1 scores p2; exp-1 (whose card was revoked at 09:40) scores p3
-    ballot = rubric_ballot(
-        event=EVENT, reviewer="rep-c1", channel="kiosk", kiosk=KIOSK, created_at=t("10:15"),
-        nonce=nonce(1), proposal="p2", scores={"benefit": 7, "feasibility": 3}, comment="발표가 구체적이었습니다",
+    ballot = EXAMPLE.rubric_ballot(
+        "rep-c1", "p2", {"benefit": 7, "feasibility": 3},
+        created_at=at("10:15"), nonce=nonce(1), comment="발표가 구체적이었습니다",
     )  # fmt: skip
-    sb = sign_ballot(ballot, key("rep-c1"))
+    sb = EXAMPLE.sign(ballot)
     ex["ballot"] = ballot
     ex["ballot-jcs"] = jcs(ballot).decode("utf-8")
     ex["signed-ballot"] = sb.to_json()
     ex["ballot-id"] = {"id": sb.id, "short_code": short_code(sb.id)}
-    late = rubric_ballot(
-        event=EVENT, reviewer="exp-1", channel="kiosk", kiosk=KIOSK, created_at=t("10:18"),
-        nonce=nonce(2), proposal="p3", scores={"benefit": 9, "feasibility": 4},
-    )  # fmt: skip
-    sb2 = sign_ballot(late, key("exp-1"))
+    late = EXAMPLE.rubric_ballot(
+        "exp-1", "p3", {"benefit": 9, "feasibility": 4}, created_at=at("10:18"), nonce=nonce(2)
+    )
+    sb2 = EXAMPLE.sign(late)
     r1 = make_record(1, GENESIS, sb.to_json())
     r2 = make_record(2, record_hash(r1), sb2.to_json())
     batch = make_batch(KIOSK, [r1, r2], KIOSK_KEY, 0, GENESIS)
     ex["batch"] = batch
 
     # online: mem-c2-1 likes p1, then sends a second ballot without the like
-    like = approval_ballot(
-        event=EVENT, reviewer="mem-c2-1", channel="online", kiosk=None, created_at=t("10:24"),
-        nonce=nonce(3), group="g1", choices=["p1"],
-    )  # fmt: skip
-    unlike = approval_ballot(
-        event=EVENT, reviewer="mem-c2-1", channel="online", kiosk=None, created_at=t("10:39"),
-        nonce=nonce(4), group="g1", choices=[],
-    )  # fmt: skip
-    sb_like, sb_unlike = sign_ballot(like, key("mem-c2-1")), sign_ballot(unlike, key("mem-c2-1"))
+    like = EXAMPLE.approval_ballot("mem-c2-1", "g1", ["p1"], created_at=at("10:24"), nonce=nonce(3))
+    unlike = EXAMPLE.approval_ballot("mem-c2-1", "g1", [], created_at=at("10:39"), nonce=nonce(4))
+    sb_like, sb_unlike = EXAMPLE.sign(like), EXAMPLE.sign(unlike)
     ex["approval-ballot"] = sb_like.to_json()
-    own = approval_ballot(
-        event=EVENT, reviewer="mem-c2-1", channel="online", kiosk=None, created_at=t("10:30"),
-        nonce=nonce(5), group="g1", choices=["p2"],
-    )  # fmt: skip
+    own = EXAMPLE.sign(
+        EXAMPLE.approval_ballot("mem-c2-1", "g1", ["p2"], created_at=at("10:30"), nonce=nonce(5))
+    )
     try:
-        check_ballot(m, sign_ballot(own, key("mem-c2-1")).to_json(), channel="online")
+        check_ballot(m, own.to_json(), channel="online")
         raise AssertionError("the example ballot should be refused")
     except Rejection as exc:
         code, detail = exc.code, exc.detail
@@ -193,35 +152,35 @@ def build() -> dict[str, Any]:
         "status": 422,
         "code": code,
         "detail": detail,
-        "id": sign_ballot(own, key("mem-c2-1")).id,
+        "id": own.id,
     }
 
-    closure = sign_closure(closure_body(KIOSK, 2, record_hash(r2), 2, 2, t("18:05")), KIOSK_KEY)
+    closure = sign_closure(closure_body(KIOSK, 2, record_hash(r2), 2, 2, at("18:05")), KIOSK_KEY)
     ex["closure"] = closure
 
-    def staff(body: dict[str, Any], at: str) -> dict[str, Any]:
-        return statement_entry(body, "staff", "ana", STAFF, at)
+    def staff(body: dict[str, Any], when: str) -> dict[str, Any]:
+        return statement_entry(body, "staff", "ana", STAFF, when)
 
     entries: list[dict[str, Any]] = [
-        manifest_entry(signed_manifest, t("08:00")),
+        manifest_entry(signed_manifest, at("08:00")),
         staff(
-            statement("kiosk", EVENT, "ana", kiosk=KIOSK, key=KIOSK_KEY.public_b64u, at=t("08:30")),
-            t("08:30"),
+            statement("kiosk", EVENT, "ana", kiosk=KIOSK, key=KIOSK_KEY.public_b64u, at=at("08:30")),
+            at("08:30"),
         ),
         statement_entry(
-            statement("revocation", EVENT, reviewer="exp-1", reason="card reported lost", at=t("09:35")),
+            statement("revocation", EVENT, reviewer="exp-1", reason="card reported lost", at=at("09:35")),
             "authority",
             None,
             AUTHORITY,
-            t("09:40"),
+            at("09:40"),
         ),
-        ballot_entry(sb.to_json(), t("10:20"), KIOSK, 1),
-        rejected_entry(sb2.to_json(), t("10:20"), KIOSK, 2, "revoked_credential"),
-        ballot_entry(sb_like.to_json(), t("10:25"), None, None),
+        ballot_entry(sb.to_json(), at("10:20"), KIOSK, 1),
+        rejected_entry(sb2.to_json(), at("10:20"), KIOSK, 2, "revoked_credential"),
+        ballot_entry(sb_like.to_json(), at("10:25"), None, None),
     ]
     sth6_size = len(entries)
     entries += [
-        ballot_entry(sb_unlike.to_json(), t("10:40"), None, None),
+        ballot_entry(sb_unlike.to_json(), at("10:40"), None, None),
         staff(
             statement(
                 "resolution",
@@ -231,18 +190,20 @@ def build() -> dict[str, Any]:
                 target="g1",
                 ballot=sb_like.id,
                 reason="the reviewer says the second ballot was sent by mistake",
-                at=t("11:00"),
+                at=at("11:00"),
             ),
-            t("11:00"),
+            at("11:00"),
         ),
         staff(
-            statement("kiosk-close", EVENT, "ana", kiosk=KIOSK, closure=closure, at=t("18:10")), t("18:10")
+            statement("kiosk-close", EVENT, "ana", kiosk=KIOSK, closure=closure, at=at("18:10")), at("18:10")
         ),
     ]
     results = replay(entries).results()
     ex["results"] = results
     entries.append(
-        staff(statement("close", EVENT, "ana", results_hash=results_hash(results), at=t("18:30")), t("18:30"))
+        staff(
+            statement("close", EVENT, "ana", results_hash=results_hash(results), at=at("18:30")), at("18:30")
+        )
     )
     state = replay(entries)  # the whole example ledger replays with every check
     assert state.close_index == len(entries) - 1

@@ -15,94 +15,67 @@ test can break one field and check the exact error it causes.
     rubric: a (max 10, weight 2), b (max 5, weight 1)
     forms: kiosk rubric, online approval; max_choices 2
     windows 2017-02-23 09:00–18:00 UTC both, tolerance 300 s
+
+The event itself is an :class:`organiser.fixed.FixedEvent`, as are the worked examples of
+docs/PROTOCOL.md.
 """
 
 from __future__ import annotations
 
-import copy
 import uuid
 from typing import Any
 
-from shared.ballot import approval_ballot, rubric_ballot, sign_ballot
-from shared.encoding import jcs, sha256
+from organiser.fixed import FixedEvent
+from organiser.fixed import at as at_time
+from shared.encoding import jcs
 from shared.errors import FormatError
 from shared.keys import SigningKey
-from shared.manifest import Manifest, sign_manifest
+from shared.manifest import Manifest
 
-EVENT = "t1"
-KIOSK = "k1"
-T_IN = "2017-02-23T10:15:00Z"
+TINY = FixedEvent(
+    event="t1",
+    seed_tag=b"simsa-test/",
+    title_ko="작은 시험 행사",
+    title_en="Tiny test event",
+    proposals={
+        "p1": ("제안 p1", "c1", "g1"),
+        "p2": ("제안 p2", "c2", "g1"),
+        "p3": ("제안 p3", "c3", "g1"),
+        "p4": ("제안 p4", "c4", "g2"),
+        "p5": ("제안 p5", "c1", "g2"),
+    },
+    reviewers={
+        "rep1": ("c1", "representative", ["g1"]),
+        "rep4": ("c4", "representative", ["p5"]),
+        "mem1": ("c1", "member", ["g1"]),
+        "mem2": ("c2", "member", ["g2"]),
+        "exp1": ("experts", "expert", ["p1", "p2", "p3", "p4", "p5"]),
+    },
+    rubric=[
+        {"id": "a", "label": {"ko": "공익성", "en": "Benefit"}, "max": 10, "weight": 2},
+        {"id": "b", "label": {"ko": "실현성", "en": "Feasibility"}, "max": 5, "weight": 1},
+    ],
+    quota=(2, 1),
+)
+EVENT = TINY.event
+KIOSK = TINY.kiosk
+T_IN = at_time("10:15")
 
 
 def key(name: str) -> SigningKey:
     """A deterministic key per name."""
-    return SigningKey(sha256(b"simsa-test/" + name.encode()))
+    return TINY.key(name)
 
 
-AUTHORITY = key("authority")
-LEDGER = key("ledger")
+AUTHORITY = TINY.authority
+LEDGER = TINY.ledger
 KIOSK_KEY = key("kiosk-k1")
 STAFF_KEY = key("staff-ana")
-
-REVIEWERS = {
-    "rep1": ("c1", "representative", ["g1"]),
-    "rep4": ("c4", "representative", ["p5"]),
-    "mem1": ("c1", "member", ["g1"]),
-    "mem2": ("c2", "member", ["g2"]),
-    "exp1": ("experts", "expert", ["p1", "p2", "p3", "p4", "p5"]),
-}
-PROPOSALS = {
-    "p1": ("c1", "g1"),
-    "p2": ("c2", "g1"),
-    "p3": ("c3", "g1"),
-    "p4": ("c4", "g2"),
-    "p5": ("c1", "g2"),
-}
 
 
 def manifest_raw() -> dict[str, Any]:
     """A fresh copy of the tiny manifest object."""
-    return copy.deepcopy(_RAW)
-
-
-_RAW: dict[str, Any] = {
-    "v": 1,
-    "type": "manifest",
-    "event": EVENT,
-    "title": {"ko": "작은 시험 행사", "en": "Tiny test event"},
-    "authority_key": AUTHORITY.public_b64u,
-    "ledger_key": LEDGER.public_b64u,
-    "kdf_min_logn": 10,
-    "communities": [{"id": c} for c in ("c1", "c2", "c3", "c4", "experts")],
-    "groups": [{"id": "g1", "proposals": ["p1", "p2", "p3"]}, {"id": "g2", "proposals": ["p4", "p5"]}],
-    "proposals": [
-        {"id": p, "title": f"제안 {p}", "community": c, "group": g} for p, (c, g) in PROPOSALS.items()
-    ],
-    "rubric": [
-        {"id": "a", "label": {"ko": "공익성", "en": "Benefit"}, "max": 10, "weight": 2},
-        {"id": "b", "label": {"ko": "실현성", "en": "Feasibility"}, "max": 5, "weight": 1},
-    ],
-    "reviewers": [
-        {"id": r, "key": key(r).public_b64u, "community": c, "role": role}
-        for r, (c, role, _) in REVIEWERS.items()
-    ],
-    "forms": {"kiosk": "rubric", "online": "approval"},
-    "approval": {"max_choices": 2},
-    "assignments": {r: targets for r, (_, _, targets) in REVIEWERS.items()},
-    "windows": {
-        "online": {"start": "2017-02-23T09:00:00Z", "end": "2017-02-23T18:00:00Z"},
-        "kiosk": {"start": "2017-02-23T09:00:00Z", "end": "2017-02-23T18:00:00Z"},
-        "clock_tolerance_s": 300,
-    },
-    "merge": {"policy": "onsite-first"},
-    "selection": {
-        "mode": "quota",
-        "quota": {"kiosk": 2, "online": 1},
-        "weights": {"kiosk": 0.5, "online": 0.5},
-        "select": 3,
-        "normalize": "none",
-    },
-}
+    return TINY.manifest_object()
 
 
 def manifest(**changes: Any) -> Manifest:
@@ -113,7 +86,7 @@ def manifest(**changes: Any) -> Manifest:
 
 
 def signed_manifest() -> dict[str, Any]:
-    return sign_manifest(manifest_raw(), AUTHORITY)
+    return TINY.signed_manifest()
 
 
 def nonce(n: int) -> str:
@@ -131,15 +104,9 @@ def rubric(
     n: int = 1,
 ) -> dict[str, Any]:
     """A valid rubric ballot object (a kiosk ballot of rep1 for p2 unless told otherwise)."""
-    return rubric_ballot(
-        event=EVENT,
-        reviewer=reviewer,
-        channel=channel,
-        kiosk=KIOSK if channel == "kiosk" else None,
-        created_at=created_at,
-        nonce=nonce(n),
-        proposal=proposal,
-        scores={"a": 7, "b": 3} if scores is None else scores,
+    scores = {"a": 7, "b": 3} if scores is None else scores
+    return TINY.rubric_ballot(
+        reviewer, proposal, scores, channel=channel, created_at=created_at, nonce=nonce(n)
     )
 
 
@@ -153,15 +120,9 @@ def approval(
     n: int = 2,
 ) -> dict[str, Any]:
     """A valid approval ballot object (an online ballot of mem1 for g1 unless told otherwise)."""
-    return approval_ballot(
-        event=EVENT,
-        reviewer=reviewer,
-        channel=channel,
-        kiosk=KIOSK if channel == "kiosk" else None,
-        created_at=created_at,
-        nonce=nonce(n),
-        group=group,
-        choices=["p2", "p3"] if choices is None else choices,
+    choices = ["p2", "p3"] if choices is None else choices
+    return TINY.approval_ballot(
+        reviewer, group, choices, channel=channel, created_at=created_at, nonce=nonce(n)
     )
 
 
@@ -169,7 +130,7 @@ def signed(ballot: dict[str, Any], signer: str | None = None) -> dict[str, Any]:
     """Sign with the key of ``signer`` (default: the ballot's reviewer), without checking
     the ballot's shape first — so tests can sign broken ballots."""
     try:
-        return sign_ballot(ballot, key(signer or ballot["reviewer"])).to_json()
+        return TINY.sign(ballot, signer).to_json()
     except FormatError:
         return {"ballot": ballot, "sig": key(signer or str(ballot["reviewer"])).sign_b64u(jcs(ballot))}
 
@@ -178,8 +139,8 @@ def signed(ballot: dict[str, Any], signer: str | None = None) -> dict[str, Any]:
 
 
 def at(minute: int) -> str:
-    """A fixed server time on the event day."""
-    return f"2017-02-23T10:{minute:02d}:00Z"
+    """A fixed server time on the event day, at 10:``minute``."""
+    return at_time(f"10:{minute:02d}")
 
 
 def kiosk_records() -> list[dict[str, Any]]:
