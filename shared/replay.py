@@ -92,21 +92,32 @@ class Replay:
     """Feed entries in index order with :meth:`add`; read :attr:`state`."""
 
     def __init__(
-        self, *, check_ballots: bool = True, verified_manifest: tuple[Any, Manifest] | None = None
+        self,
+        *,
+        check_ballots: bool = True,
+        verified_manifest: tuple[Any, Manifest] | None = None,
+        keep_signed: bool = True,
     ) -> None:
         """``verified_manifest``: a signed manifest the caller has verified, and its
         :class:`Manifest`; an entry 0 that holds exactly that signed manifest is not
-        verified again (a city manifest takes seconds)."""
+        verified again (a city manifest takes seconds). ``keep_signed=False``: accepted
+        ballots keep only what merge and tally read and their RFC 8785 bytes (the parsed
+        signed ballot is rebuilt from those when asked for) — a fraction of the memory
+        for a long-lived replay of a million ballots."""
         self.state = LedgerState()
         self.check_ballots = check_ballots
+        self.keep_signed = keep_signed
         self._signature_checked = False
+        self._entry_jcs: bytes | None = None
         self._verified_manifest = verified_manifest
 
-    def add(self, entry: Any, *, signature_checked: bool = False) -> None:
+    def add(self, entry: Any, *, signature_checked: bool = False, entry_jcs: bytes | None = None) -> None:
         """Replay the next entry. ``signature_checked``: the caller has verified this ballot
-        entry's signature with its reviewer's manifest key (see :func:`check_ballot`)."""
+        entry's signature with its reviewer's manifest key (see :func:`check_ballot`).
+        ``entry_jcs``: JCS(entry), when the caller has it (the ledger's leaf data)."""
         i = self.state.size
         self._signature_checked = signature_checked
+        self._entry_jcs = entry_jcs
         try:
             self._add(i, entry)
         except (FormatError, VerificationError, Rejection) as exc:
@@ -182,7 +193,14 @@ class Replay:
             raise FormatError(f"unknown entry type {kind!r}")
 
     def _ballot(self, i: int, entry: dict[str, Any], m: Manifest) -> None:
-        facts = ballot_facts(m, entry, check=self.check_ballots, signature_checked=self._signature_checked)
+        facts = ballot_facts(
+            m,
+            entry,
+            check=self.check_ballots,
+            signature_checked=self._signature_checked,
+            keep_signed=self.keep_signed,
+            entry_jcs=self._entry_jcs,
+        )
         self._apply(i, facts)
 
     def add_facts(self, facts: BallotFacts) -> None:

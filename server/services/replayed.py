@@ -7,9 +7,9 @@ appended, so the replay skips the per-ballot rules; statements are still verifie
 
 from __future__ import annotations
 
-import json
 import threading
 
+import orjson
 from sqlalchemy import Connection
 
 from shared.replay import LedgerState, Replay
@@ -24,7 +24,7 @@ class ReplayedLedger:
 
     def __init__(self, ledger: Ledger) -> None:
         self.ledger = ledger
-        self._replay = Replay(check_ballots=False)
+        self._replay = Replay(check_ballots=False, keep_signed=False)
         self._lock = threading.Lock()
 
     def state(self, conn: Connection, upto: int | None = None) -> LedgerState:
@@ -43,5 +43,6 @@ class ReplayedLedger:
                 if not page:
                     break
                 for _, text in page:
-                    r.add(json.loads(text))
+                    data = text.encode("utf-8")
+                    r.add(orjson.loads(data), entry_jcs=data)
             return r.state

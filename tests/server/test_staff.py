@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Any
 
 from shared.encoding import jcs
 from shared.ledger import verify_statement_entry
@@ -68,33 +67,9 @@ def test_login_logout_and_cookie_sessions(srv: Harness) -> None:
     assert srv.client.get("/api/v1/staff/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
-def test_minimal_login_pages_without_the_dashboard(srv: Harness) -> None:
-    """server.pages: the login form and cookie the server has before server/web is added."""
-    from fastapi.testclient import TestClient
-
-    from server.app import create_app
-
-    client = TestClient(create_app(srv.ctx.settings, context=srv.ctx, include_web=False))
-    _check_login_pages(client)
-
-
 def test_staff_pages_redirect_strangers_to_the_login(srv: Harness) -> None:
     r = srv.client.get("/staff/", follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"].startswith("/staff/login")
-
-
-def _check_login_pages(client: Any) -> None:
-    r = client.get("/staff/", follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"].startswith("/staff/login")
-    page = client.get("/staff/login")
-    assert page.status_code == 200 and "비밀번호" in page.text and "Password" in page.text
-    r = client.post("/staff/login", data={"name": "alice", "password": "nope-nope"}, follow_redirects=False)
-    assert r.status_code == 401 and "Wrong name or password" in r.text
-    r = client.post("/staff/login", data={"name": "alice", "password": "alice-password", "next": "https://evil.example/"}, follow_redirects=False)
-    assert r.status_code == 303 and r.headers["location"] == "/staff/"
-    assert client.get("/staff/").status_code == 200
-    assert client.post("/staff/logout", headers={"Origin": "http://testserver"}, follow_redirects=False).status_code == 303
-    assert client.get("/staff/", follow_redirects=False).status_code == 303
 
 
 def _statement(srv: Harness, index: int) -> dict:  # type: ignore[type-arg]

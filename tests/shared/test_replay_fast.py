@@ -38,3 +38,21 @@ def test_a_replay_with_signatures_checked_elsewhere_reaches_the_same_state(mini_
     assert a.rejected == b.rejected and a.close == b.close
     assert {k: (c.seq, c.hash) for k, c in a.kiosks.items()} == {k: (c.seq, c.hash) for k, c in b.kiosks.items()}
     assert a.results() == b.results()
+
+
+def test_a_lean_replay_from_leaf_data_reaches_the_same_state(mini_event: EventFiles) -> None:
+    """The server's replay: ballots not re-judged, signed ballots not kept, the signed
+    ballot's bytes cut from the leaf data — same chains, merge and results."""
+    ledger = build_mini_ledger(mini_event, reviewer_keys(mini_event))
+    full, lean = Replay(), Replay(check_ballots=False, keep_signed=False)
+    for e in ledger.entries:
+        full.add(e)
+        lean.add(e, entry_jcs=jcs(e))
+    a, b = full.state, lean.state
+    assert [x.id for x in a.accepted] == [x.id for x in b.accepted]
+    assert all(x._signed is None for x in b.accepted)  # only fields and bytes are held
+    assert [x.signed for x in a.accepted] == [x.signed for x in b.accepted]  # rebuilt on demand
+    assert a.rejected == b.rejected and a.close == b.close
+    assert {k: (c.seq, c.hash) for k, c in a.kiosks.items()} == {k: (c.seq, c.hash) for k, c in b.kiosks.items()}
+    assert a.merged().conflicts == b.merged().conflicts
+    assert a.results() == b.results()
