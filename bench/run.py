@@ -14,6 +14,7 @@ import sys
 BENCHMARKS = (
     "bench.server_ingest",
     "bench.server_proofs",
+    "bench.dashboard_pages",
     "bench.verify_bench",
     "bench.kiosk_scan",
     "bench.kiosk_save",
