@@ -55,12 +55,14 @@ def display() -> Iterator[str]:
         proc.wait(10)
 
 
-def drive(plan: Mapping[str, object], display: str, out: Path) -> subprocess.Popen[bytes]:
+def drive(plan: Mapping[str, object], display: str, out: Path, kivy_home: Path) -> subprocess.Popen[bytes]:
+    """Start the driver on ``plan``; its screenshots and log go to ``out``, Kivy's own config
+    and icons to ``kivy_home`` (a temporary folder, not among the artefacts)."""
     out.mkdir(parents=True, exist_ok=True)
     plan_path = out / "plan.json"
     plan_path.write_text(json.dumps(plan))
     env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(REPO), "KIVY_NO_ARGS": "1",
-           "KIVY_NO_CONSOLELOG": "1", "KIVY_HOME": str(out / "kivy-home")}
+           "KIVY_NO_CONSOLELOG": "1", "KIVY_HOME": str(kivy_home)}
     with open(out / "driver.log", "wb") as log:
         return subprocess.Popen([sys.executable, "-m", "tests.kiosk.gui_driver", str(plan_path)], cwd=REPO,
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -106,7 +108,7 @@ def test_card_to_receipt_offline_then_sync_and_close(
     plan = {"data": str(tmp_path / "kiosk"), "manifest": str(event_dir / "manifest.json"),
             "server": f"http://127.0.0.1:{port}", "frames": str(frames), "card_frame": str(card),
             "pin": mini_event.pins[rid], "staff_pin": STAFF_PIN, "kiosk_id": "k-gui", "out": str(out)}
-    proc = drive(plan, display, out)
+    proc = drive(plan, display, out, tmp_path / "kivy-home")
     srv: LiveServer | None = None
     try:
         # no server is listening yet: the whole vote happens without a network
@@ -160,7 +162,7 @@ def test_online_client_pasted_card_to_ledger_receipt(
     plan = {"data": str(tmp_path / "online"), "manifest": str(manifest), "server": live_server.url,
             "online": True, "credential": mini_event.credentials[rid], "pin": mini_event.pins[rid], "out": str(out),
             "idle_s": 6}
-    result = finish(drive(plan, display, out), out)
+    result = finish(drive(plan, display, out, tmp_path / "kivy-home"), out)
     delivery = result["delivery"]
     assert isinstance(delivery, dict) and delivery["status"] == "sent"
     with contextlib.closing(requests.Session()) as s:
