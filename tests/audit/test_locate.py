@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from audit.verify import _LeafStore, first_difference
@@ -16,7 +18,7 @@ def _store(leaves: list[bytes]) -> _LeafStore:
     return s
 
 
-def _prover(server: list[bytes], calls: list[int]):  # type: ignore[no-untyped-def]
+def _prover(server: list[bytes], calls: list[int]) -> Callable[[int], tuple[bytes, list[bytes]]]:
     def proof(i: int) -> tuple[bytes, list[bytes]]:
         calls.append(i)
         return server[i], naive_inclusion_path(server, i)

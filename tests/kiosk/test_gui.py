@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 
 import cv2
@@ -82,10 +82,10 @@ def finish(proc: subprocess.Popen[bytes], out: Path, timeout: float = 120) -> di
     return result
 
 
-def wait_for(cond: object, timeout: float, what: str) -> None:
+def wait_for(cond: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if cond():  # type: ignore[operator]
+        if cond():
             return
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
@@ -144,7 +144,8 @@ def test_card_to_receipt_offline_then_sync_and_close(
     # the receipt screen: the short code to read aloud, the QR of the full id
     assert result["code_shown"] == short_code(str(result["ballot_id"])) and result["qr_data"] == result["ballot_id"]
     assert result["closure_sent"] is True
-    shots = set(result["shots"])  # type: ignore[call-overload]
+    shots = result["shots"]
+    assert isinstance(shots, list)
     for name in ("01-scan", "02-pin", "03-assignments", "04-rubric-empty", "05-rubric-filled", "06-confirm",
                  "07-receipt", "10-staff-pin", "11-staff-synced", "13-closed"):
         assert f"{name}.png" in shots and (out / f"{name}.png").stat().st_size > 10_000

@@ -4,6 +4,8 @@ signatures, every inclusion and consistency proof; and a mixed session replayed 
 
 from __future__ import annotations
 
+from typing import Any
+
 from shared.encoding import b64u, jcs
 from shared.ledger import verify_sth
 from shared.manifest import verify_signed_manifest
@@ -14,7 +16,7 @@ from tests.server.conftest import Harness
 from tests.server.kit import Ballots, Kiosk, _d, audit
 
 
-def _mixed_session(srv: Harness, ballots: Ballots) -> list[dict]:  # type: ignore[type-arg]
+def _mixed_session(srv: Harness, ballots: Ballots) -> list[dict[str, Any]]:
     """Kiosks, online ballots, rejections, a conflict with a resolution, a revocation and
     a closed kiosk; returns every STH the server handed out on the way."""
     sths = [srv.sth()]
