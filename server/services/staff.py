@@ -4,6 +4,11 @@ Passwords are argon2id hashes. Each account has its own Ed25519 key, generated w
 account is made and kept by the server; its statements name the staff member and carry
 that key, so an auditor sees who did what. A login gives a random token: the server
 stores only its SHA-256 and hands it out as a bearer token and as the session cookie.
+
+Disabling an account or changing its password ends every session of that member at once,
+and every request checks again that its member is not disabled. None of this touches the
+ledger: the member's signed statements stay on it, and still verify, whatever happens to
+the account afterwards.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select, update
 
 from shared.credential import ID_RE
 from shared.encoding import b64u, b64u_decode, sha256
@@ -87,12 +92,17 @@ class StaffMember:
     key: SigningKey
 
 
+def check_password(password: str) -> None:
+    """Refuse a password too short to keep an account safe."""
+    if len(password) < MIN_PASSWORD:
+        raise StaffError(f"the password must have at least {MIN_PASSWORD} characters")
+
+
 def add_staff(db: Database, name: str, password: str, clock: Clock = utc_now) -> str:
     """Create an account; return its public key (b64u). Refuse a taken name or a short password."""
     if not ID_RE.match(name):
         raise StaffError(f"staff name {name!r} must be 1-64 letters, digits, _ or -")
-    if len(password) < MIN_PASSWORD:
-        raise StaffError(f"the password must have at least {MIN_PASSWORD} characters")
+    check_password(password)
     key = SigningKey(secrets.token_bytes(32))
     with db.write() as conn:
         if conn.execute(select(staff.c.name).where(staff.c.name == name)).first():
@@ -107,6 +117,52 @@ def add_staff(db: Database, name: str, password: str, clock: Clock = utc_now) ->
             )
         )
     return key.public_b64u
+
+
+@dataclass(frozen=True)
+class AccountChange:
+    """What :func:`set_disabled` or :func:`set_password` did to an account."""
+
+    changed: bool  # False: it was in that state already
+    sessions_ended: int
+    disabled: bool  # the account's state afterwards
+
+
+def _existing(conn: Connection, name: str) -> Any:
+    """The account's row, locked until the transaction ends (PostgreSQL; SQLite's write
+    transaction holds the whole database), or :class:`StaffError` naming the problem."""
+    row = conn.execute(
+        select(staff.c.disabled, staff.c.password_hash).where(staff.c.name == name).with_for_update()
+    ).first()
+    if row is None:
+        raise StaffError(f"there is no staff member {name!r} (see simsa staff list)")
+    return row
+
+
+def _end_sessions(conn: Connection, name: str) -> int:
+    return int(conn.execute(delete(staff_sessions).where(staff_sessions.c.staff == name)).rowcount or 0)
+
+
+def set_disabled(db: Database, name: str, disabled: bool) -> AccountChange:
+    """Disable or re-enable an account; either way every session of the member ends, in
+    the same transaction (so re-enabling never brings back a token from before)."""
+    with db.write() as conn:
+        row = _existing(conn, name)
+        conn.execute(update(staff).where(staff.c.name == name).values(disabled=disabled))
+        ended = _end_sessions(conn, name)
+    return AccountChange(bool(row.disabled) != disabled, ended, disabled)
+
+
+def set_password(db: Database, name: str, password: str) -> AccountChange:
+    """Give an account a new password (same rules as :func:`add_staff`) and end every
+    session of the member. A disabled account stays disabled."""
+    check_password(password)
+    hashed = _hasher.hash(password)
+    with db.write() as conn:
+        row = _existing(conn, name)
+        conn.execute(update(staff).where(staff.c.name == name).values(password_hash=hashed))
+        ended = _end_sessions(conn, name)
+    return AccountChange(True, ended, bool(row.disabled))
 
 
 def list_staff(conn: Connection) -> list[dict[str, Any]]:
@@ -158,6 +214,14 @@ def _login(db: Database, name: str, password: str, hours: float, clock: Clock) -
     token = b64u(secrets.token_bytes(32))
     now = clock()
     with db.write() as conn:
+        # The password was checked outside any transaction (argon2 is slow). If the account
+        # was disabled or given a new password since, that change ended every session and
+        # this login must not make a new one. The row lock orders us with such a change.
+        again = conn.execute(
+            select(staff.c.password_hash, staff.c.disabled).where(staff.c.name == name).with_for_update()
+        ).first()
+        if again is None or again.disabled or again.password_hash != row.password_hash:
+            return None
         conn.execute(delete(staff_sessions).where(staff_sessions.c.expires_ms < to_millis(now)))
         conn.execute(
             insert(staff_sessions).values(
@@ -171,7 +235,9 @@ def _login(db: Database, name: str, password: str, hours: float, clock: Clock) -
 
 
 def session_staff(db: Database, token: str, clock: Clock = utc_now) -> StaffMember | None:
-    """The staff member a live session token belongs to."""
+    """The staff member a live session token belongs to; None for an unknown or expired
+    token, and for a member whose account is disabled (checked on every request, so a
+    session that somehow outlived the disabling is refused all the same)."""
     if not token or len(token) > 100:
         return None
     with db.read() as conn:

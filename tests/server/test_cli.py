@@ -24,6 +24,37 @@ def test_staff_add_and_list(mini_event: EventFiles, tmp_path: Path, capsys: pyte
     assert capsys.readouterr().out.startswith("bob ")
 
 
+def test_staff_disable_enable_password_refuse_clearly(
+    mini_event: EventFiles, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    where = ["--event", str(mini_event.dir), "--db", f"sqlite:///{tmp_path / 'db.sqlite'}"]
+    assert main(["staff", "add", "bob", "--password", "bob-password", *where]) == 0
+    capsys.readouterr()
+    for action in (["disable", "ghost"], ["enable", "ghost"], ["password", "ghost", "--password", "ghost-password"]):
+        assert main(["staff", *action, *where]) == 1, action
+        out = capsys.readouterr()
+        assert out.err == "simsa: error: there is no staff member 'ghost' (see simsa staff list)\n" and out.out == ""
+    assert main(["staff", "password", "bob", "--password", "short", *where]) == 1
+    assert capsys.readouterr().err == "simsa: error: the password must have at least 8 characters\n"
+    typed = iter(["new-bob-password", "new-bob-passwort"])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))
+    assert main(["staff", "password", "bob", *where]) == 1
+    assert "the two passwords differ" in capsys.readouterr().err
+    prompts: list[str] = []
+
+    def getpass(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return "new-bob-password"
+
+    monkeypatch.setattr("getpass.getpass", getpass)
+    assert main(["staff", "password", "bob", *where]) == 0
+    assert prompts == ["new password for bob: ", "again: "]
+    assert capsys.readouterr().out == "password of staff member bob changed; 0 sessions ended\n"
+    assert main(["staff", "disable", "bob", *where]) == 0
+    assert main(["staff", "list", *where]) == 0
+    assert capsys.readouterr().out.splitlines()[-1].endswith("(disabled)")
+
+
 def test_server_refuses_a_wrong_ledger_key(mini_event: EventFiles, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     d = tmp_path / "ev"
     shutil.copytree(mini_event.dir, d)

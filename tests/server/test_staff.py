@@ -1,14 +1,26 @@
 """Staff: login, strangers refused on every staff route, signed statements naming the
-staff member, conflicts and resolutions, revocations (staff and authority), close, results."""
+staff member, conflicts and resolutions, revocations (staff and authority), close, results;
+disabling an account, re-enabling it and a new password (``simsa staff …`` beside the app)."""
 
 from __future__ import annotations
 
 import csv
 import io
+import uuid
+from typing import Any
 
+import pytest
+from sqlalchemy import select, update
+
+from audit.source import HttpSource
+from audit.verify import verify_ledger
+from server.db.schema import staff as staff_table
+from server.db.schema import staff_sessions
+from server.services.staff import add_staff
 from shared.encoding import jcs
 from shared.ledger import verify_statement_entry
 from shared.tally import results_hash
+from simsa.cli import main
 from tests.server.conftest import Harness
 from tests.server.kit import Ballots, Kiosk, now
 
@@ -200,3 +212,173 @@ def test_login_throttle_window() -> None:
     t.check("bob", "10.0.0.9", 161.0)  # the first failure left the window
     t.succeeded("bob", "10.0.0.9")
     t.check("bob", "10.0.0.9", 162.0)
+
+
+# --- disabling an account, re-enabling it, a new password -----------------------------
+
+
+def _staff_cli(srv: Harness, *args: str) -> int:
+    """``simsa staff ARGS`` on the live app's own database, as an operator runs it beside the server."""
+    return main(["staff", *args, "--event", str(srv.event.dir), "--db", srv.ctx.settings.database_url])
+
+
+def _new_member(srv: Harness, password: str = "volunteer-pw") -> str:
+    """A member of the test's own (the login throttle lives in the process, keyed by name)."""
+    name = f"vol-{uuid.uuid4().hex[:10]}"
+    add_staff(srv.ctx.db, name, password)
+    return name
+
+
+def _login(srv: Harness, name: str, password: str) -> int:
+    return srv.client.post("/api/v1/staff/login", json={"name": name, "password": password}).status_code
+
+
+def _two_sessions(srv: Harness, name: str, password: str) -> tuple[str, str]:
+    """Two logins: one token to send as a bearer token, one as the session cookie."""
+    tokens = []
+    for _ in range(2):
+        r = srv.client.post("/api/v1/staff/login", json={"name": name, "password": password})
+        assert r.status_code == 200, r.text
+        tokens.append(r.json()["token"])
+    srv.client.cookies.clear()
+    return tokens[0], tokens[1]
+
+
+def _answers(srv: Harness, bearer: str, cookie: str) -> tuple[int, int, str]:
+    """The API by bearer token, the API by cookie, and where the dashboard sends the cookie."""
+    by_bearer = srv.client.get("/api/v1/staff/me", headers={"Authorization": f"Bearer {bearer}"})
+    by_cookie = srv.client.get("/api/v1/staff/me", headers={"Cookie": f"simsa_session={cookie}"})
+    page = srv.client.get("/staff/", headers={"Cookie": f"simsa_session={cookie}"}, follow_redirects=False)
+    where = page.headers["location"] if page.status_code == 303 else str(page.status_code)
+    return by_bearer.status_code, by_cookie.status_code, where
+
+
+def test_disable_ends_every_session_at_once_and_enable_lets_the_member_back(
+    srv: Harness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    name = _new_member(srv)
+    bearer, cookie = _two_sessions(srv, name, "volunteer-pw")
+    assert _answers(srv, bearer, cookie) == (200, 200, "200")
+    before = srv.sth()
+    capsys.readouterr()
+    assert _staff_cli(srv, "disable", name) == 0
+    assert capsys.readouterr().out == f"staff member {name} disabled; 2 sessions ended\n"
+    # the very next request with either is refused; the dashboard sends the cookie to the login
+    assert _answers(srv, bearer, cookie) == (401, 401, "/staff/login?next=/staff/")
+    assert _login(srv, name, "volunteer-pw") == 401
+    assert _staff_cli(srv, "disable", name) == 0
+    assert capsys.readouterr().out == f"staff member {name} was disabled already; 0 sessions ended\n"
+    assert _staff_cli(srv, "list") == 0
+    assert f"{name} " in capsys.readouterr().out.split("(disabled)")[0]
+    assert _staff_cli(srv, "enable", name) == 0
+    assert capsys.readouterr().out == f"staff member {name} enabled; they can log in again\n"
+    assert _answers(srv, bearer, cookie) == (401, 401, "/staff/login?next=/staff/")  # old sessions stay ended
+    assert _login(srv, name, "volunteer-pw") == 200
+    assert _staff_cli(srv, "enable", name) == 0
+    assert capsys.readouterr().out == f"staff member {name} was enabled already\n"
+    assert srv.sth() == before  # the ledger is not touched
+
+
+def test_a_session_that_outlived_the_disabling_is_refused(srv: Harness) -> None:
+    """Every request checks the account itself, not only whether the session row exists."""
+    name = _new_member(srv)
+    bearer, cookie = _two_sessions(srv, name, "volunteer-pw")
+    with srv.ctx.db.write() as conn:  # disabled behind the service's back: the sessions survive
+        conn.execute(update(staff_table).where(staff_table.c.name == name).values(disabled=True))
+    assert _answers(srv, bearer, cookie) == (401, 401, "/staff/login?next=/staff/")
+    r = srv.client.post("/api/v1/staff/revocations", json={"reviewer": "rep-01", "reason": "x"}, headers={"Authorization": f"Bearer {bearer}"})
+    assert (r.status_code, r.json()["code"]) == (401, "unauthorized")
+    assert _staff_cli(srv, "enable", name) == 0  # and re-enabling does not bring them back
+    assert _answers(srv, bearer, cookie) == (401, 401, "/staff/login?next=/staff/")
+
+
+def test_a_new_password_ends_the_sessions_and_replaces_the_old_one(srv: Harness, capsys: pytest.CaptureFixture[str]) -> None:
+    name = _new_member(srv)
+    bearer, cookie = _two_sessions(srv, name, "volunteer-pw")
+    capsys.readouterr()
+    assert _staff_cli(srv, "password", name, "--password", "short") == 1
+    assert "at least 8 characters" in capsys.readouterr().err
+    assert _answers(srv, bearer, cookie) == (200, 200, "200")  # a refused change changes nothing
+    assert _staff_cli(srv, "password", name, "--password", "a-new-password") == 0
+    assert capsys.readouterr().out == f"password of staff member {name} changed; 2 sessions ended\n"
+    assert _answers(srv, bearer, cookie) == (401, 401, "/staff/login?next=/staff/")
+    assert _login(srv, name, "volunteer-pw") == 401
+    assert _login(srv, name, "a-new-password") == 200
+    srv.client.cookies.clear()
+    # a disabled account keeps its new password and stays disabled
+    assert _staff_cli(srv, "disable", name) == 0
+    assert _staff_cli(srv, "password", name, "--password", "third-password") == 0
+    assert capsys.readouterr().out.endswith("0 sessions ended (the account stays disabled)\n")
+    assert _login(srv, name, "third-password") == 401
+    assert _staff_cli(srv, "enable", name) == 0
+    assert _login(srv, name, "third-password") == 200
+
+
+def test_a_login_racing_a_disable_makes_no_session(srv: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The password is checked outside the write transaction; a disable or a new password
+    in that gap must not be followed by a fresh session."""
+    from server.services import staff as staff_service
+
+    real = staff_service._hasher
+
+    class Meanwhile:
+        """The real hasher, with ``change`` run right after a password is checked."""
+
+        def __init__(self, change: Any) -> None:
+            self.change = change
+
+        def hash(self, password: str) -> str:
+            return real.hash(password)
+
+        def verify(self, hashed: str, password: str) -> bool:
+            ok = real.verify(hashed, password)
+            with monkeypatch.context() as m:
+                m.setattr(staff_service, "_hasher", real)
+                self.change()
+            return ok
+
+    name = _new_member(srv)
+    for change in (lambda: staff_service.set_disabled(srv.ctx.db, name, True),
+                   lambda: staff_service.set_password(srv.ctx.db, name, "changed-meanwhile")):
+        staff_service.set_disabled(srv.ctx.db, name, False)
+        monkeypatch.setattr(staff_service, "_hasher", Meanwhile(change))
+        assert staff_service.login(srv.ctx.db, name, "volunteer-pw", 1.0, srv.ctx.clock, client="race") is None
+        monkeypatch.setattr(staff_service, "_hasher", real)
+        with srv.ctx.db.read() as conn:
+            assert conn.execute(select(staff_sessions).where(staff_sessions.c.staff == name)).first() is None
+    assert staff_service.login(srv.ctx.db, name, "changed-meanwhile", 1.0, srv.ctx.clock, client="race") is not None
+
+
+class _AuditorSession:
+    """The in-process app as the auditor's HTTP session (TestClient refuses a ``timeout``)."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def get(self, url: str, params: dict[str, Any] | None = None, timeout: float | None = None) -> Any:
+        return self.client.get(url, params=params)
+
+    def close(self) -> None:
+        pass
+
+
+def test_a_disabled_members_past_statements_stay_and_verify(srv: Harness, ballots: Ballots, capsys: pytest.CaptureFixture[str]) -> None:
+    srv.enrol(Kiosk("k1"))  # alice approves the kiosk: a statement in her name
+    r = srv.client.post("/api/v1/staff/revocations", json={"reviewer": "mem-01-1", "reason": "카드 분실"}, headers=srv.staff)
+    revocation = r.json()["index"]
+    size = srv.sth()["tree_size"]
+    entries = srv.client.get(f"/api/v1/ledger/entries?start=0&end={size}").json()["entries"]
+    before = [jcs(e["entry"]) for e in entries]
+    capsys.readouterr()
+    assert _staff_cli(srv, "disable", "alice") == 0
+    assert capsys.readouterr().out == "staff member alice disabled; 1 session ended\n"
+    assert srv.client.get("/api/v1/staff/me", headers=srv.staff).status_code == 401
+    after = [jcs(e["entry"]) for e in srv.client.get(f"/api/v1/ledger/entries?start=0&end={size}").json()["entries"]]
+    assert after == before and srv.sth()["tree_size"] == size
+    statements = [_statement(srv, i) for i in range(size) if "statement" in entries[i]["entry"]]
+    assert {(s["role"], s["id"], s["body"]["type"]) for s in statements} >= {("staff", "alice", "kiosk"), ("staff", "alice", "revocation")}
+    assert _statement(srv, revocation)["body"]["reviewer"] == "mem-01-1"
+    # the auditor (what simsa verify runs), over the live app's public API, says yes
+    verdict = verify_ledger(HttpSource("http://testserver", session=_AuditorSession(srv.client)), workers=1)
+    assert verdict.ok, [str(p) for p in verdict.problems]
+    assert srv.client.post("/api/v1/ballots", json=ballots.approval("mem-01-1")).json()["code"] == "revoked_credential"
