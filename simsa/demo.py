@@ -342,6 +342,11 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
         say(f"  results report    {base / 'results' / 'results.html'}")
         say(f"  event folder      {event_dir}  (cards: simsa cards {event_dir} --out cards.pdf)")
         ok = verify.returncode == 0 and report.returncode == 0
+        if not opts.keep_running:
+            say(
+                f"  (the server stops with the demo; to look around afterwards: "
+                f"simsa server --event {event_dir} --port {port})"
+            )
         if opts.keep_running and server.poll() is None:
             say("\nThe server keeps running so you can look around. Press Ctrl-C to stop it.")
             try:
