@@ -72,12 +72,39 @@ def register(sub: Any) -> None:
     password.set_defaults(func=run_password)
 
 
-def _context(args: argparse.Namespace) -> Any:
+def _context(args: argparse.Namespace, *, existing: bool = True) -> Any:
+    """The server's context on its database. ``existing``: the database must already hold
+    the event's ledger — a mistyped ``--db`` is an error, never a fresh empty database."""
     from server.context import Context
 
     from .server import settings_from
 
-    return Context.open(settings_from(args, event_dir=args.event, db_url=args.db, verify_workers=0))
+    settings = settings_from(args, event_dir=args.event, db_url=args.db, verify_workers=0)
+    if existing:
+        _check_ledger_exists(settings.database_url)
+    return Context.open(settings)
+
+
+def _check_ledger_exists(url: str) -> None:
+    from sqlalchemy import inspect
+    from sqlalchemy.engine import make_url
+
+    from server.db.engine import Database
+    from shared.errors import SimsaError
+
+    parsed = make_url(url)
+    hint = "check --db (the server's default database is EVENT_DIR/simsa.sqlite)"
+    if parsed.get_backend_name() == "sqlite":
+        path = Path(parsed.database or "")
+        if not parsed.database or not path.is_file():
+            raise SimsaError(f"there is no database at {path}: {hint}")
+    db = Database(url)
+    try:
+        present = inspect(db.engine).has_table("ledger_head")
+    finally:
+        db.dispose()
+    if not present:
+        raise SimsaError(f"the database {parsed.render_as_string(hide_password=True)} holds no simsa ledger: {hint}")
 
 
 def _ask_password(args: argparse.Namespace, prompt: str) -> str | None:
@@ -101,7 +128,7 @@ def run_add(args: argparse.Namespace) -> int:
     password = _ask_password(args, f"password for {args.name}: ")
     if password is None:
         return 1
-    ctx = _context(args)
+    ctx = _context(args, existing=False)  # before the first start of the server, too
     try:
         key = add_staff(ctx.db, args.name, password)
     finally:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -53,6 +54,21 @@ def test_staff_disable_enable_password_refuse_clearly(
     assert main(["staff", "disable", "bob", *where]) == 0
     assert main(["staff", "list", *where]) == 0
     assert capsys.readouterr().out.splitlines()[-1].endswith("(disabled)")
+
+
+@pytest.mark.parametrize("action", [["list"], ["disable", "bob"], ["enable", "bob"], ["password", "bob", "--password", "bob-password"]])
+def test_staff_commands_on_a_mistyped_database_create_nothing(
+    mini_event: EventFiles, tmp_path: Path, capsys: pytest.CaptureFixture[str], action: list[str]
+) -> None:
+    """Only ``add`` may start a database; the others name the missing one and leave no file."""
+    typo = tmp_path / "simsa.sqlte"
+    assert main(["staff", *action, "--event", str(mini_event.dir), "--db", f"sqlite:///{typo}"]) == 1
+    assert capsys.readouterr().err == f"simsa: error: there is no database at {typo}: check --db (the server's default database is EVENT_DIR/simsa.sqlite)\n"
+    assert not typo.exists()
+    empty = tmp_path / "empty.sqlite"
+    sqlite3.connect(empty).close()
+    assert main(["staff", *action, "--event", str(mini_event.dir), "--db", f"sqlite:///{empty}"]) == 1
+    assert "holds no simsa ledger" in capsys.readouterr().err
 
 
 def test_server_refuses_a_wrong_ledger_key(mini_event: EventFiles, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
