@@ -15,6 +15,7 @@ BENCHMARKS = (
     "bench.server_ingest",
     "bench.server_proofs",
     "bench.dashboard_pages",
+    "bench.server_replay",
     "bench.verify_bench",
     "bench.kiosk_scan",
     "bench.kiosk_save",

@@ -7,14 +7,19 @@ appended, so the replay skips the per-ballot rules; statements are still verifie
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 
 import orjson
 from sqlalchemy import Connection
 
 from shared.replay import LedgerState, Replay
 
+from ..db.engine import Database
 from ..ledger.store import Ledger
+
+log = logging.getLogger("simsa.server.replay")
 
 PAGE = 5000
 
@@ -46,3 +51,22 @@ class ReplayedLedger:
                     data = text.encode("utf-8")
                     r.add(orjson.loads(data), entry_jcs=data)
             return r.state
+
+    def warm(self, db: Database) -> threading.Thread:
+        """Catch up with the whole ledger on a background thread. After a restart a large
+        ledger takes a while to replay (a minute for a million ballots); started with the
+        server, the first staff view finds it done or under way instead of starting it."""
+
+        def run() -> None:
+            start = time.monotonic()
+            try:
+                with db.read() as conn:
+                    size = self.state(conn).size
+            except Exception:  # e.g. the server is stopping; the next view catches up itself
+                log.warning("the background replay of the ledger stopped", exc_info=True)
+                return
+            log.info("ledger replayed for merge and results: %d entries in %.1f s", size, time.monotonic() - start)
+
+        thread = threading.Thread(target=run, name="simsa-replay", daemon=True)
+        thread.start()
+        return thread

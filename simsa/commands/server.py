@@ -58,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
     ctx = Context.open(settings)  # migrate and check the ledger before listening
     ctx.prechecker.warm()
+    ctx.replayed.warm(ctx.db)
     m = ctx.manifest
     size = ctx.ledger.head_size()
     print(f"simsa server: event {m.event} ({m.title_en}), ledger of {size} entries on {ctx.db.engine.url.render_as_string(hide_password=True)}")
