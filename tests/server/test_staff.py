@@ -84,7 +84,7 @@ def test_staff_pages_redirect_strangers_to_the_login(srv: Harness) -> None:
     assert r.status_code == 303 and r.headers["location"].startswith("/staff/login")
 
 
-def _statement(srv: Harness, index: int) -> dict:  # type: ignore[type-arg]
+def _statement(srv: Harness, index: int) -> dict[str, Any]:
     entry = srv.client.get(f"/api/v1/ledger/entries?start={index}&end={index + 1}").json()["entries"][0]["entry"]
     m = srv.ctx.manifest
     st = verify_statement_entry(entry, event=m.event, authority_key=m.authority_key)
