@@ -243,7 +243,9 @@ class HttpSource:
         try:
             r = self.session.get(url, params=params, timeout=self.timeout)
         except requests.RequestException as exc:
-            raise SourceError(f"cannot reach {url}: {_why(exc)}") from exc
+            from kiosk.api import network_reason
+
+            raise SourceError(f"cannot reach {url}: {network_reason(exc)}") from exc
         if r.status_code == 404 and missing_ok:
             return None
         if r.status_code != 200:
@@ -334,7 +336,9 @@ class HttpSource:
         try:
             r = self.session.get(f"{self.base}/api/v1/receipts/{code.strip()}", timeout=self.timeout)
         except requests.RequestException as exc:
-            raise SourceError(f"cannot reach {self.base}: {_why(exc)}") from exc
+            from kiosk.api import network_reason
+
+            raise SourceError(f"cannot reach {self.base}: {network_reason(exc)}") from exc
         if r.status_code != 200:
             return None
         try:
@@ -378,28 +382,3 @@ def open_source(where: str) -> LedgerSource:
     if not path.is_dir():
         raise SourceError(f"{where} is neither an http(s) URL nor an export folder")
     return ExportSource(path)
-
-
-def _why(exc: Exception) -> str:
-    """A network failure in a few words (requests' own text repeats the pool and URL)."""
-    import requests
-
-    text = str(exc)
-    if isinstance(exc, requests.Timeout):
-        return "no answer in time (timeout)"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS failed (certificate or protocol)"
-    if isinstance(exc, requests.ConnectionError):
-        for marker, words in (
-            ("Connection refused", "connection refused (is the server running, and is the port right?)"),
-            ("Name or service not known", "unknown host name"),
-            ("Temporary failure in name resolution", "host name cannot be resolved (no network?)"),
-            ("No route to host", "no route to host"),
-            ("Network is unreachable", "network unreachable"),
-            ("Connection reset", "the connection was reset"),
-        ):
-            if marker in text:
-                return words
-        return "connection failed"
-    return f"{exc.__class__.__name__}: {text[:200]}"
-

@@ -74,7 +74,7 @@ class LedgerClient:
             )
             content = r.content
         except requests.RequestException as exc:
-            raise ServerUnavailable(f"{method} {path}: {type(exc).__name__}: {exc}") from exc
+            raise ServerUnavailable(f"{method} {path}: {network_reason(exc)}") from exc
         if r.status_code >= 500 or r.status_code == 429:
             raise ServerUnavailable(f"{method} {path}: HTTP {r.status_code}")
         try:
@@ -156,3 +156,27 @@ class LedgerClient:
 
     def import_bundle(self, token: str, batch: dict[str, Any]) -> dict[str, Any]:
         return self._obj("POST", "/api/v1/staff/bundles", body=batch, token=token)
+
+
+def network_reason(exc: Exception) -> str:
+    """A network failure in a few words, for staff and auditors (requests' own text
+    repeats the connection pool and the URL)."""
+    text = str(exc)
+    if isinstance(exc, requests.Timeout):
+        return "no answer in time (timeout)"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS failed (certificate or protocol)"
+    if isinstance(exc, requests.ConnectionError):
+        for marker, words in (
+            ("Connection refused", "connection refused (is the server running, and is the port right?)"),
+            ("Name or service not known", "unknown host name"),
+            ("Temporary failure in name resolution", "host name cannot be resolved (no network?)"),
+            ("No route to host", "no route to host"),
+            ("Network is unreachable", "network unreachable"),
+            ("Connection reset", "the connection was reset"),
+        ):
+            if marker in text:
+                return words
+        return "connection failed"
+    return f"{exc.__class__.__name__}: {text[:200]}"
+

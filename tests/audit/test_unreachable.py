@@ -7,7 +7,7 @@ import socket
 import pytest
 import requests
 
-from audit.source import _why
+from kiosk.api import network_reason
 from simsa.cli import main
 
 
@@ -39,4 +39,4 @@ def test_a_server_that_is_not_there(capsys: pytest.CaptureFixture[str]) -> None:
     ],
 )
 def test_each_network_failure_in_a_few_words(exc: Exception, words: str) -> None:
-    assert words in _why(exc)
+    assert words in network_reason(exc)
