@@ -7,7 +7,7 @@ Two runs: the server pinned to one core (verification in the request thread; the
 generator on the other core), then the server free on every core with its verification
 pool. The raw rate is one core verifying prepared signatures with keys already loaded.
 
-    .venv/bin/python -m bench.server_ingest [--kiosks 40] [--clients 4]
+    .venv/bin/python -m bench.server_ingest [--kiosks 40] [--clients 4] [--postgres]
 """
 
 from __future__ import annotations
@@ -73,13 +73,13 @@ def group_cpu_seconds(pgid: int) -> float:
 
 
 def run_once(ev: BenchEvent, keys: dict[str, Any], bodies: list[list[bytes]], *, clients: int, workers: int,
-             wrap: list[str] | None, tmp: Path, tag: str) -> dict[str, Any]:
+             wrap: list[str] | None, tmp: Path, tag: str, db: str | None = None) -> dict[str, Any]:
     from server.context import Context
     from server.services.staff import add_staff, login
     from server.settings import Settings
     from tests.support.live import start_server
 
-    db = f"sqlite:///{tmp / f'{tag}.sqlite'}"
+    db = db or f"sqlite:///{tmp / f'{tag}.sqlite'}"
     ctx = Context.open(Settings(event_dir=ev.dir, db_url=db, verify_workers=0))
     add_staff(ctx.db, "bench", "bench-password")
     token = login(ctx.db, "bench", "bench-password", 1.0)
@@ -125,8 +125,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     ap.add_argument("--kiosks", type=int, default=40)
     ap.add_argument("--clients", type=int, default=4, help="kiosks posting at the same time")
     ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--postgres", action="store_true",
+                    help="store the ledger in a throwaway PostgreSQL cluster (fsync on) instead of SQLite")
     args = ap.parse_args(argv)
     cores = sorted(os.sched_getaffinity(0))
+    cluster = None
+    if args.postgres:
+        from tests.support.postgres import start_cluster
+
+        cluster = start_cluster(durable=True)
+    try:
+        return _main(args, cores, cluster)
+    finally:
+        if cluster is not None:
+            cluster.stop()
+
+
+def _main(args: argparse.Namespace, cores: list[int], cluster: Any) -> dict[str, Any]:
+    def db_for(tag: str) -> str | None:
+        return None if cluster is None else cluster.url(cluster.create_database(f"bench_{tag}"))
+
     with tempfile.TemporaryDirectory(prefix="simsa-bench-") as tmp_name:
         tmp = Path(tmp_name)
         ev = make_event(tmp / "event")
@@ -143,10 +161,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             return rate
 
         raws = [raw_rate()]
-        one = run_once(ev, keys, bodies, clients=args.clients, workers=0, wrap=["taskset", "-c", str(cores[0])], tmp=tmp, tag="one")
+        one = run_once(ev, keys, bodies, clients=args.clients, workers=0, wrap=["taskset", "-c", str(cores[0])], tmp=tmp, tag="one",
+                       db=db_for("one"))
         raws.append(raw_rate())
         os.sched_setaffinity(0, set(cores))
-        every = run_once(ev, keys, bodies, clients=args.clients, workers=len(cores), wrap=None, tmp=tmp, tag="all")
+        every = run_once(ev, keys, bodies, clients=args.clients, workers=len(cores), wrap=None, tmp=tmp, tag="all",
+                         db=db_for("all"))
         raws.append(raw_rate())
         print(f"raw Ed25519 verify on one core, before, between and after the runs: {', '.join(f'{r:,.0f}/s' for r in raws)}")
         r1, r2 = (raws[0] + raws[1]) / 2, (raws[1] + raws[2]) / 2
@@ -157,6 +177,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
               f"({every['accepted']} in {every['wall_s']:.1f} s, median batch {every['batch_p50_ms']:.0f} ms; load generator "
               f"on the same cores); server CPU {every['cpu_us_per_ballot']:.0f} µs per ballot")
         print(f"load average during the run: {os.getloadavg()[0]:.1f} (other work on the machine slows both runs)")
+        if cluster is not None:
+            print("database: PostgreSQL with fsync on; its processes run on any core "
+                  "(in the one-core run the server is pinned, the database is not)")
         out: dict[str, Any] = {"ballots": n, "raw_verify_per_s": raws, "cores": len(cores)}
         out |= {"one_core": one, "all_cores": every}
     return out

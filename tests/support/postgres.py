@@ -42,6 +42,8 @@ class PgCluster:
     data_dir: Path
     port: int
     user: str | None  # the OS user running the cluster (None: this process's user)
+    #: fsync and full-page writes on, as in production (benchmarks); off for the tests' speed.
+    durable: bool = False
 
     def url(self, dbname: str = "postgres") -> str:
         """``postgresql://postgres@127.0.0.1:PORT/dbname``, as ``simsa server --db`` takes it."""
@@ -81,9 +83,10 @@ class PgCluster:
             ]
         )
         opts = (
-            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' "
-            "-c fsync=off -c full_page_writes=off -c max_connections=100"
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories='' -c max_connections=100"
         )
+        if not self.durable:
+            opts += " -c fsync=off -c full_page_writes=off"
         self._run(
             [str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-o", opts,
              "-l", str(self.data_dir / "server.log"), "-w", "-t", "60", "start"]
@@ -96,8 +99,9 @@ class PgCluster:
         )
 
 
-def start_cluster() -> PgCluster:
-    """initdb and start a cluster; the caller must :meth:`PgCluster.stop` it."""
+def start_cluster(*, durable: bool = False) -> PgCluster:
+    """initdb and start a cluster; the caller must :meth:`PgCluster.stop` it. ``durable``:
+    keep PostgreSQL's fsync on (for measurements); the tests run without it."""
     bin_dir = find_bin_dir()
     if bin_dir is None:
         raise FileNotFoundError("PostgreSQL binaries (initdb) not found; install Debian's postgresql package")
@@ -108,7 +112,7 @@ def start_cluster() -> PgCluster:
         pw = pwd.getpwnam(user)
         os.chown(root, pw.pw_uid, pw.pw_gid)
     os.chmod(root, 0o700)
-    cluster = PgCluster(bin_dir, root / "data", free_port(), user)
+    cluster = PgCluster(bin_dir, root / "data", free_port(), user, durable)
     try:
         cluster.start()
     except subprocess.CalledProcessError as exc:
