@@ -23,7 +23,7 @@ from shared.tally import results_hash
 
 from . import charts
 from .charts import KIOSK, MUTED, ONLINE, SELECTED, Bar
-from .verify import Verdict
+from .verdict import Verdict
 
 CSV_FIELDS = (
     "proposal", "group", "community", "kiosk_score", "kiosk_ballots", "kiosk_rank",

@@ -10,7 +10,8 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
-from .verify import ReceiptCheck, Verdict
+from .receipt import ReceiptCheck
+from .verdict import Verdict
 
 OK, BAD, NOTE = "[green]✓[/green]", "[bold red]✗[/bold red]", "[yellow]![/yellow]"
 

@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         with entry_progress(err, "reading and checking entries") as (start, advance):
             if args.receipt:
-                from audit.verify import verify_receipt
+                from audit.receipt import verify_receipt
 
                 rc = verify_receipt(source, args.receipt, store=store, progress=advance, on_start=start)
             else:

@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 import pytest
 
-from audit.verify import _LeafStore, first_difference
+from audit.tree import LeafStore, first_difference
 from shared.encoding import sha256
 from shared.merkle import naive_inclusion_path
 
 
-def _store(leaves: list[bytes]) -> _LeafStore:
-    s = _LeafStore()
+def _store(leaves: list[bytes]) -> LeafStore:
+    s = LeafStore()
     for h in leaves:
         s.data += h
     return s

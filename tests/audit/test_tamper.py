@@ -17,7 +17,8 @@ import pytest
 
 from audit.export import write_export
 from audit.source import ExportSource
-from audit.verify import Verdict, verify_ledger
+from audit.verdict import Verdict
+from audit.verify import verify_ledger
 from shared.encoding import jcs
 from shared.keys import SigningKey
 from shared.ledger import TreeHead, sign_sth, verify_sth
