@@ -72,9 +72,9 @@ class Batch:
     head: dict[str, Any]
     #: JCS of each record's signed ballot, computed once for the linkage check and kept for
     #: the receipt id and the signature check (the same bytes are never encoded twice).
-    signed_jcs: tuple[bytes, ...] = field(default=(), repr=False, compare=False)
+    signed_jcs: tuple[bytes, ...] = field(repr=False, compare=False)
     #: h(n) of each record, b64u.
-    hashes: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    hashes: tuple[str, ...] = field(repr=False, compare=False)
 
     @property
     def head_seq(self) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from . import schema as s
@@ -269,13 +270,13 @@ class Manifest:
             selection=selection,
         )
 
+    @cached_property
+    def _criteria(self) -> dict[str, Criterion]:
+        return {c.id: c for c in self.rubric}
+
     def criteria(self) -> dict[str, Criterion]:
         """The rubric by criterion id (made once: the rules ask for it for every ballot)."""
-        cached: dict[str, Criterion] | None = self.__dict__.get("_criteria")
-        if cached is None:
-            cached = {c.id: c for c in self.rubric}
-            object.__setattr__(self, "_criteria", cached)
-        return dict(cached)
+        return dict(self._criteria)
 
     @property
     def is_demo(self) -> bool:

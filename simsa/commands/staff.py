@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from server.db.engine import Database
 
 
 def _db_options(p: argparse.ArgumentParser) -> None:
@@ -72,9 +77,11 @@ def register(sub: Any) -> None:
     password.set_defaults(func=run_password)
 
 
-def _context(args: argparse.Namespace, *, existing: bool = True) -> Any:
-    """The server's context on its database. ``existing``: the database must already hold
-    the event's ledger — a mistyped ``--db`` is an error, never a fresh empty database."""
+@contextmanager
+def _database(args: argparse.Namespace, *, existing: bool = True) -> Iterator[Database]:
+    """The server's database, opened as the server opens it and closed afterwards.
+    ``existing``: it must already hold the event's ledger — a mistyped ``--db`` is an
+    error, never a fresh empty database."""
     from server.context import Context
 
     from .server import settings_from
@@ -82,7 +89,11 @@ def _context(args: argparse.Namespace, *, existing: bool = True) -> Any:
     settings = settings_from(args, event_dir=args.event, db_url=args.db, verify_workers=0)
     if existing:
         _check_ledger_exists(settings.database_url)
-    return Context.open(settings)
+    ctx = Context.open(settings)
+    try:
+        yield ctx.db
+    finally:
+        ctx.close()
 
 
 def _check_ledger_exists(url: str) -> None:
@@ -128,11 +139,8 @@ def run_add(args: argparse.Namespace) -> int:
     password = _ask_password(args, f"password for {args.name}: ")
     if password is None:
         return 1
-    ctx = _context(args, existing=False)  # before the first start of the server, too
-    try:
-        key = add_staff(ctx.db, args.name, password)
-    finally:
-        ctx.close()
+    with _database(args, existing=False) as db:  # before the first start of the server, too
+        key = add_staff(db, args.name, password)
     print(f"staff member {args.name} added; statement key {key}")
     return 0
 
@@ -140,12 +148,8 @@ def run_add(args: argparse.Namespace) -> int:
 def run_list(args: argparse.Namespace) -> int:
     from server.services.staff import list_staff
 
-    ctx = _context(args)
-    try:
-        with ctx.db.read() as conn:
-            rows = list_staff(conn)
-    finally:
-        ctx.close()
+    with _database(args) as db, db.read() as conn:
+        rows = list_staff(conn)
     for r in rows:
         print(f"{r['name']:<20} {r['key']}  {r['created_at']}{'  (disabled)' if r['disabled'] else ''}")
     return 0
@@ -154,11 +158,8 @@ def run_list(args: argparse.Namespace) -> int:
 def run_disable(args: argparse.Namespace) -> int:
     from server.services.staff import set_disabled
 
-    ctx = _context(args)
-    try:
-        done = set_disabled(ctx.db, args.name, True)
-    finally:
-        ctx.close()
+    with _database(args) as db:
+        done = set_disabled(db, args.name, True)
     state = "disabled" if done.changed else "was disabled already"
     print(f"staff member {args.name} {state}; {_sessions(done.sessions_ended)}")
     return 0
@@ -167,11 +168,8 @@ def run_disable(args: argparse.Namespace) -> int:
 def run_enable(args: argparse.Namespace) -> int:
     from server.services.staff import set_disabled
 
-    ctx = _context(args)
-    try:
-        done = set_disabled(ctx.db, args.name, False)
-    finally:
-        ctx.close()
+    with _database(args) as db:
+        done = set_disabled(db, args.name, False)
     state = "enabled; they can log in again" if done.changed else "was enabled already"
     print(f"staff member {args.name} {state}")
     return 0
@@ -184,11 +182,8 @@ def run_password(args: argparse.Namespace) -> int:
     if password is None:
         return 1
     check_password(password)  # before opening the database
-    ctx = _context(args)
-    try:
-        done = set_password(ctx.db, args.name, password)
-    finally:
-        ctx.close()
+    with _database(args) as db:
+        done = set_password(db, args.name, password)
     note = " (the account stays disabled)" if done.disabled else ""
     print(f"password of staff member {args.name} changed; {_sessions(done.sessions_ended)}{note}")
     return 0
