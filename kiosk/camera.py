@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 from numpy.typing import NDArray
 
-from .scanner import ScanResult, decode, read_image
+from .scanner import Budget, ScanResult, decode, read_image
 
 Frame = NDArray[Any]
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".webp")
@@ -145,6 +145,8 @@ class ScanWorker:
         self.active = threading.Event()
         self._stop = threading.Event()
         self._last: tuple[str, float] | None = None
+        #: the ladder's time budget, learned from zxing-cpp's times on this camera's frames
+        self.budget = Budget()
         self._thread = threading.Thread(target=self._run, name="simsa-scan", daemon=True)
 
     def start(self) -> None:
@@ -174,7 +176,8 @@ class ScanWorker:
                 self._stop.wait(0.02)
                 continue
             seen = count
-            result = decode(frame)
+            result = decode(frame, budget_ms=self.budget.ms)
+            self.budget.add(result.zxing_ms)
             if self.on_result is not None:
                 self.on_result(result)
             if result.text is None or not self.active.is_set():
