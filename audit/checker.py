@@ -12,12 +12,10 @@ from __future__ import annotations
 from base64 import urlsafe_b64decode
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-
 from shared.encoding import b64u_decode, jcs, parse_canonical
 from shared.errors import FormatError, SimsaError
 from shared.facts import BallotFacts, ballot_facts
+from shared.keys import signature_ok
 from shared.manifest import Manifest
 from shared.merkle import leaf_hash
 from shared.rules import StatelessVerdict
@@ -34,16 +32,13 @@ PageResult = tuple[bytes, list[tuple[int, Any]], tuple[int, str] | None]
 
 _MANIFEST: Manifest | None = None
 _KEYS: dict[str, bytes] = {}
-#: Public key objects of the reviewers met so far (a reviewer casts several ballots).
-_PUBLIC: dict[str, Ed25519PublicKey] = {}
 
 
 def init_worker(manifest: Manifest) -> None:
     """Give this process the (already verified) manifest and its reviewers' raw keys."""
-    global _MANIFEST, _KEYS, _PUBLIC
+    global _MANIFEST, _KEYS
     _MANIFEST = manifest
     _KEYS = {rid: b64u_decode(r.key, length=32) for rid, r in manifest.reviewers.items()}
-    _PUBLIC = {}
 
 
 def check_page(page: Page) -> PageResult:
@@ -135,11 +130,8 @@ def _signature_ok(sb: Any, entry_jcs: bytes, kind: str) -> bool:
     try:
         ballot, sig = sb["ballot"], sb["sig"]
         rid = ballot["reviewer"]
-        key = _PUBLIC.get(rid)
-        if key is None:
-            key = _PUBLIC[rid] = Ed25519PublicKey.from_public_bytes(_KEYS[rid])
         message = _ballot_bytes(entry_jcs, kind)
-        key.verify(urlsafe_b64decode(sig + "=="), message if message is not None else jcs(ballot))
-    except (SimsaError, InvalidSignature, KeyError, TypeError, ValueError):
+        return signature_ok(_KEYS[rid], message if message is not None else jcs(ballot),
+                            urlsafe_b64decode(sig + "=="))
+    except (SimsaError, KeyError, TypeError, ValueError):
         return False
-    return True

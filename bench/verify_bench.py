@@ -4,7 +4,7 @@
 
 1. makes (or reuses) the city export of :mod:`bench.citygen`;
 2. measures the raw Ed25519 verify rate of this machine in the same run — one core alone,
-   and all cores at once — with ``cryptography`` (key from bytes, then verify), over
+   and all cores at once — with :func:`shared.keys.signature_ok` (libsodium, the library the verifier uses), over
    ballot-sized messages, before the verification and again after it (the machine may be
    shared: the two figures show whether its load changed);
 3. runs the whole verification (every check of ``simsa verify DIR``) in a fresh process
@@ -32,20 +32,19 @@ from . import citygen
 
 
 def _raw_worker(seconds: float) -> tuple[int, float]:
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+    from shared.keys import SigningKey, signature_ok
 
     items = []
     for k in range(256):
-        key = Ed25519PrivateKey.from_private_bytes(bytes([k]) * 32)
+        key = SigningKey(bytes([k]) * 32)
         msg = (b'{"channel":"online","choices":["p01","p02"],"created_at":"2019-06-01T09:00:00Z",' * 3)[
             :260
         ] + bytes([k])
-        raw = key.public_key().public_bytes_raw()
-        items.append((raw, msg, key.sign(msg)))
+        items.append((key.public, msg, key.sign(msg)))
     n, t0 = 0, time.perf_counter()
     while time.perf_counter() - t0 < seconds:
         for raw, msg, sig in items:
-            Ed25519PublicKey.from_public_bytes(raw).verify(sig, msg)
+            signature_ok(raw, msg, sig)
         n += len(items)
     return n, time.perf_counter() - t0
 
