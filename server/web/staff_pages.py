@@ -23,7 +23,7 @@ from shared.timefmt import format_time
 from ..auth import context, page_staff, require_staff
 from ..context import Context
 from ..problems import Problem
-from ..services import actions, dashboard, kiosks, views
+from ..services import actions, dashboard, kiosks, reconcile, views
 from ..services.staff import StaffMember
 from . import bundles, i18n, results_view
 from .forms import check_csrf, text
@@ -104,7 +104,7 @@ def overview(request: Request, ctx: Ctx, who: Staff) -> Response:
     return page(
         request, "overview.html", who=who, nav="overview", live=True,
         ov=ov, sth_time=sth_short(ov["sth"]), alarms=dashboard.alarms(ctx, ov, rows),
-        progress=dashboard.progress(ctx),
+        progress=dashboard.progress(ctx), rc=reconcile.counted(ctx),
         by_code=sorted(by_code.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])),
     )
 
@@ -159,7 +159,8 @@ async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Res
     if (stale := _stale(request, who, form)) is not None:
         return stale
     back = _back(text(form, "back"), f"/staff/kiosks/{kiosk}")
-    out, err = await _act(kiosks.close_kiosk, ctx, who, kiosk, force=text(form, "force") == "1")
+    out, err = await _act(kiosks.close_kiosk, ctx, who, kiosk, confirm=text(form, "confirm", max_len=64),
+                          reason=text(form, "reason"))
     if err:
         return _error(back, err)
     assert out is not None
@@ -318,9 +319,12 @@ def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str 
     ov = views.overview(ctx, ctx.replayed)
     checks = []
     missing = [k for k in rows if k["missing"]]
+    nohead = [k for k in rows if k["status"] == "approved" and not k["head_known"]]
     running = [k for k in rows if k["status"] == "approved"]
     pending = [k for k in rows if k["status"] == "pending"]
     open_conflicts = ov["conflicts"]["total"] - ov["conflicts"]["resolved"]
+    if nohead:
+        checks.append({"level": "bad", "key": "x.check.nohead", "n": len(nohead), "href": f"/staff/kiosks/{nohead[0]['kiosk']}"})
     if missing:
         checks.append({"level": "bad", "key": "x.check.missing", "n": len(missing), "href": "/staff/kiosks"})
     if running:
@@ -335,6 +339,7 @@ def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str 
     return page(
         request, "close.html", who=who, nav="close", live=True, status=status, error=error,
         kiosks=rows, checks=checks, R=results, downloads=downloads,
+        unreconciled=[k for k in rows if k["status"] != "closed" or k["missing"]],
         **results_view.view(ctx, lang_of(request), results),
     )
 
@@ -352,8 +357,8 @@ async def close_event(request: Request, ctx: Ctx, who: Staff) -> Response:
     if text(form, "event", max_len=64) != ctx.manifest.event:
         err = i18n.text(lang_of(request), "x.wrong_event", event=ctx.manifest.event)
         return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=err, status=400))
-    out, perr = await _act(actions.close_event, ctx, who, ctx.replayed)
+    out, perr = await _act(actions.close_event, ctx, who, ctx.replayed, reason=text(form, "reason"))
     if perr:
-        return _error("/staff/close", perr)
+        return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=perr.detail, status=perr.status))
     assert out is not None
     return redirect("/staff/close", "f.closed", index=out["index"])
