@@ -189,11 +189,14 @@ async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> Response:
     except bundles.BundleError as exc:
         return page(request, "bundle.html", who=who, nav="kiosks", items=[], names=names,
                     error=i18n.text(lang, "k.bundle.notjson", error=str(exc)), status=400)
+    notes = bundles.advice(items)
     done = [await bundles.apply(ctx, who, it) for it in items]
     states = {k["kiosk"]: k["status"] for k in views.kiosks_table(ctx)}
     pending = sorted({it.kiosk for it in done if states.get(it.kiosk) == "pending"})
-    return page(request, "bundle.html", who=who, nav="kiosks", items=done, names=names, pending=pending,
-                fingerprints={k["kiosk"]: k["key_fingerprint"] for k in views.kiosks_table(ctx)})
+    nothing = all(it.kind == "summary" for it in done)
+    return page(request, "bundle.html", who=who, nav="kiosks", items=done, names=names, pending=pending, notes=notes,
+                fingerprints={k["kiosk"]: k["key_fingerprint"] for k in views.kiosks_table(ctx)},
+                status=400 if nothing else 200)
 
 
 # --- conflicts ---------------------------------------------------------------------------
