@@ -104,7 +104,7 @@ CODE_TEXT: Final[dict[str, tuple[str, str]]] = {
         "같은 순번에 다른 기록이 있습니다",
         "A different record was already seen at this seq",
     ),
-    "kiosk_closed": ("마감된 키오스크의 기록입니다 (집계되지 않음)", "A record of a kiosk already closed (not counted)"),
+    "kiosk_closed": ("마감된 키오스크입니다", "The kiosk is closed"),
 }
 
 

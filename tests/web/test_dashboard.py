@@ -155,7 +155,7 @@ def test_gap_appears_and_closes_after_sync(world: World) -> None:
     assert r.status_code == 409 and r.json()["code"] == "chain_gap"
     expect(page.locator("#refusals")).to_contain_text("chain_gap", timeout=15_000)
     page.goto("/staff/")
-    expect(page.locator("#alarms li.bad")).to_contain_text("키오스크 k1: 순번 5의 기록이 빈 곳 때문에 거부되었습니다")
+    expect(page.locator("#alarms li.bad", has_text="순번 5의")).to_contain_text("키오스크 k1: 순번 5의 기록이 빈 곳 때문에 거부되었습니다")
     page.goto("/staff/kiosks/k1")
     # The network comes back: the kiosk syncs the rest, and the gap closes on the open page.
     assert k1.sync(4).json()["synced_seq"] == 6
