@@ -140,7 +140,7 @@ def test_gap_appears_and_closes_after_sync(world: World) -> None:
     expect(row.locator("td[data-col=recorded]")).to_have_text("6", timeout=15_000)
     expect(row.locator("td[data-col=missing]")).to_contain_text("3")
     expect(row.locator("td[data-col=missing]")).to_contain_text("순번 4–6")
-    expect(row).to_have_class(re.compile("warn"))
+    expect(row).to_have_class(re.compile("bad"))
     world.shot("05-kiosk-gap")
     page.goto("/staff/")
     expect(page.locator("#alarms")).to_contain_text("키오스크 k1: 기록 3건이 서버에 아직 없습니다 (순번 4–6)")
