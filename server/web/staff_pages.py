@@ -342,7 +342,7 @@ def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str 
     return page(
         request, "close.html", who=who, nav="close", live=True, status=status, error=error,
         kiosks=rows, checks=checks, R=results, downloads=downloads,
-        unreconciled=[k for k in rows if k["status"] != "closed" or k["missing"]],
+        unreconciled=[k for k in rows if k["status"] != "closed" or k["missing"]], ov=ov, rc=reconcile.counted(ctx),
         **results_view.view(ctx, lang_of(request), results),
     )
 

@@ -103,6 +103,28 @@ def test_the_lost_ballot_scenario_ends_with_every_ballot_on_the_ledger(srv: Harn
     audit(srv.client, srv.ctx.event.ledger_key.public_b64u, all_pairs=False)
 
 
+@pytest.mark.parametrize("path", ["network", "bundle"])
+def test_records_after_the_event_closed_are_logged_event_closed(srv: Harness, ballots: Ballots, path: str) -> None:
+    k = Kiosk("k1")
+    srv.enrol(k)
+    _fill(k, ballots, 2)
+    srv.sync(k)
+    r = srv.client.post("/api/v1/staff/close", json={"event": "mini", "reason": "k1 stays on for the photo"}, headers=srv.staff)
+    assert r.status_code == 200, r.text
+    results = srv.client.get("/api/v1/results").json()
+    _fill(k, ballots, 2)
+    if path == "network":
+        r = srv.sync(k, 3)
+    else:
+        r = srv.client.post("/api/v1/staff/bundles", json=k.batch(1), headers=srv.staff)
+    assert [(x["seq"], x["code"]) for x in r.json()["results"] if x["seq"] > 2] == [(3, "event_closed"), (4, "event_closed")]
+    state = replay(_entries(srv))
+    assert [x[3] for x in state.late] == [3, 4] and state.close_index is not None and state.close_index < state.late[0][0]
+    assert srv.client.get("/api/v1/results").json() == results  # the published results never move
+    assert _row(srv, "k1")["late"] == 2
+    audit(srv.client, srv.ctx.event.ledger_key.public_b64u, all_pairs=False)
+
+
 def test_a_refused_batch_still_records_the_kiosks_signed_head(srv: Harness, ballots: Ballots) -> None:
     k = Kiosk("k1")
     srv.enrol(k)
