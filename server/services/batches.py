@@ -82,8 +82,10 @@ def note_signed_head(conn: Connection, kiosk: str, seq: int, at: str) -> None:
     )
 
 
-def _checked(ctx: Context, kiosk: str, raw: Any) -> tuple[Batch, Any]:
-    """Shape, linkage, enrolment and head signature — everything before the ballots."""
+def _checked(ctx: Context, kiosk: str, raw: Any, signed: list[int]) -> tuple[Batch, Any]:
+    """Shape, linkage, enrolment and head signature — everything before the ballots. A head
+    that verifies is put in ``signed`` (a pending kiosk's too: what it holds is known before
+    staff approve it, e.g. from a USB bundle imported with its registration)."""
     try:
         batch = Batch.from_json(raw)
     except FormatError as exc:
@@ -94,12 +96,16 @@ def _checked(ctx: Context, kiosk: str, raw: Any) -> tuple[Batch, Any]:
         row = _kiosk_row(conn, kiosk)
     if row is None:
         raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is not registered: register it and have staff approve it")
-    if row.status == "pending":
-        raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet")
     try:
         batch.verify_head(row.public_key)
     except VerificationError as exc:
+        if row.status == "pending":
+            raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet") from exc
         raise _Refusal(400, "bad_head_signature", str(exc), batch.head_seq) from exc
+    signed.append(batch.head_seq)
+    if row.status == "pending":
+        raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet "
+                       f"(it has signed {batch.head_seq} records): approve it, then import or sync again", batch.head_seq)
     return batch, row
 
 
@@ -166,8 +172,7 @@ def _append(app: Appender, kiosk: str, placed: _Placed, late: str | None = None)
 
 
 def _submit(ctx: Context, kiosk: str, raw: Any, via: str, signed: list[int]) -> dict[str, Any]:
-    batch, row = _checked(ctx, kiosk, raw)
-    signed.append(batch.head_seq)
+    batch, row = _checked(ctx, kiosk, raw, signed)
     fresh = [(r, sbj) for r, sbj in zip(batch.records, batch.signed_jcs, strict=True) if r["seq"] > row.synced_seq]
     prepared = ctx.prechecker.run([r["signed_ballot"] for r, _ in fresh], "kiosk", kiosk, [sbj for _, sbj in fresh])
     prep_of = {r["seq"]: p for (r, _), p in zip(fresh, prepared, strict=True)}

@@ -162,6 +162,27 @@ def test_a_never_synced_kiosk_is_red_at_once(srv: Harness, ballots: Ballots) -> 
     assert _row(srv, "usb-only")["received_all"] is True
 
 
+def test_a_bundle_imported_before_approval_tells_what_the_kiosk_holds(srv: Harness, ballots: Ballots) -> None:
+    """The USB-only kiosk of finding 2: its bundle (registration and batch) is imported
+    before staff approve it. The batch is refused (pending), but its signed head is kept:
+    once approved, the kiosk shows 3 records missing, not a green tick."""
+    k = Kiosk("usb")
+    assert srv.client.post("/api/v1/kiosks", json=k.registration()).status_code == 202
+    _fill(k, ballots, 3)
+    r = srv.client.post("/api/v1/staff/bundles", json=k.batch(), headers=srv.staff)
+    assert (r.status_code, r.json()["code"], r.json()["signed_seq"]) == (403, "unknown_kiosk", 3)
+    impostor = Kiosk("usb")  # another key claiming the id: its head is not the kiosk's
+    _fill(impostor, ballots, 5)
+    assert srv.client.post("/api/v1/kiosks/usb/batches", json=impostor.batch()).json()["code"] == "unknown_kiosk"
+    assert srv.client.post("/api/v1/staff/kiosks/usb/approve", headers=srv.staff).status_code == 200
+    row = _row(srv, "usb")
+    assert (row["head_known"], row["recorded_seq"], row["missing"], row["received_all"]) == (True, 3, 3, False)
+    keys = [(a["level"], a["key"]) for a in dashboard.alarms(srv.ctx, views.overview(srv.ctx), [row])]
+    assert ("bad", "alarm.missing") in keys
+    assert srv.client.post("/api/v1/staff/bundles", json=k.batch(), headers=srv.staff).status_code == 200
+    assert _row(srv, "usb")["received_all"] is True
+
+
 CLOSE_KIOSK = [
     # (name, kiosk state, body, status, code)
     ("no closure, one click", "behind", None, 409, "closure_missing"),
