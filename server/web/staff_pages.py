@@ -248,7 +248,7 @@ def rejections_page(
     limit = 100
     rows = views.rejection_list(ctx, **f, limit=limit, before=before)
     kiosk_ids = sorted({k["kiosk"] for k in views.kiosks_table(ctx)} | ({f["kiosk"]} if f["kiosk"] else set()))
-    codes = [c for c in ALL_CODES] + sorted(c for c in ("kiosk_closed", "kiosk_pending", "too_large") if c == f["code"])
+    codes = [c for c in ALL_CODES] + sorted(c for c in ("kiosk_pending", "too_large") if c == f["code"])
     return page(
         request, "rejections.html", who=who, nav="rejections", live=True,
         rows=rows, f=f, codes=codes, kiosk_ids=kiosk_ids,
