@@ -85,4 +85,17 @@ CORE_TEXT: dict[str, tuple[str, str]] = {
         "README.json은 키오스크 {readme}의 것인데 다른 키오스크 {other}의 파일이 섞여 있습니다.",
         "README.json is kiosk {readme}'s but files of kiosk {other} are mixed in.",
     ),
+    "f.close.override_unconfirmed": (
+        "키오스크 {kiosk}를 마감하지 않았습니다: 확인란에 키오스크 이름 {kiosk}를 정확히 입력하고 사유를 적으세요.",
+        "Kiosk {kiosk} was not closed: type its name {kiosk} exactly and give a reason.",
+    ),
+    "f.close.needs_override": (
+        "키오스크 {kiosk}를 마감하지 않았습니다: 일치하는 마감 보고가 없습니다. '마감하면 남는 것'을 확인하고 동기화하거나 묶음을 가져오세요.",
+        "Kiosk {kiosk} was not closed: no matching closure. See what closing would leave behind, then sync it or import its bundle.",
+    ),
+    "x.needs_reason": (
+        "행사를 마감하지 않았습니다: 열려 있거나 기록이 덜 온 키오스크가 {n}대 있습니다. 각 키오스크를 먼저 마감하거나 사유를 입력하세요.",
+        "The event was not closed: {n} kiosk(s) are open or behind. Close each kiosk first, or give a reason.",
+    ),
+    "x.reason_blank": ("행사를 마감하지 않았습니다: 사유를 입력하세요.", "The event was not closed: give a reason."),
 }

@@ -161,6 +161,9 @@ async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Res
     back = _back(text(form, "back"), f"/staff/kiosks/{kiosk}")
     out, err = await _act(kiosks.close_kiosk, ctx, who, kiosk, confirm=text(form, "confirm", max_len=64),
                           reason=text(form, "reason"))
+    if err and err.code in ("override_unconfirmed", "closure_missing", "closure_mismatch"):
+        key = "f.close.override_unconfirmed" if err.code == "override_unconfirmed" else "f.close.needs_override"
+        return redirect(f"/staff/kiosks/{kiosk}#reconcile", key, "bad", kiosk=kiosk)
     if err:
         return _error(back, err)
     assert out is not None
@@ -362,6 +365,9 @@ async def close_event(request: Request, ctx: Ctx, who: Staff) -> Response:
         return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=err, status=400))
     out, perr = await _act(actions.close_event, ctx, who, ctx.replayed, reason=text(form, "reason"))
     if perr:
-        return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=perr.detail, status=perr.status))
+        lang = lang_of(request)
+        msg = {"kiosks_unreconciled": i18n.text(lang, "x.needs_reason", n=len(perr.extra.get("kiosks", []))),
+               "override_unconfirmed": i18n.text(lang, "x.reason_blank")}.get(perr.code, perr.detail)
+        return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=msg, status=perr.status))
     assert out is not None
     return redirect("/staff/close", "f.closed", index=out["index"])

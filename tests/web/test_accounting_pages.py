@@ -129,7 +129,8 @@ def test_closing_a_kiosk_with_unsent_ballots_needs_an_override_and_loses_nothing
     page.fill("#override-confirm", "k2")
     page.fill("#override-reason", "the kiosk was unplugged")
     page.click("#close-kiosk-btn")
-    expect(page.locator("#flash")).to_contain_text("k1")
+    expect(page.locator("#flash")).to_contain_text("키오스크 이름 k1를 정확히 입력하고 사유를 적으세요")
+    expect(page).to_have_url(re.compile("/staff/kiosks/k1"))
     assert len(site.entries()) == size
     page.goto("/staff/kiosks/k1")
     page.fill("#override-confirm", "k1")
