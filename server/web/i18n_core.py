@@ -11,7 +11,7 @@ CORE_TEXT: dict[str, tuple[str, str]] = {
     ),
     "alarm.late": (
         "키오스크 {kiosk}: 마감 뒤에 도착한 기록 {n}건 — 원장에 '거부'로 남았고 집계되지 않습니다",
-        "Kiosk {kiosk}: {n} record(s) arrived after it was closed — on the ledger as rejected, not counted",
+        "Kiosk {kiosk}: {n} record(s) arrived after the close — on the ledger as rejected, not counted",
     ),
     "k.nohead": (
         "이 키오스크는 승인 후 서명된 헤드를 보내지 않았습니다. 서버는 이 키오스크가 몇 표를 갖고 있는지 모릅니다. 동기화하거나 USB 묶음(README.json 포함)을 가져오세요.",
