@@ -10,6 +10,7 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape
 
+from .accounting import accounting_lines, late_records, overrides
 from .receipt import ReceiptCheck
 from .verdict import Verdict
 
@@ -108,7 +109,7 @@ def print_verdict(out: Console, v: Verdict) -> None:
     for p in v.problems:
         out.print(f"  {BAD} [red]{escape(str(p))}[/red]")
     if v.state is not None and v.state.manifest is not None and v.entries:
-        for line in _kiosk_lines(v) + _ballot_lines(v):
+        for line in _kiosk_lines(v) + _ballot_lines(v) + accounting_lines(v.state):
             out.print(f"  {escape(line)}")
     if v.results is not None and v.results["selected"]:
         sel = v.results["selected"]
@@ -143,6 +144,8 @@ def verdict_json(v: Verdict) -> dict[str, Any]:
         "selected": v.results["selected"] if v.results else None,
         "published_results_match": v.published_match,
         "remembered_heads": v.remembered,
+        "late_records": late_records(v.state) if v.state is not None else [],
+        "overrides": overrides(v.state) if v.state is not None else [],
     }
 
 

@@ -84,7 +84,8 @@ def main(argv: list[str] | None = None) -> None:
         for p in pages:
             first, median, n = timed(s, srv.url + p)
             print(f"{p:32s} first {first * 1000:7.0f} ms   then {median * 1000:6.0f} ms   {n // 1024:5d} KB")
-        s.post(srv.url + "/api/v1/staff/close", json={"event": m.event}, headers=auth, timeout=300).raise_for_status()
+        s.post(srv.url + "/api/v1/staff/close", json={"event": m.event, "reason": "bench: kiosks left open"}, headers=auth,
+               timeout=300).raise_for_status()
         for p in ["/staff/close", "/results"]:
             first, median, n = timed(s, srv.url + p)
             print(f"{p + ' (closed)':32s} first {first * 1000:7.0f} ms   then {median * 1000:6.0f} ms   {n // 1024:5d} KB")

@@ -194,6 +194,8 @@ class Syncer:
                 if r.get("status") == "rejected":
                     rejected.setdefault(str(r.get("code")), []).append(int(r.get("seq", 0)))
             for code, seqs in rejected.items():  # one line per code and batch, not one per record
+                if code in ("kiosk_closed", "event_closed"):  # logged on the ledger, never counted
+                    self.store.set(**{code: "1"})
                 shown = ", ".join(map(str, seqs[:5])) + (" …" if len(seqs) > 5 else "")
                 self.store.alarm(self._stamp(), "rejected", f"{len(seqs)} × {code} (seq {shown})")
             if new_synced <= synced:

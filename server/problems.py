@@ -44,6 +44,18 @@ SERVER_CODES: Final[dict[str, tuple[str, str]]] = {
         "키오스크 마감 기록이 서버 기록과 다릅니다",
         "The kiosk's closure does not match what the server holds",
     ),
+    "closure_missing": (
+        "키오스크가 마감 보고를 보내지 않았습니다",
+        "The kiosk has sent no closure",
+    ),
+    "override_unconfirmed": (
+        "강제 마감을 확인하려면 이름과 사유를 입력하세요",
+        "To override, type the name and a reason",
+    ),
+    "kiosks_unreconciled": (
+        "열려 있거나 기록이 덜 온 키오스크가 있습니다",
+        "Some kiosks are still open or behind",
+    ),
     "not_closed": ("심사가 아직 마감되지 않았습니다", "The event is not closed yet"),
     "conflict": ("요청이 현재 상태와 맞지 않습니다", "The request conflicts with the current state"),
     "internal": ("서버 내부 오류입니다", "Internal server error"),

@@ -69,7 +69,11 @@ BALLOT_CODES: Final = (
 )
 #: Codes for kiosk batches, checked before the ballots.
 BATCH_CODES: Final = ("unknown_kiosk", "bad_head_signature", "chain_gap", "chain_fork")
-ALL_CODES: Final = BALLOT_CODES + BATCH_CODES
+#: A kiosk record refused for where it arrived, not for what it is: after staff closed its
+#: kiosk. It still goes on the ledger as a ``rejected`` entry (never counted), like
+#: ``event_closed`` for a kiosk record that arrives after the event's ``close`` entry.
+RECORD_CODES: Final = ("kiosk_closed",)
+ALL_CODES: Final = BALLOT_CODES + BATCH_CODES + RECORD_CODES
 
 #: One line in Korean and English for each code, for staff and reviewers.
 CODE_TEXT: Final[dict[str, tuple[str, str]]] = {
@@ -100,6 +104,7 @@ CODE_TEXT: Final[dict[str, tuple[str, str]]] = {
         "같은 순번에 다른 기록이 있습니다",
         "A different record was already seen at this seq",
     ),
+    "kiosk_closed": ("마감된 키오스크입니다", "The kiosk is closed"),
 }
 
 

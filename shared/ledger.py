@@ -12,7 +12,7 @@ from typing import Any
 
 from . import schema as s
 from .encoding import b64u, b64u_decode, jcs
-from .errors import BALLOT_CODES, FormatError
+from .errors import BALLOT_CODES, RECORD_CODES, FormatError
 from .keys import SigningKey, public_key_from_b64u, verify_b64u
 from .merkle import leaf_hash
 from .timefmt import parse_time
@@ -63,7 +63,38 @@ def check_statement_body(body: Any) -> dict[str, Any]:
         s.string(b["reason"], f"{kind} statement reason", max_len=500, empty=True)
     if "at" in b:
         parse_time(b["at"], what=f"{kind} statement at")
+    if "override" in b:
+        check_override(b["override"], kind)
     return dict(b)
+
+
+def check_override(value: Any, kind: str) -> dict[str, Any]:
+    """The ``override`` of a ``kiosk-close`` or ``close`` statement: staff closed although
+    records were known to be missing (or no closure matched). ``reason`` (typed by staff,
+    1–500 characters) is required; ``missing`` is ``{"first", "last"}`` or null."""
+    if kind not in ("kiosk-close", "close"):
+        raise FormatError(f"a {kind} statement has no override")
+    o = s.obj(value, f"{kind} override")
+    reason = s.string(o.get("reason"), f"{kind} override reason", max_len=500)
+    if not reason.strip():
+        raise FormatError(f"a {kind} override needs a reason")
+    if o.get("missing") is not None:
+        check_range(o["missing"], f"{kind} override missing")
+    for k in s.array(o.get("kiosks", []), f"{kind} override kiosks", max_len=10_000):
+        s.obj(k, f"{kind} override kiosk")
+        if k.get("missing") is not None:
+            check_range(k["missing"], f"{kind} override kiosk missing")
+    return dict(o)
+
+
+def check_range(value: Any, what: str) -> tuple[int, int]:
+    """``{"first": a, "last": b}`` with 1 ≤ a ≤ b."""
+    r = s.obj(value, what)
+    s.keys(r, what, {"first", "last"})
+    first, last = s.integer(r["first"], f"{what} first", lo=1), s.integer(r["last"], f"{what} last", lo=1)
+    if first > last:
+        raise FormatError(f"{what}: first {first} is after last {last}")
+    return first, last
 
 
 def check_ballot_entry(entry: Any) -> dict[str, Any]:
@@ -80,7 +111,7 @@ def check_ballot_entry(entry: Any) -> dict[str, Any]:
         s.string(e["kiosk"], f"{kind} entry kiosk", max_len=64)
         s.integer(e["seq"], f"{kind} entry seq", lo=1)
     if kind == "rejected":
-        s.choice(e["code"], "rejected entry code", BALLOT_CODES)
+        s.choice(e["code"], "rejected entry code", BALLOT_CODES + RECORD_CODES)
     return dict(e)
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import schema as s
 from .chain import GENESIS, record_hash_of, verify_closure
-from .errors import FormatError, Rejection, VerificationError
+from .errors import RECORD_CODES, FormatError, Rejection, VerificationError
 from .facts import BallotFacts, ballot_facts
 from .ledger import ENTRY_TYPES, verify_statement_entry
 from .manifest import Manifest, verify_signed_manifest
@@ -52,6 +52,11 @@ class LedgerState:
     accepted: list[Accepted] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)
     rejected: list[tuple[int, str, str | None, int | None]] = field(default_factory=list)
+    #: kiosk records that arrived after their kiosk or the event was closed: on the ledger
+    #: as ``rejected`` (``kiosk_closed`` / ``event_closed``), never counted.
+    late: list[tuple[int, str, str, int]] = field(default_factory=list)
+    #: ``kiosk-close`` and ``close`` statements made with an ``override``: (index, body).
+    overrides: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
     resolutions: dict[Key, str] = field(default_factory=dict)
     close: dict[str, Any] | None = None
     close_index: int | None = None
@@ -148,7 +153,7 @@ class Replay:
         assert m is not None
         if kind == "manifest":
             raise FormatError("a second manifest entry")
-        if st.close is not None:
+        if st.close is not None and kind != "rejected":
             raise FormatError(f"a {kind} entry after the event was closed")
         if kind in ("ballot", "rejected"):
             self._ballot(i, entry, m)
@@ -184,11 +189,15 @@ class Replay:
                         f"kiosk {body['kiosk']} closed at seq {closure['seq']} but the ledger holds its chain to {chain.seq}"
                     )
             chain.closure = body
+            if "override" in body:
+                st.overrides.append((i, body))
         elif kind == "close":
             results = st.results()
             if body["results_hash"] != results_hash(results):
                 raise FormatError("the close entry's results hash is not the hash of the recomputed results")
             st.close, st.close_index = body, i
+            if "override" in body:
+                st.overrides.append((i, body))
         else:
             raise FormatError(f"unknown entry type {kind!r}")
 
@@ -211,7 +220,7 @@ class Replay:
         try:
             if i == 0:
                 raise FormatError("entry 0 must be the signed manifest")
-            if self.state.close is not None:
+            if self.state.close is not None and facts.kind != "rejected":
                 raise FormatError(f"a {facts.kind} entry after the event was closed")
             self._apply(i, facts)
         except (FormatError, VerificationError, Rejection) as exc:
@@ -225,16 +234,31 @@ class Replay:
         if f.error is not None:
             raise FormatError(f.error)
         kiosk, seq = f.kiosk, f.seq
+        late: str | None = None
         if kiosk is not None:
             chain = st.kiosks.get(kiosk)
             if chain is None:
                 raise FormatError(f"a record of kiosk {kiosk} that is not enrolled")
-            if chain.closure is not None:
-                raise FormatError(f"a record of kiosk {kiosk} after it was closed")
             if seq != chain.seq + 1:
                 raise FormatError(f"kiosk {kiosk} record seq {seq} does not follow {chain.seq}")
             assert seq is not None
             chain.seq, chain.hash = seq, record_hash_of(seq, chain.hash, f.sb_jcs)
+            # A record that arrives after its kiosk (or the event) was closed is still
+            # logged, so the chain stays complete, but only as rejected with that code.
+            late = "kiosk_closed" if chain.closure is not None else "event_closed" if st.close is not None else None
+        elif st.close is not None:
+            raise FormatError(f"a {f.kind} entry after the event was closed")
+        if late is not None:
+            if f.kind != "rejected" or f.code != late:
+                where = f"kiosk {kiosk} was closed" if late == "kiosk_closed" else "the event was closed"
+                raise FormatError(f"a record of kiosk {kiosk} after {where} must be logged as rejected with {late!r}")
+            assert kiosk is not None and seq is not None
+            st.rejected.append((i, late, kiosk, seq))
+            st.late.append((i, late, kiosk, seq))
+            st.kiosks[kiosk].rejected += 1
+            return
+        if f.code in RECORD_CODES:
+            raise FormatError(f"rejected with {f.code!r} but kiosk {kiosk} was not closed")
         expected: str | None = None
         if f.verdict is not None:
             failure = final_failure(

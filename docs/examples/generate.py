@@ -28,7 +28,7 @@ from shared.ballot import short_code
 from shared.chain import GENESIS, closure_body, make_batch, make_record, record_hash, sign_closure
 from shared.credential import seal
 from shared.encoding import b64u, jcs, sha256
-from shared.errors import BALLOT_CODES, BATCH_CODES, CODE_TEXT, Rejection
+from shared.errors import BALLOT_CODES, BATCH_CODES, CODE_TEXT, RECORD_CODES, Rejection
 from shared.ledger import (
     ballot_entry,
     entry_leaf_hash,
@@ -251,16 +251,38 @@ def build() -> dict[str, Any]:
     ex["consistency"] = {"consistency": [b64u(h) for h in naive_consistency_path(leaves, sth6_size)]}
     ex["sth-6"] = sth6
     ex["codes"] = codes_table()
+
+    # Another ending (not part of the example ledger above): staff close k1 by override
+    # while its signed head (seq 3) is ahead of the server (seq 2); record 3 arrives later
+    # and is logged as rejected kiosk_closed. Replays with every check.
+    override = staff(
+        statement(
+            "kiosk-close", EVENT, "ana", kiosk=KIOSK, closure=None,
+            server_counts={"synced_seq": 2, "accepted": 1, "rejected": 1},
+            override={"reason": "kiosk k1 dropped and will not start", "signed_seq": 3, "synced_seq": 2,
+                      "missing": {"first": 3, "last": 3}, "last_contact": at("17:40"), "closure": "none"},
+            at=at("18:10"),
+        ),
+        at("18:10"),
+    )
+    sb_late = EXAMPLE.sign(EXAMPLE.rubric_ballot(
+        "rep-c1", "p2", {"benefit": 8, "feasibility": 3}, created_at=at("17:50"), nonce=nonce(9)
+    ))  # fmt: skip
+    r3 = make_record(3, record_hash(r2), sb_late.to_json())
+    late = rejected_entry(r3["signed_ballot"], at("18:20"), KIOSK, 3, "kiosk_closed")
+    alt = replay([*entries[:8], override, late])
+    assert alt.late == [(9, "kiosk_closed", KIOSK, 3)] and alt.overrides == [(8, override["statement"])]
+    ex["kiosk-close-override"] = override
+    ex["late-entry"] = late
     return ex
 
 
 def codes_table() -> str:
     rows = ["| code | 한국어 | English | checked for |", "|---|---|---|---|"]
-    for code in (*BALLOT_CODES, *BATCH_CODES):
+    for code in (*BALLOT_CODES, *BATCH_CODES, *RECORD_CODES):
         ko, en = CODE_TEXT[code]
-        rows.append(
-            f"| `{code}` | {ko} | {en} | {'every ballot' if code in BALLOT_CODES else 'kiosk batches'} |"
-        )
+        where = "every ballot" if code in BALLOT_CODES else "kiosk batches" if code in BATCH_CODES else "kiosk records after a close"
+        rows.append(f"| `{code}` | {ko} | {en} | {where} |")
     return "\n".join(rows)
 
 

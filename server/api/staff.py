@@ -130,13 +130,15 @@ async def approve_kiosk(kiosk: str, ctx: Ctx, who: Staff) -> dict[str, Any]:
 
 
 @router.post("/kiosks/{kiosk}/close", summary="Close a kiosk (kiosk-close statement)",
-             openapi_extra=json_body_doc('optional {"force": true} to close despite a closure mismatch'))
+             openapi_extra=json_body_doc('without the kiosk\'s matching closure, an override: '
+                                         '{"confirm": the kiosk id, "reason": why} (goes on the ledger)'))
 async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> dict[str, Any]:
-    force = False
+    b: dict[str, Any] = {}
     if int(request.headers.get("content-length") or 0) > 0:
-        b = await _body(request, ctx, "kiosk close", set(), {"force"})
-        force = b.get("force") is True
-    out: dict[str, Any] = await run_in_threadpool(kiosks.close_kiosk, ctx, who, kiosk, force=force)
+        b = await _body(request, ctx, "kiosk close", set(), {"force", "confirm", "reason"})
+    out: dict[str, Any] = await run_in_threadpool(
+        lambda: kiosks.close_kiosk(ctx, who, kiosk, confirm=b.get("confirm"), reason=b.get("reason"))
+    )
     return out
 
 
@@ -176,10 +178,13 @@ async def import_revocation(request: Request, ctx: Ctx, who: Staff) -> dict[str,
 
 
 @router.post("/close", summary="Close the event (close statement with the results hash)",
-             openapi_extra=json_body_doc('{"event": the event id, to confirm}'))
+             openapi_extra=json_body_doc('{"event": the event id, to confirm; "reason": why, required '
+                                         'while a kiosk is open or behind (an override on the ledger)}'))
 async def close_event(request: Request, ctx: Ctx, who: Staff) -> dict[str, Any]:
-    b = await _body(request, ctx, "close", {"event"})
+    b = await _body(request, ctx, "close", {"event"}, {"reason"})
     if b["event"] != ctx.manifest.event:
         raise Problem(400, "malformed", f"confirm by naming the event: {ctx.manifest.event}")
-    out: dict[str, Any] = await run_in_threadpool(actions.close_event, ctx, who, ctx.replayed)
+    out: dict[str, Any] = await run_in_threadpool(
+        lambda: actions.close_event(ctx, who, ctx.replayed, reason=b.get("reason"))
+    )
     return out

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 
 from shared import schema as s
 from shared.encoding import jcs
@@ -20,6 +20,7 @@ from ..context import Context
 from ..db.schema import ballots, kiosks, resolutions, revocations
 from ..ledger.store import Appender
 from ..problems import Problem
+from .kiosks import at_stake, check_override
 from .replayed import ReplayedLedger
 from .staff import StaffMember, append_statement
 
@@ -128,17 +129,42 @@ def resolve(ctx: Context, who: StaffMember, reviewer: Any, target: Any, ballot: 
     return {"reviewer": reviewer, "target": target, "ballot": ballot, "index": index, "sth": app.sth}
 
 
-def close_event(ctx: Context, who: StaffMember, replayed: ReplayedLedger) -> dict[str, Any]:
+def unreconciled(conn: Connection) -> list[dict[str, Any]]:
+    """Kiosks that closing the event now would leave behind: not closed (pending or
+    approved), or with signed records the server does not hold (:func:`kiosks.at_stake`)."""
+    out = []
+    for row in conn.execute(select(kiosks).order_by(kiosks.c.id)):
+        st = at_stake(row)
+        if row.status != "closed" or st["missing"] is not None:
+            out.append(st)
+    return out
+
+
+def close_event(
+    ctx: Context, who: StaffMember, replayed: ReplayedLedger, *, reason: Any = None
+) -> dict[str, Any]:
     """Close the event: recompute the results from the ledger and append a signed ``close``
-    statement with their hash. Nothing can be added afterwards."""
+    statement with their hash. Only kiosk records can be added afterwards, and only as
+    ``rejected`` ``event_closed`` entries that never count. While a kiosk is open or behind
+    staff must give a ``reason`` (the override goes in the statement with those kiosks)."""
+    why = check_override(ctx.manifest.event if reason not in (None, "") else None, ctx.manifest.event, reason)
     with ctx.ledger.appending() as app:
         if app.closed_index is not None:
             raise Problem(409, "event_closed", "the event is closed already")
+        left = unreconciled(app.conn)
+        if left and why is None:
+            names = ", ".join(f"{k['kiosk']} ({k['status']}{', missing ' + str(k['missing']['first']) + '-' + str(k['missing']['last']) if k['missing'] else ''})" for k in left[:20])
+            raise Problem(409, "kiosks_unreconciled",
+                          f"{len(left)} kiosk(s) are open or behind: {names}. Close each kiosk first, "
+                          f"or override with a reason (it goes on the ledger)", kiosks=left)
         state = replayed.state(app.conn, app.size)
         results = state.results()
         digest = results_hash(results)
         at = app.received_at()
-        body = {"type": "close", "event": ctx.manifest.event, "results_hash": digest, "staff": who.name, "at": at}
+        body: dict[str, Any] = {"type": "close", "event": ctx.manifest.event, "results_hash": digest, "staff": who.name, "at": at}
+        if left:
+            assert why is not None
+            body["override"] = {"reason": why, "kiosks": left}
         index = append_statement(app, who, body, at)
         app.set_closed(index, digest)
         still_open = sorted(r.id for r in app.conn.execute(select(kiosks.c.id).where(kiosks.c.status == "approved")))

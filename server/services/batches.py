@@ -6,6 +6,12 @@ under the ledger lock — chain continuity against the kiosk's highest contiguou
 head hash (``chain_gap``, ``chain_fork``), revocation and closing, and the append of
 every new record as a ``ballot`` or ``rejected`` entry in one transaction with one STH.
 A re-sent record is answered with its original receipt.
+
+Nothing signed is dropped without a trace: a record that arrives after staff closed its
+kiosk (or the event) is still appended, as a ``rejected`` entry with ``kiosk_closed`` (or
+``event_closed``) that never counts; and the head of every batch whose signature verified
+is remembered as the kiosk's latest signed head even when the batch is refused whole
+(``chain_gap``, ``chain_fork``), so staff always know the highest seq a kiosk has signed.
 """
 
 from __future__ import annotations
@@ -57,15 +63,29 @@ def _kiosk_row(conn: Connection, kiosk: str) -> Any:
 def submit_batch(ctx: Context, kiosk: str, raw: Any, *, via: str = "sync") -> dict[str, Any]:
     """``POST /api/v1/kiosks/{kiosk}/batches`` and the staff bundle import: the per-record
     results and the kiosk's synced seq, or :class:`Problem` for a batch refused whole."""
+    signed: list[int] = []  # the head seq, once its signature verified
     try:
-        return _submit(ctx, kiosk, raw, via)
+        return _submit(ctx, kiosk, raw, via, signed)
     except _Refusal as r:
-        store_rejection(ctx, channel="kiosk", kiosk=kiosk[:64], seq=r.seq, code=r.code, detail=f"{via}: {r.detail}")
-        raise Problem(r.status, r.code, r.detail) from None
+        with ctx.db.write() as conn:
+            store_rejection(ctx, conn, channel="kiosk", kiosk=kiosk[:64], seq=r.seq, code=r.code, detail=f"{via}: {r.detail}")
+            if signed:
+                note_signed_head(conn, kiosk, signed[0], ctx.ledger.received_at())
+        raise Problem(r.status, r.code, r.detail, **({"signed_seq": signed[0]} if signed else {})) from None
 
 
-def _checked(ctx: Context, kiosk: str, raw: Any) -> tuple[Batch, Any]:
-    """Shape, linkage, enrolment and head signature — everything before the ballots."""
+def note_signed_head(conn: Connection, kiosk: str, seq: int, at: str) -> None:
+    """Remember a head the kiosk signed (a refused batch's, or its closure's) when it is
+    ahead of the latest one known: the highest seq the kiosk has signed."""
+    conn.execute(
+        update(kiosks).where(kiosks.c.id == kiosk, kiosks.c.reported_seq <= seq).values(reported_seq=seq, reported_at=at)
+    )
+
+
+def _checked(ctx: Context, kiosk: str, raw: Any, signed: list[int]) -> tuple[Batch, Any]:
+    """Shape, linkage, enrolment and head signature — everything before the ballots. A head
+    that verifies is put in ``signed`` (a pending kiosk's too: what it holds is known before
+    staff approve it, e.g. from a USB bundle imported with its registration)."""
     try:
         batch = Batch.from_json(raw)
     except FormatError as exc:
@@ -76,12 +96,16 @@ def _checked(ctx: Context, kiosk: str, raw: Any) -> tuple[Batch, Any]:
         row = _kiosk_row(conn, kiosk)
     if row is None:
         raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is not registered: register it and have staff approve it")
-    if row.status == "pending":
-        raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet")
     try:
         batch.verify_head(row.public_key)
     except VerificationError as exc:
+        if row.status == "pending":
+            raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet") from exc
         raise _Refusal(400, "bad_head_signature", str(exc), batch.head_seq) from exc
+    signed.append(batch.head_seq)
+    if row.status == "pending":
+        raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet "
+                       f"(it has signed {batch.head_seq} records): approve it, then import or sync again", batch.head_seq)
     return batch, row
 
 
@@ -116,8 +140,9 @@ def _place(ctx: Context, conn: Connection, kiosk: str, batch: Batch, row: Any, p
     return out
 
 
-def _append(app: Appender, kiosk: str, placed: _Placed) -> tuple[int, int]:
-    """Append every new record as a ballot or rejected entry, with its side rows."""
+def _append(app: Appender, kiosk: str, placed: _Placed, late: str | None = None) -> tuple[int, int]:
+    """Append every new record as a ballot or rejected entry, with its side rows; ``late``
+    (``kiosk_closed``, ``event_closed``): every record is logged rejected with that code."""
     conn = app.conn
     revoked = revoked_among(conn, {p.reviewer for _, p, _ in placed.new if p.reviewer and p.code not in EARLY_CODES})
     received = app.received_at()
@@ -125,6 +150,8 @@ def _append(app: Appender, kiosk: str, placed: _Placed) -> tuple[int, int]:
     for r, p, h_new in placed.new:
         s = r["seq"]
         code, detail = final_code(p, p.reviewer in revoked, False)
+        if late is not None:
+            code, detail = late, f"seq {s} arrived after {'the kiosk' if late == 'kiosk_closed' else 'the event'} was closed: logged, not counted"
         if code is None:
             index = app.append_text("ballot", ballot_entry_text(p.sb_text, received, kiosk, s))
             brows.append({"idx": index, "id": p.id, "reviewer": p.reviewer, "target": p.target, "channel": "kiosk",
@@ -144,8 +171,8 @@ def _append(app: Appender, kiosk: str, placed: _Placed) -> tuple[int, int]:
     return len(brows), len(rrows)
 
 
-def _submit(ctx: Context, kiosk: str, raw: Any, via: str) -> dict[str, Any]:
-    batch, row = _checked(ctx, kiosk, raw)
+def _submit(ctx: Context, kiosk: str, raw: Any, via: str, signed: list[int]) -> dict[str, Any]:
+    batch, row = _checked(ctx, kiosk, raw, signed)
     fresh = [(r, sbj) for r, sbj in zip(batch.records, batch.signed_jcs, strict=True) if r["seq"] > row.synced_seq]
     prepared = ctx.prechecker.run([r["signed_ballot"] for r, _ in fresh], "kiosk", kiosk, [sbj for _, sbj in fresh])
     prep_of = {r["seq"]: p for (r, _), p in zip(fresh, prepared, strict=True)}
@@ -159,11 +186,8 @@ def _submit(ctx: Context, kiosk: str, raw: Any, via: str) -> dict[str, Any]:
     with ctx.ledger.appending(before_commit=pause if fault else None) as app:
         row = _kiosk_row(app.conn, kiosk)
         placed = _place(ctx, app.conn, kiosk, batch, row, prep_of)
-        if placed.new and row.status == "closed":
-            raise _Refusal(409, "kiosk_closed", f"kiosk {kiosk} was closed by staff; it cannot add records", placed.new[0][0]["seq"])
-        if placed.new and app.closed_index is not None:
-            raise _Refusal(409, "event_closed", "the event is closed; no record can be added", placed.new[0][0]["seq"])
-        accepted, rejected = _append(app, kiosk, placed)
+        late = "kiosk_closed" if row.status == "closed" else "event_closed" if app.closed_index is not None else None
+        accepted, rejected = _append(app, kiosk, placed, late)
         now = app.received_at()
         app.conn.execute(
             update(kiosks)

@@ -25,7 +25,7 @@ from shared.timefmt import format_time, parse_time
 from ..context import Context
 from ..db.schema import ballots, kiosk_records, kiosks, ledger_entries, rejections, resolutions
 from ..problems import Problem
-from . import views
+from . import reconcile, views
 
 #: Rows of a ranking shown past its selection line (the full table and CSV hold the rest).
 RANKING_TAIL = 15
@@ -107,16 +107,15 @@ def progress(ctx: Context) -> dict[str, Any]:
 
 
 def kiosk_refusals(ctx: Context, kiosk: str | None = None) -> dict[str, list[dict[str, Any]]]:
-    """Per kiosk, the batch-level refusals (gap, fork, bad head, unknown kiosk) kept for staff."""
-    q = select(rejections).where(
-        rejections.c.channel == "kiosk", rejections.c.ledger_index.is_(None)
-    ).order_by(rejections.c.id.desc()).limit(500)
-    if kiosk is not None:
-        q = q.where(rejections.c.kiosk == kiosk)
+    """Per kiosk, the batch-level refusals (gap, fork, bad head, unknown kiosk) kept for
+    staff, newest first; the same refusal repeated is one row with ``times``."""
     out: dict[str, list[dict[str, Any]]] = defaultdict(list)
     with ctx.db.read() as conn:
-        for r in conn.execute(q):
-            out[r.kiosk or ""].append({"id": int(r.id), "at": r.at, "seq": r.seq, "code": r.code, "detail": r.detail})
+        rows = reconcile.batch_refusals(conn, kiosk)
+        ids = [r["id"] for r in rows]
+        detail = {int(r.id): r.detail for r in conn.execute(select(rejections.c.id, rejections.c.detail).where(rejections.c.id.in_(ids)))} if ids else {}
+    for r in rows:
+        out[r["kiosk"] or ""].append({**r, "at": r["last_at"], "detail": detail.get(r["id"], "")})
     return dict(out)
 
 
@@ -147,9 +146,16 @@ def kiosk_rows(ctx: Context, table: list[dict[str, Any]]) -> list[dict[str, Any]
                 # a batch refused for a gap whose records the server still does not hold
                 "open_gap": gaps[0] if gaps and (gaps[0]["seq"] or 0) > k["synced_seq"] else None,
                 "oldest_unsynced": k["synced_seq"] + 1 if k["missing"] else None,
+                "idle_minutes": _minutes_since(ctx, contact(r)) if r is not None else None,
             }
         )
     return out
+
+
+def _minutes_since(ctx: Context, when: str | None) -> int | None:
+    if not when:
+        return None
+    return max(0, int((ctx.clock() - parse_time(when.split(".")[0].rstrip("Z") + "Z")).total_seconds() // 60))
 
 
 def alarms(ctx: Context, overview: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -165,12 +171,18 @@ def alarms(ctx: Context, overview: dict[str, Any], rows: list[dict[str, Any]]) -
             out.append({"level": "bad", "key": "alarm.closure", "args": {"kiosk": k["kiosk"]},
                         "href": f"/staff/kiosks/{k['kiosk']}"})
     for k in rows:
+        if k["status"] == "approved" and not k["head_known"]:  # it may hold any number of ballots
+            out.append({"level": "bad", "key": "alarm.nohead", "args": {"kiosk": k["kiosk"]},
+                        "href": f"/staff/kiosks/{k['kiosk']}"})
         if k["open_gap"] and k["status"] == "approved":
             out.append({"level": "bad", "key": "alarm.gap",
                         "args": {"kiosk": k["kiosk"], "seq": k["open_gap"]["seq"] or "?", "synced": k["synced_seq"]},
                         "href": f"/staff/kiosks/{k['kiosk']}"})
-        if k["missing"]:
-            out.append({"level": "warn", "key": "alarm.missing",
+        if k["late"]:
+            out.append({"level": "warn", "key": "alarm.late", "args": {"kiosk": k["kiosk"], "n": k["late"]},
+                        "href": f"/staff/kiosks/{k['kiosk']}#refusals"})
+        if k["missing"]:  # signed records the server does not hold: at once, silent or not
+            out.append({"level": "bad", "key": "alarm.missing",
                         "args": {"kiosk": k["kiosk"], "n": k["missing"], "first": k["synced_seq"] + 1, "last": k["recorded_seq"]},
                         "href": f"/staff/kiosks/{k['kiosk']}"})
     if pending:

@@ -20,6 +20,7 @@ from shared.timefmt import parse_time
 from ..context import Context
 from ..db.schema import kiosks
 from ..problems import Problem
+from .batches import note_signed_head
 from .staff import StaffMember, append_statement
 
 
@@ -85,7 +86,9 @@ def status(ctx: Context, kiosk: str) -> dict[str, Any]:
 
 
 def submit_closure(ctx: Context, kiosk: str, body: Any) -> dict[str, Any]:
-    """Hold a kiosk's signed closure until staff close the kiosk; say whether it matches."""
+    """Hold a kiosk's signed closure until staff close the kiosk; say whether it matches.
+    Its head counts as the kiosk's latest signed head. A closure that arrives after staff
+    closed the kiosk is kept all the same (``status`` ``late``), for staff to see."""
     with ctx.db.write() as conn:
         row = conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
         if row is None or row.status == "pending":
@@ -98,11 +101,51 @@ def submit_closure(ctx: Context, kiosk: str, body: Any) -> dict[str, Any]:
             raise Problem(400, "bad_signature", str(exc)) from exc
         if closure["kiosk"] != kiosk:
             raise Problem(400, "malformed", f"the closure names kiosk {closure['kiosk']!r}")
-        if row.status == "closed":
-            raise Problem(409, "kiosk_closed", f"kiosk {kiosk} is closed already")
         conn.execute(update(kiosks).where(kiosks.c.id == kiosk).values(closure=json.dumps(closure)))
+        note_signed_head(conn, kiosk, int(closure["seq"]), ctx.ledger.received_at())
     matches = (closure["seq"], closure["hash"]) == (int(row.synced_seq), row.synced_hash)
-    return {"kiosk": kiosk, "status": "held", "matches": matches, "synced_seq": int(row.synced_seq)}
+    held = "late" if row.status == "closed" else "held"
+    return {"kiosk": kiosk, "status": held, "matches": matches, "synced_seq": int(row.synced_seq)}
+
+
+def at_stake(row: Any, now: str | None = None) -> dict[str, Any]:
+    """What closing this kiosk now would leave behind: its latest signed head (a sync, a
+    refused batch, a bundle or its closure) against the chain the server holds, the missing
+    seq range, its last contact, and whether its closure matches."""
+    closure = json.loads(row.closure) if row.closure else None
+    signed = max(int(row.reported_seq), int(closure["seq"]) if closure else 0)
+    synced = int(row.synced_seq)
+    contacts = [t for t in (row.last_sync_at, row.reported_at) if t]
+    matches = closure is not None and (closure["seq"], closure["hash"]) == (synced, row.synced_hash) and signed <= synced
+    return {
+        "kiosk": row.id,
+        "status": row.status,
+        "signed_seq": signed,
+        "synced_seq": synced,
+        "head_known": row.reported_at is not None or closure is not None,
+        "missing": {"first": synced + 1, "last": signed} if signed > synced else None,
+        "last_contact": max(contacts) if contacts else None,
+        "closure": "matches" if matches else ("none" if closure is None else "mismatch"),
+    }
+
+
+def check_override(confirm: Any, expected: str, reason: Any) -> str | None:
+    """The typed override of a close: None when none was given, else its reason; raise
+    :class:`Problem` ``override_unconfirmed`` when the confirmation or the reason is wrong."""
+    if confirm in (None, "") and reason in (None, ""):
+        return None
+    if confirm != expected:
+        raise Problem(400, "override_unconfirmed", f"type {expected} to confirm the override")
+    if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
+        raise Problem(400, "override_unconfirmed", "give the reason for the override (1-500 characters); it goes on the ledger")
+    return reason.strip()
+
+
+def _stake_text(st: dict[str, Any]) -> str:
+    m = st["missing"]
+    lost = f"seq {m['first']}-{m['last']} ({m['last'] - m['first'] + 1} records) signed but not on the server" if m else "no records known to be missing"
+    head = f"last signed head seq {st['signed_seq']}" if st["head_known"] else "no signed head since approval (what it holds is unknown)"
+    return f"{head}, synced to {st['synced_seq']}: {lost}; last contact {st['last_contact'] or 'never'}"
 
 
 def approve(ctx: Context, who: StaffMember, kiosk: str) -> dict[str, Any]:
@@ -124,10 +167,16 @@ def approve(ctx: Context, who: StaffMember, kiosk: str) -> dict[str, Any]:
     return {"kiosk": kiosk, "status": "approved", "index": index, "sth": app.sth}
 
 
-def close_kiosk(ctx: Context, who: StaffMember, kiosk: str, *, force: bool = False) -> dict[str, Any]:
-    """Close an approved kiosk with a signed ``kiosk-close`` statement. The kiosk's own
-    closure goes in when it matches what the server holds; a mismatch is refused unless
-    ``force`` (then the closure is left out and the difference stays visible to staff)."""
+def close_kiosk(
+    ctx: Context, who: StaffMember, kiosk: str, *, confirm: Any = None, reason: Any = None
+) -> dict[str, Any]:
+    """Close an approved kiosk with a signed ``kiosk-close`` statement. It needs the kiosk's
+    own closure matching the chain the server holds (it then goes in the statement).
+    Without one, staff must override: type the kiosk id (``confirm``) and a ``reason``;
+    the statement then carries ``override`` with the reason and what is at stake (the
+    known-missing seq range). Records that arrive afterwards are still logged, as
+    ``rejected`` ``kiosk_closed``."""
+    why = check_override(confirm, kiosk, reason)
     with ctx.ledger.appending() as app:
         row = app.conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
         if row is None or row.status == "pending":
@@ -136,18 +185,20 @@ def close_kiosk(ctx: Context, who: StaffMember, kiosk: str, *, force: bool = Fal
             return {"kiosk": kiosk, "status": "closed", "index": row.closed_index}
         if app.closed_index is not None:
             raise Problem(409, "event_closed", "the event is closed")
-        closure = json.loads(row.closure) if row.closure else None
-        if closure is not None and (closure["seq"], closure["hash"]) != (int(row.synced_seq), row.synced_hash):
-            if not force:
+        stake = at_stake(row)
+        closure = json.loads(row.closure) if stake["closure"] == "matches" else None
+        override: dict[str, Any] | None = None
+        if closure is None:
+            if why is None:
+                code = "closure_mismatch" if stake["closure"] == "mismatch" else "closure_missing"
+                first = "its closure does not match the server" if code == "closure_mismatch" else "it has sent no closure"
                 raise Problem(
-                    409,
-                    "closure_mismatch",
-                    f"kiosk {kiosk} closed at seq {closure['seq']} but the server holds its chain to "
-                    f"{row.synced_seq}: import its bundle first, or close with force",
-                    kiosk_seq=closure["seq"],
-                    synced_seq=int(row.synced_seq),
+                    409, code,
+                    f"kiosk {kiosk}: {first}; {_stake_text(stake)}. Sync it or import its USB bundle and closure; "
+                    f"or override: type the kiosk id and a reason (it goes on the ledger)",
+                    stake=stake,
                 )
-            closure = None
+            override = {"reason": why, **{k: stake[k] for k in ("signed_seq", "synced_seq", "missing", "last_contact", "closure")}}
         at = app.received_at()
         counts = {"synced_seq": int(row.synced_seq), "accepted": int(row.accepted), "rejected": int(row.rejected)}
         body = {
@@ -159,6 +210,9 @@ def close_kiosk(ctx: Context, who: StaffMember, kiosk: str, *, force: bool = Fal
             "staff": who.name,
             "at": at,
         }
+        if override is not None:
+            body["override"] = override
         index = append_statement(app, who, body, at)
         app.conn.execute(update(kiosks).where(kiosks.c.id == kiosk).values(status="closed", closed_index=index))
-    return {"kiosk": kiosk, "status": "closed", "index": index, "closure_included": closure is not None, "sth": app.sth}
+    return {"kiosk": kiosk, "status": "closed", "index": index, "closure_included": closure is not None,
+            "override": override, "sth": app.sth}

@@ -17,9 +17,11 @@ from shared.keys import fingerprint
 from shared.merge import Conflict
 
 from ..context import Context
-from ..db.schema import ballots, kiosks, rejections, revocations, staff
+from ..db.schema import ballots, kiosks, ledger_entries, rejections, revocations, staff
 from ..problems import Problem
+from . import reconcile
 from .conflicts import conflicts as conflict_list
+from .kiosks import at_stake
 from .replayed import ReplayedLedger
 
 
@@ -30,9 +32,8 @@ def overview(ctx: Context, replayed: ReplayedLedger | None = None) -> dict[str, 
         size, closed = ctx.ledger.head(conn)
         sth = ctx.ledger.latest_sth(conn)
         by_channel = {r.channel: int(r.n) for r in conn.execute(select(ballots.c.channel, func.count().label("n")).group_by(ballots.c.channel))}
-        rej: dict[str, dict[str, int]] = {}
-        for r in conn.execute(select(rejections.c.channel, rejections.c.code, func.count().label("n")).group_by(rejections.c.channel, rejections.c.code)):
-            rej.setdefault(r.channel, {})[r.code] = int(r.n)
+        rc = reconcile.rejection_counts(conn)
+        types = reconcile.ledger_breakdown(ctx, conn)
         kstat = {r.status: int(r.n) for r in conn.execute(select(kiosks.c.status, func.count().label("n")).group_by(kiosks.c.status))}
         n_revoked = conn.execute(select(func.count()).select_from(revocations)).scalar_one()
         n_staff = conn.execute(select(func.count()).select_from(staff)).scalar_one()
@@ -46,7 +47,10 @@ def overview(ctx: Context, replayed: ReplayedLedger | None = None) -> dict[str, 
         "closed": closed is not None,
         "close_index": closed,
         "ballots": {"kiosk": by_channel.get("kiosk", 0), "online": by_channel.get("online", 0)},
-        "rejections": rej,
+        "rejections": rc["ballots"],  # ballot rejections only; batch refusals apart
+        "refusals": rc["batches"],  # per code: distinct (kiosk, seq) and as received
+        "late": rc["late"],  # kiosk records after their kiosk or the event closed
+        "ledger_types": types,  # adds up to tree_size
         "kiosks": {k: kstat.get(k, 0) for k in ("pending", "approved", "closed")},
         "conflicts": {"total": len(found), "resolved": sum(1 for c in found if c.resolved)},
         "revoked": int(n_revoked),
@@ -61,12 +65,34 @@ def kiosks_table(ctx: Context) -> list[dict[str, Any]]:
     has synced, its counts, and its closure when it sent one."""
     with ctx.db.read() as conn:
         rows = list(conn.execute(select(kiosks).order_by(kiosks.c.id)))
+        late = {
+            r.kiosk: int(r.n)
+            for r in conn.execute(
+                select(rejections.c.kiosk, func.count().label("n"))
+                .where(rejections.c.code.in_(reconcile.LATE_CODES), rejections.c.ledger_index.is_not(None))
+                .group_by(rejections.c.kiosk)
+            )
+        }
+        closes = [int(r.closed_index) for r in rows if r.closed_index is not None]
+        overrides = {
+            int(e.idx): json.loads(e.data)["statement"]
+            for e in conn.execute(select(ledger_entries.c.idx, ledger_entries.c.data).where(ledger_entries.c.idx.in_(closes)))
+        } if closes else {}
     out = []
     for r in rows:
         closure = json.loads(r.closure) if r.closure else None
-        recorded = max(int(r.reported_seq), int(closure["seq"]) if closure else 0)
+        stake = at_stake(r)
+        recorded = stake["signed_seq"]
         out.append(
             {
+                # "all received" only when the kiosk's latest signed head is on the server
+                "head_known": stake["head_known"],
+                "received_all": stake["head_known"] and stake["missing"] is None,
+                "missing_range": stake["missing"],
+                "late": late.get(r.id, 0),
+                # the override staff typed to close it without a matching closure
+                "override": overrides.get(int(r.closed_index), {}).get("override") if r.closed_index is not None else None,
+                "override_staff": overrides.get(int(r.closed_index), {}).get("staff") if r.closed_index is not None else None,
                 "kiosk": r.id,
                 "status": r.status,
                 "key_fingerprint": fingerprint(b64u_decode(r.public_key, length=32)),

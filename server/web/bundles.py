@@ -6,7 +6,8 @@ A kiosk that never reached the network exports a folder ``simsa-bundle-<kiosk>-<
 ``registration.json`` (its self-signed key), ``closure.json`` once it is closed, and a
 ``README.json`` summary. Staff select all of them; each file is recognised by its
 content and applied in the order a network sync would have: registration, batches by
-file name, closure. A file may also hold a list of batches or ``{"batches": [...]}``.
+their first seq, closure. The README's list of batch files is checked against the upload
+(:func:`advice`), and a refused batch says what to upload next (:func:`gap_help`). A file may also hold a list of batches or ``{"batches": [...]}``.
 
 Every file goes through the service the network route uses — ``kiosks.register``,
 ``ingest.submit_batch`` (also behind ``POST /api/v1/staff/bundles``),
@@ -70,12 +71,56 @@ def classify(name: str, data: bytes, limit: int) -> list[Item]:
     return [Item("batch", name, b, b["kiosk"]) for b in items]
 
 
+def _first_seq(it: Item) -> int:
+    records = it.body.get("records") or []
+    first = records[0].get("seq") if records and isinstance(records[0], dict) else None
+    head = it.body.get("head") if isinstance(it.body.get("head"), dict) else {}
+    seq = first if isinstance(first, int) else head.get("seq")
+    return seq if isinstance(seq, int) and not isinstance(seq, bool) else 0
+
+
 def plan(files: list[tuple[str, bytes]], limit: int) -> list[Item]:
-    """All items of the uploaded files in the order a sync would apply them."""
+    """All items of the uploaded files in the order a sync would apply them: registration,
+    batches by their first record's seq (whatever the files are called), closure."""
     items: list[Item] = []
     for name, data in sorted(files):
         items += classify(name, data, limit)
-    return sorted(items, key=lambda it: ORDER[it.kind])  # stable: batches keep file order
+    return sorted(items, key=lambda it: (ORDER[it.kind], it.kiosk, _first_seq(it) if it.kind == "batch" else 0))
+
+
+def advice(items: list[Item]) -> list[dict[str, Any]]:
+    """What the bundle's own README.json says about the upload, before anything is applied:
+    batch files it lists that were not uploaded, files of another kiosk mixed in, and a
+    README-only upload (nothing to import). Each: ``{"level", "key", "args"}`` (i18n)."""
+    out: list[dict[str, Any]] = []
+    readmes = [it for it in items if it.kind == "summary"]
+    batches = [it for it in items if it.kind == "batch"]
+    if readmes and not any(it.kind != "summary" for it in items):
+        out.append({"level": "bad", "key": "b.readme.only", "args": {}})
+    for rd in readmes:
+        listed = rd.body.get("batches") if isinstance(rd.body.get("batches"), list) else []
+        got = {it.file.rsplit("/", 1)[-1] for it in batches if it.kiosk == rd.kiosk}
+        names = [str(b["file"]) for b in listed if isinstance(b, dict) and isinstance(b.get("file"), str)]
+        missing = [n for n in names if n not in got]
+        if missing and batches:
+            out.append({"level": "bad", "key": "b.readme.missing", "args": {"files": ", ".join(missing)}})
+        others = sorted({it.kiosk for it in items if it.kiosk != rd.kiosk})
+        if others:
+            out.append({"level": "bad", "key": "b.readme.kiosk", "args": {"readme": rd.kiosk, "other": ", ".join(others)}})
+        mine = [it for it in batches if it.kiosk == rd.kiosk]
+        if len(mine) > 1 and not missing:
+            out.append({"level": "ok", "key": "b.readme.order",
+                        "args": {"first": _first_seq(mine[0]), "last": _first_seq(mine[-1])}})
+    return out
+
+
+def gap_help(item: Item) -> dict[str, Any] | None:
+    """A batch refused for a gap: which earlier batch files to upload too."""
+    p = item.outcome.get("problem") or {}
+    if item.kind != "batch" or p.get("code") != "chain_gap":
+        return None
+    synced = int(p.get("synced_seq", 0))
+    return {"key": "b.gap", "args": {"seq": _first_seq(item), "synced": synced, "first": synced + 1}}
 
 
 def _counts(results: list[dict[str, Any]]) -> dict[str, int]:
@@ -101,5 +146,8 @@ async def apply(ctx: Context, who: StaffMember, item: Item) -> Item:
             head = item.body.get("head") if isinstance(item.body.get("head"), dict) else {}
             item.outcome = {"head_seq": head.get("seq"), "exported_at": item.body.get("exported_at")}
     except Problem as p:
-        item.outcome = {"problem": {"code": p.code, "detail": p.detail}}
+        item.outcome = {"problem": {"code": p.code, "detail": p.detail, **p.extra}}
+        if p.code == "chain_gap":
+            item.outcome["problem"]["synced_seq"] = kiosks.status(ctx, item.kiosk)["synced_seq"]
+        item.outcome["help"] = gap_help(item)
     return item

@@ -13,6 +13,7 @@ from typing import Any, Final
 from shared.errors import CODE_TEXT
 
 from ..problems import SERVER_CODES
+from .i18n_core import CORE_TEXT
 
 LANGS: Final = ("ko", "en")
 COOKIE: Final = "simsa_lang"
@@ -481,6 +482,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "f.need_reason": ("이유를 적어 주세요.", "Please give a reason."),
     "f.need_choice": ("반영할 투표를 고르세요.", "Choose the ballot to count."),
 }
+
+TEXT.update(CORE_TEXT)  # the accounting pages' texts (server.web.i18n_core)
 
 
 def norm_lang(value: str | None) -> str | None:

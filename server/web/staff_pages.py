@@ -23,7 +23,7 @@ from shared.timefmt import format_time
 from ..auth import context, page_staff, require_staff
 from ..context import Context
 from ..problems import Problem
-from ..services import actions, dashboard, kiosks, views
+from ..services import actions, dashboard, kiosks, reconcile, views
 from ..services.staff import StaffMember
 from . import bundles, i18n, results_view
 from .forms import check_csrf, text
@@ -104,7 +104,7 @@ def overview(request: Request, ctx: Ctx, who: Staff) -> Response:
     return page(
         request, "overview.html", who=who, nav="overview", live=True,
         ov=ov, sth_time=sth_short(ov["sth"]), alarms=dashboard.alarms(ctx, ov, rows),
-        progress=dashboard.progress(ctx),
+        progress=dashboard.progress(ctx), rc=reconcile.counted(ctx),
         by_code=sorted(by_code.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])),
     )
 
@@ -159,7 +159,11 @@ async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Res
     if (stale := _stale(request, who, form)) is not None:
         return stale
     back = _back(text(form, "back"), f"/staff/kiosks/{kiosk}")
-    out, err = await _act(kiosks.close_kiosk, ctx, who, kiosk, force=text(form, "force") == "1")
+    out, err = await _act(kiosks.close_kiosk, ctx, who, kiosk, confirm=text(form, "confirm", max_len=64),
+                          reason=text(form, "reason"))
+    if err and err.code in ("override_unconfirmed", "closure_missing", "closure_mismatch"):
+        key = "f.close.override_unconfirmed" if err.code == "override_unconfirmed" else "f.close.needs_override"
+        return redirect(f"/staff/kiosks/{kiosk}#reconcile", key, "bad", kiosk=kiosk)
     if err:
         return _error(back, err)
     assert out is not None
@@ -188,11 +192,14 @@ async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> Response:
     except bundles.BundleError as exc:
         return page(request, "bundle.html", who=who, nav="kiosks", items=[], names=names,
                     error=i18n.text(lang, "k.bundle.notjson", error=str(exc)), status=400)
+    notes = bundles.advice(items)
     done = [await bundles.apply(ctx, who, it) for it in items]
     states = {k["kiosk"]: k["status"] for k in views.kiosks_table(ctx)}
     pending = sorted({it.kiosk for it in done if states.get(it.kiosk) == "pending"})
-    return page(request, "bundle.html", who=who, nav="kiosks", items=done, names=names, pending=pending,
-                fingerprints={k["kiosk"]: k["key_fingerprint"] for k in views.kiosks_table(ctx)})
+    nothing = all(it.kind == "summary" for it in done)
+    return page(request, "bundle.html", who=who, nav="kiosks", items=done, names=names, pending=pending, notes=notes,
+                fingerprints={k["kiosk"]: k["key_fingerprint"] for k in views.kiosks_table(ctx)},
+                status=400 if nothing else 200)
 
 
 # --- conflicts ---------------------------------------------------------------------------
@@ -244,7 +251,7 @@ def rejections_page(
     limit = 100
     rows = views.rejection_list(ctx, **f, limit=limit, before=before)
     kiosk_ids = sorted({k["kiosk"] for k in views.kiosks_table(ctx)} | ({f["kiosk"]} if f["kiosk"] else set()))
-    codes = [c for c in ALL_CODES] + sorted(c for c in ("kiosk_closed", "kiosk_pending", "too_large") if c == f["code"])
+    codes = [c for c in ALL_CODES] + sorted(c for c in ("kiosk_pending", "too_large") if c == f["code"])
     return page(
         request, "rejections.html", who=who, nav="rejections", live=True,
         rows=rows, f=f, codes=codes, kiosk_ids=kiosk_ids,
@@ -318,9 +325,12 @@ def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str 
     ov = views.overview(ctx, ctx.replayed)
     checks = []
     missing = [k for k in rows if k["missing"]]
+    nohead = [k for k in rows if k["status"] == "approved" and not k["head_known"]]
     running = [k for k in rows if k["status"] == "approved"]
     pending = [k for k in rows if k["status"] == "pending"]
     open_conflicts = ov["conflicts"]["total"] - ov["conflicts"]["resolved"]
+    if nohead:
+        checks.append({"level": "bad", "key": "x.check.nohead", "n": len(nohead), "href": f"/staff/kiosks/{nohead[0]['kiosk']}"})
     if missing:
         checks.append({"level": "bad", "key": "x.check.missing", "n": len(missing), "href": "/staff/kiosks"})
     if running:
@@ -335,6 +345,7 @@ def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str 
     return page(
         request, "close.html", who=who, nav="close", live=True, status=status, error=error,
         kiosks=rows, checks=checks, R=results, downloads=downloads,
+        unreconciled=[k for k in rows if k["status"] != "closed" or k["missing"]], ov=ov, rc=reconcile.counted(ctx),
         **results_view.view(ctx, lang_of(request), results),
     )
 
@@ -352,8 +363,11 @@ async def close_event(request: Request, ctx: Ctx, who: Staff) -> Response:
     if text(form, "event", max_len=64) != ctx.manifest.event:
         err = i18n.text(lang_of(request), "x.wrong_event", event=ctx.manifest.event)
         return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=err, status=400))
-    out, perr = await _act(actions.close_event, ctx, who, ctx.replayed)
+    out, perr = await _act(actions.close_event, ctx, who, ctx.replayed, reason=text(form, "reason"))
     if perr:
-        return _error("/staff/close", perr)
+        lang = lang_of(request)
+        msg = {"kiosks_unreconciled": i18n.text(lang, "x.needs_reason", n=len(perr.extra.get("kiosks", []))),
+               "override_unconfirmed": i18n.text(lang, "x.reason_blank")}.get(perr.code, perr.detail)
+        return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=msg, status=perr.status))
     assert out is not None
     return redirect("/staff/close", "f.closed", index=out["index"])

@@ -118,6 +118,8 @@ def test_an_auditor_gets_a_yes_from_the_url_alone(
 
     # Staff close the event; the published results must be the recomputed ones.
     r = s.post(url + "/api/v1/staff/close", json={"event": m.event}, headers=staff, timeout=30)
+    assert (r.status_code, r.json()["code"]) == (409, "kiosks_unreconciled"), r.text  # k-live is open
+    r = s.post(url + "/api/v1/staff/close", json={"event": m.event, "reason": "k-live left open"}, headers=staff, timeout=30)
     assert r.status_code == 200, r.text
     code, v = _verify([url, "--state", state, "--workers", "2"], capsys)
     assert code == 0, v["problems"]

@@ -326,6 +326,22 @@ def test_ledger_entries() -> None:
     assert [x["type"] for x in es] == [x["type"] for x in ex("leaves")]
 
 
+def test_override_close_and_late_record() -> None:
+    """§7/§8: a kiosk closed by override names the missing range; the record that arrives
+    later continues the chain as rejected kiosk_closed."""
+    ov, late = ex("kiosk-close-override"), ex("late-entry")
+    st = ov["statement"]
+    check_sig(ov["signer"]["key"], jcs(st), ov["sig"])
+    assert st["closure"] is None and st["override"]["reason"]
+    m = st["override"]["missing"]
+    assert (m["first"], m["last"]) == (st["override"]["synced_seq"] + 1, st["override"]["signed_seq"])
+    head = ex("batch")["head"]
+    sb = late["signed_ballot"]
+    check_sig(reviewer_key(sb["ballot"]["reviewer"]), jcs(sb["ballot"]), sb["sig"])
+    assert (late["type"], late["code"], late["kiosk"], late["seq"]) == ("rejected", "kiosk_closed", head["kiosk"], head["seq"] + 1)
+    assert late["seq"] == m["first"]
+
+
 def test_leaves_root_and_sths() -> None:
     es = entries()
     leaves = [leaf(x) for x in es]

@@ -111,7 +111,7 @@ class FakeLedger:
 
     def _batch(self, kid: str, k: FakeKiosk | None, raw: Any) -> tuple[int, Any]:
         self.batches.append(raw)
-        if k is None or k.status != "approved":
+        if k is None or k.status not in ("approved", "closed"):
             return 403, {"code": "unknown_kiosk", "detail": "not approved"}
         try:
             batch = Batch.from_json(raw)
@@ -128,6 +128,8 @@ class FakeLedger:
                 results.append({**k.results[r["seq"]], "status": "duplicate"})
                 continue
             try:
+                if k.status == "closed":  # logged, never counted (docs/PROTOCOL.md §7)
+                    raise Rejection("kiosk_closed", f"kiosk {kid} was closed")
                 check_ballot(self.manifest, r["signed_ballot"], channel="kiosk", kiosk=kid, revoked=self.revoked)
                 index = self._append(ballot_entry(r["signed_ballot"], NOW, kid, r["seq"]))
                 res = {"seq": r["seq"], "status": "accepted", "id": ballot_id(r["signed_ballot"]), "index": index,

@@ -117,6 +117,21 @@ def test_more_ballots_after_a_sync_continue_the_chain(station: Station, mini_eve
     assert [len(b["records"]) for b in ledger.batches] == [3, 4]
 
 
+def test_records_after_staff_closed_the_kiosk_are_logged_and_the_kiosk_learns_it(
+    station: Station, mini_event: EventFiles
+) -> None:
+    fill(station, 2)
+    ledger, syncer = link(station, mini_event)
+    until_complete(syncer)
+    ledger.kiosks[station.kiosk.id].status = "closed"  # staff closed it by override
+    fill(station, 2)
+    report = until_complete(syncer)
+    assert report.results == {"rejected": 2}
+    assert [(e["seq"], e.get("code")) for e in ledger.entries if e.get("kiosk")] == [
+        (1, None), (2, None), (3, "kiosk_closed"), (4, "kiosk_closed")]
+    assert station.store.get("kiosk_closed") == "1" and station.store.synced_seq() == 4
+
+
 def test_revocations_reach_the_kiosk(station: Station, mini_event: EventFiles) -> None:
     rid = station.reviewer()
     ledger, syncer = link(station, mini_event)

@@ -43,7 +43,7 @@ def _mixed_session(srv: Harness, ballots: Ballots) -> list[dict[str, Any]]:
         "reviewer": reps[0], "target": conflict["target"], "ballot": conflict["ballots"][0]["id"], "reason": "on-site note"})
     srv.client.post("/api/v1/kiosks/k1/closure", json=k1.closure(opened=5))
     assert srv.client.post("/api/v1/staff/kiosks/k1/close", headers=srv.staff).json()["closure_included"]
-    sths.append(srv.client.post("/api/v1/staff/close", json={"event": "mini"}, headers=srv.staff).json()["sth"])
+    sths.append(srv.client.post("/api/v1/staff/close", json={"event": "mini", "reason": "k2 is a spare, left open"}, headers=srv.staff).json()["sth"])
     return sths
 
 

@@ -226,8 +226,8 @@ def test_closure_and_kiosk_close(srv: Harness, ballots: Ballots) -> None:
     assert st["server_counts"] == {"synced_seq": 3, "accepted": 3, "rejected": 0} and st["staff"] == "alice"
     assert srv.client.get("/api/v1/kiosks/k1").json()["status"] == "closed"
     _fill(k, ballots, 1, start=5)
-    r = srv.sync(k)
-    assert (r.status_code, r.json()["code"]) == (409, "kiosk_closed")
+    r = srv.sync(k)  # after the close: logged, never counted (tests/server/test_accounting.py)
+    assert r.status_code == 200 and [(x["seq"], x["status"], x["code"]) for x in r.json()["results"]][-1] == (4, "rejected", "kiosk_closed")
     assert srv.sync(k, 1, 3).json()["results"][0]["status"] == "duplicate"  # receipts still answered
     # a closure signed by another key is refused
     bad = Kiosk("k1").closure()
@@ -242,7 +242,11 @@ def test_forced_close_leaves_out_a_mismatched_closure(srv: Harness, ballots: Bal
     srv.sync(k, 1, 1)
     srv.client.post("/api/v1/kiosks/k1/closure", json=k.closure())
     r = srv.client.post("/api/v1/staff/kiosks/k1/close", json={"force": True}, headers=srv.staff)
+    assert (r.status_code, r.json()["code"]) == (409, "closure_mismatch")  # a checkbox is not enough
+    assert r.json()["stake"]["missing"] == {"first": 2, "last": 2}
+    r = srv.client.post("/api/v1/staff/kiosks/k1/close", json={"confirm": "k1", "reason": "kiosk broke"}, headers=srv.staff)
     assert r.status_code == 200 and r.json()["closure_included"] is False
+    assert r.json()["override"]["missing"] == {"first": 2, "last": 2} and r.json()["override"]["reason"] == "kiosk broke"
 
 
 def test_after_close_new_records_get_event_closed(srv: Harness, ballots: Ballots) -> None:
@@ -250,12 +254,15 @@ def test_after_close_new_records_get_event_closed(srv: Harness, ballots: Ballots
     srv.enrol(k)
     _fill(k, ballots, 2)
     srv.sync(k, 1, 1)
-    assert srv.client.post("/api/v1/staff/close", json={"event": "mini"}, headers=srv.staff).status_code == 200
+    r = srv.client.post("/api/v1/staff/close", json={"event": "mini"}, headers=srv.staff)
+    assert (r.status_code, r.json()["code"]) == (409, "kiosks_unreconciled")  # k1 is open and behind
+    r = srv.client.post("/api/v1/staff/close", json={"event": "mini", "reason": "hall shut"}, headers=srv.staff)
+    assert r.status_code == 200
     before = srv.sth()
     r = srv.sync(k)
-    assert (r.status_code, r.json()["code"]) == (409, "event_closed")
+    assert r.status_code == 200 and [(x["seq"], x["code"]) for x in r.json()["results"]] == [(1, None), (2, "event_closed")]
     assert srv.sync(k, 1, 1).json()["results"][0]["status"] == "duplicate"
-    assert srv.sth() == before
+    assert srv.sth()["tree_size"] == before["tree_size"] + 1  # on the ledger after the close entry
 
 
 def test_entry_texts_are_canonical(ballots: Ballots) -> None:

@@ -146,6 +146,8 @@ def test_conflicts_resolution_close_and_results(srv: Harness, ballots: Ballots) 
     assert (srv.client.get("/api/v1/results").status_code, srv.client.get("/api/v1/results").json()["code"]) == (404, "not_closed")
     assert srv.client.get("/api/v1/results.csv").status_code == 404
     assert srv.client.post("/api/v1/staff/close", json={"event": "other"}, headers=srv.staff).status_code == 400
+    assert srv.client.post("/api/v1/kiosks/k1/closure", json=k.closure()).json()["matches"] is True
+    assert srv.client.post("/api/v1/staff/kiosks/k1/close", headers=srv.staff).json()["closure_included"] is True
     r = srv.client.post("/api/v1/staff/close", json={"event": "mini"}, headers=srv.staff)
     assert r.status_code == 200
     s = _statement(srv, r.json()["index"])

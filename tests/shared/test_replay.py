@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from shared.chain import closure_body, record_hash, sign_closure
+from shared.encoding import jcs
 from shared.errors import VerificationError
 from shared.ledger import ballot_entry, rejected_entry, statement, statement_entry
 from shared.replay import LedgerError, Replay, replay
@@ -78,6 +79,13 @@ def test_a_resolution_may_change_its_mind() -> None:
 
 def _staff(body: dict[str, Any], key: str = "staff-ana", staff: str = "ana") -> dict[str, Any]:
     return statement_entry(body, "staff", staff, tiny.key(key), tiny.at(50))
+
+
+def _bad_staff(body: dict[str, Any]) -> dict[str, Any]:
+    """A staff-signed statement entry whose body the checks refuse (signed all the same)."""
+    k = tiny.key("staff-ana")
+    return {"type": body["type"], "received_at": tiny.at(50), "statement": body,
+            "signer": {"role": "staff", "id": "ana", "key": k.public_b64u}, "sig": k.sign_b64u(jcs(body))}
 
 
 def _online(ballot: dict[str, Any], signer: str | None = None) -> dict[str, Any]:
@@ -247,7 +255,25 @@ WRONG: list[tuple[str, Edit, int, str]] = [
         "record after the kiosk closed",
         _put(9, ballot_entry(tiny.signed(tiny.rubric(n=13)), tiny.at(40), tiny.KIOSK, 3)),
         9,
-        "after it was closed",
+        "after kiosk k1 was closed must be logged as rejected with 'kiosk_closed'",
+    ),
+    (
+        "record after the kiosk closed with the rules' code",
+        _put(9, rejected_entry(tiny.signed(tiny.rubric(n=13)), tiny.at(40), tiny.KIOSK, 3, "bad_scores")),
+        9,
+        "must be logged as rejected with 'kiosk_closed'",
+    ),
+    (
+        "kiosk_closed for an open kiosk",
+        _put(3, {**ENTRIES[3], "code": "kiosk_closed"}),
+        3,
+        "rejected with 'kiosk_closed' but kiosk k1 was not closed",
+    ),
+    (
+        "late record that skips a seq",
+        _put(9, rejected_entry(tiny.signed(tiny.rubric(n=13)), tiny.at(40), tiny.KIOSK, 4, "kiosk_closed")),
+        9,
+        "seq 4 does not follow 2",
     ),
     # ballots and the rules
     (
@@ -370,7 +396,59 @@ WRONG: list[tuple[str, Edit, int, str]] = [
         "results hash is not the hash",
     ),
     ("entry after close", lambda e: e.append(ENTRIES[7]), 10, "after the event was closed"),
+    ("online ballot after close", lambda e: e.append(ENTRIES[4]), 10, "after the event was closed"),
+    (
+        "kiosk-close override without a reason",
+        _put(8, _bad_staff({"type": "kiosk-close", "event": tiny.EVENT, "kiosk": tiny.KIOSK, "closure": None,
+                            "staff": "ana", "override": {"reason": " "}})),
+        8,
+        "override needs a reason",
+    ),
+    (
+        "kiosk-close override with a backwards range",
+        _put(8, _bad_staff({"type": "kiosk-close", "event": tiny.EVENT, "kiosk": tiny.KIOSK, "closure": None,
+                            "staff": "ana", "override": {"reason": "gone", "missing": {"first": 5, "last": 3}}})),
+        8,
+        "first 5 is after last 3",
+    ),
 ]
+
+
+def test_records_after_a_close_stay_on_the_ledger_and_never_count() -> None:
+    """A kiosk record that arrives after its kiosk-close is logged as rejected
+    ``kiosk_closed``; one of an open kiosk after the event's close as ``event_closed``:
+    the chain stays complete, the results do not move, and the replay lists them."""
+    entries = copy.deepcopy(ENTRIES[:9])  # up to the kiosk-close, before the event close
+    late = rejected_entry(tiny.signed(tiny.rubric(n=13)), tiny.at(40), tiny.KIOSK, 3, "kiosk_closed")
+    entries.append(late)
+    before = replay(entries[:9]).results()
+    st = replay(entries)
+    assert st.late == [(9, "kiosk_closed", "k1", 3)] and (9, "kiosk_closed", "k1", 3) in st.rejected
+    assert st.kiosks["k1"].seq == 3 and st.results() == before
+    entries.append(_staff(statement("close", tiny.EVENT, "ana", results_hash=results_hash(before))))
+    entries.append(rejected_entry(tiny.signed(tiny.rubric(n=14)), tiny.at(41), tiny.KIOSK, 4, "kiosk_closed"))
+    st = replay(entries)
+    assert st.close_index == 10 and [x[0] for x in st.late] == [9, 11]
+
+
+def test_an_open_kiosk_after_the_event_close_logs_event_closed() -> None:
+    entries = [*copy.deepcopy(ENTRIES[:8]), copy.deepcopy(ENTRIES[9])]  # no kiosk-close
+    st0 = replay(entries)
+    assert st0.close_index == 8
+    entries.append(rejected_entry(tiny.signed(tiny.rubric(n=13)), tiny.at(55), tiny.KIOSK, 3, "event_closed"))
+    assert replay(entries).late == [(9, "event_closed", "k1", 3)]
+    entries[-1] = rejected_entry(tiny.signed(tiny.rubric(n=13)), tiny.at(55), tiny.KIOSK, 3, "kiosk_closed")
+    with pytest.raises(LedgerError, match="must be logged as rejected with 'event_closed'"):
+        replay(entries)
+
+
+def test_overrides_are_listed() -> None:
+    entries = copy.deepcopy(ENTRIES[:8])
+    body = statement("kiosk-close", tiny.EVENT, "ana", kiosk=tiny.KIOSK, closure=None,
+                     override={"reason": "kiosk stolen", "missing": {"first": 3, "last": 5}, "signed_seq": 5, "synced_seq": 2})
+    entries.append(_staff(body))
+    st = replay(entries)
+    assert st.overrides == [(8, body)]
 
 
 @pytest.mark.parametrize(("name", "edit", "index", "message"), WRONG, ids=[w[0] for w in WRONG])

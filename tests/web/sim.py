@@ -130,9 +130,12 @@ class SimKiosk:
         registration.json, closure.json (once closed) and README.json."""
         folder.mkdir(parents=True)
         files = []
+        listed = []
         for i, first in enumerate(range(1, len(self.records) + 1, per_batch), 1):
             files.append(folder / f"batch-{i:04d}.json")
-            files[-1].write_bytes(jcs(self.batch(first, min(len(self.records), first + per_batch - 1))))
+            last = min(len(self.records), first + per_batch - 1)
+            files[-1].write_bytes(jcs(self.batch(first, last)))
+            listed.append({"file": files[-1].name, "first_seq": first, "last_seq": last})
         files.append(folder / "registration.json")
         files[-1].write_bytes(jcs(self.registration()))
         if closed:
@@ -140,7 +143,8 @@ class SimKiosk:
             files[-1].write_bytes(jcs(self.signed_closure()))
         seq, h = self.head
         files.append(folder / "README.json")
-        files[-1].write_text(json.dumps({"kiosk": self.kiosk, "exported_at": now(), "head": {"seq": seq, "hash": h}}))
+        files[-1].write_text(json.dumps({"kiosk": self.kiosk, "exported_at": now(), "head": {"seq": seq, "hash": h},
+                                         "batches": listed}))
         return files
 
 

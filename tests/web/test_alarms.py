@@ -15,7 +15,7 @@ from shared.timefmt import format_time
 
 def kiosk(kid: str, **kw: Any) -> dict[str, Any]:
     row = {"kiosk": kid, "status": "approved", "forks": 0, "closure_matches": None, "missing": 0,
-           "synced_seq": 10, "recorded_seq": 10, "open_gap": None, "last_contact": None}
+           "synced_seq": 10, "recorded_seq": 10, "open_gap": None, "last_contact": None, "head_known": True, "late": 0}
     row.update(kw)
     return row
 
@@ -38,19 +38,23 @@ def test_each_problem_named_worst_first(mini_manifest: Manifest) -> None:
         kiosk("k4", closure_matches=False, last_contact=format_time(now)),
         kiosk("k5", status="pending"),
         kiosk("k6", last_contact=format_time(now - timedelta(minutes=25))),
+        kiosk("k7", head_known=False, synced_seq=0, recorded_seq=0),  # never synced: red at once
+        kiosk("k8", status="closed", late=3, last_contact=format_time(now)),
     ]
     got = alarms(ctx_at(mini_manifest, now), overview(open_conflicts=2, revoked=1), rows)
     assert [(a["level"], a["key"], a["href"]) for a in got] == [
         ("bad", "alarm.fork", "/staff/kiosks/k2"),
         ("bad", "alarm.closure", "/staff/kiosks/k4"),
+        ("bad", "alarm.missing", "/staff/kiosks/k1"),
         ("bad", "alarm.gap", "/staff/kiosks/k3"),
-        ("warn", "alarm.missing", "/staff/kiosks/k1"),
+        ("bad", "alarm.nohead", "/staff/kiosks/k7"),
+        ("warn", "alarm.late", "/staff/kiosks/k8#refusals"),
         ("warn", "alarm.pending", "/staff/kiosks"),
         ("warn", "alarm.conflicts", "/staff/conflicts"),
         ("info", "alarm.revoked", "/staff/rejections?code=revoked_credential"),
         ("info", "alarm.silent", "/staff/kiosks/k6"),
     ]
-    assert got[3]["args"] == {"kiosk": "k1", "n": 3, "first": 8, "last": 10}
+    assert got[2]["args"] == {"kiosk": "k1", "n": 3, "first": 8, "last": 10}
     assert got[-1]["args"] == {"kiosk": "k6", "minutes": 25}
 
 

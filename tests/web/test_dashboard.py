@@ -140,7 +140,7 @@ def test_gap_appears_and_closes_after_sync(world: World) -> None:
     expect(row.locator("td[data-col=recorded]")).to_have_text("6", timeout=15_000)
     expect(row.locator("td[data-col=missing]")).to_contain_text("3")
     expect(row.locator("td[data-col=missing]")).to_contain_text("순번 4–6")
-    expect(row).to_have_class(re.compile("warn"))
+    expect(row).to_have_class(re.compile("bad"))
     world.shot("05-kiosk-gap")
     page.goto("/staff/")
     expect(page.locator("#alarms")).to_contain_text("키오스크 k1: 기록 3건이 서버에 아직 없습니다 (순번 4–6)")
@@ -155,7 +155,7 @@ def test_gap_appears_and_closes_after_sync(world: World) -> None:
     assert r.status_code == 409 and r.json()["code"] == "chain_gap"
     expect(page.locator("#refusals")).to_contain_text("chain_gap", timeout=15_000)
     page.goto("/staff/")
-    expect(page.locator("#alarms li.bad")).to_contain_text("키오스크 k1: 순번 5의 기록이 빈 곳 때문에 거부되었습니다")
+    expect(page.locator("#alarms li.bad", has_text="순번 5의")).to_contain_text("키오스크 k1: 순번 5의 기록이 빈 곳 때문에 거부되었습니다")
     page.goto("/staff/kiosks/k1")
     # The network comes back: the kiosk syncs the rest, and the gap closes on the open page.
     assert k1.sync(4).json()["synced_seq"] == 6
