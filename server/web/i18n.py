@@ -7,6 +7,8 @@ it — and templates call ``t("key", name=value)``.
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -71,7 +73,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "ov.title": ("개요", "Overview"),
     "ov.ledger": ("원장", "Ledger"),
     "ov.entries": ("기록 {n}건", "{n} entries"),
-    "ov.sth_at": ("서명된 트리 헤드 {time}", "Signed tree head {time}"),
+    "ov.sth_at": ("원장 서명 {time}", "Ledger signed {time}"),
     "ov.ballots": ("접수된 투표", "Ballots accepted"),
     "ov.kiosks": ("키오스크", "Kiosks"),
     "ov.kiosks.line": ("운영 {approved} · 대기 {pending} · 마감 {closed}", "{approved} running · {pending} waiting · {closed} closed"),
@@ -92,16 +94,16 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "ov.by_code": ("거부 사유별", "Rejections by reason"),
     "ov.code": ("사유", "Reason"),
     "ov.count": ("건수", "Count"),
-    "alarm.pending": ("승인을 기다리는 키오스크 {n}대", "{n} kiosk(s) waiting for approval"),
+    "alarm.pending": ("승인을 기다리는 키오스크 {n}대", "{n} {n:kiosk|kiosks} waiting for approval"),
     "alarm.missing": (
         "키오스크 {kiosk}: 기록 {n}건이 서버에 아직 없습니다 (순번 {first}–{last})",
-        "Kiosk {kiosk}: {n} record(s) not on the server yet (seq {first}–{last})",
+        "Kiosk {kiosk}: {n} {n:record|records} not on the server yet (seq {first}–{last})",
     ),
     "alarm.gap": (
         "키오스크 {kiosk}: 순번 {seq}의 기록이 빈 곳 때문에 거부되었습니다 (서버는 {synced}까지 보유). 키오스크의 동기화를 확인하거나 USB 묶음을 가져오세요.",
         "Kiosk {kiosk}: a batch from seq {seq} was refused for a gap (the server holds up to {synced}). Check the kiosk's sync or import its USB bundle.",
     ),
-    "alarm.fork": ("키오스크 {kiosk}: 같은 순번에 다른 기록 (포크) {n}건", "Kiosk {kiosk}: {n} fork refusal(s)"),
+    "alarm.fork": ("키오스크 {kiosk}: 같은 순번에 다른 기록이 와서 거부된 기록 {n}건", "Kiosk {kiosk}: {n} {n:record|records} refused: a different record with the same seq (a fork)"),
     "alarm.closure": ("키오스크 {kiosk}: 마감 보고가 서버 기록과 다릅니다", "Kiosk {kiosk}: its closure does not match the server"),
     "alarm.silent": (
         "키오스크 {kiosk}: {minutes}분 동안 보낸 기록이 없습니다 (쉬는 중이 아니라면 네트워크를 확인하세요)",
@@ -111,8 +113,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "키오스크 {n}대가 10분 넘게 보낸 기록이 없습니다",
         "{n} kiosks have sent nothing for more than 10 min",
     ),
-    "alarm.conflicts": ("결정되지 않은 중복 투표 {n}건", "{n} conflict(s) not decided by staff"),
-    "alarm.revoked": ("취소된 자격증명으로 온 투표 {n}건", "{n} ballot(s) from revoked credentials"),
+    "alarm.conflicts": ("결정되지 않은 중복 투표 {n}건", "{n} {n:conflict|conflicts} not decided by staff"),
+    "alarm.revoked": ("취소된 자격증명으로 온 투표 {n}건", "{n} {n:ballot|ballots} from revoked credentials"),
     # kiosks
     "k.title": ("키오스크", "Kiosks"),
     "k.intro": (
@@ -143,7 +145,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "k.missing.range": ("순번 {first}–{last}", "seq {first}–{last}"),
     "k.accepted": ("접수", "Accepted"),
     "k.rejected": ("거부", "Rejected"),
-    "k.forks": ("포크", "Forks"),
+    "k.forks": ("같은 순번 다른 기록", "Forks"),
     "k.closure": ("마감 대조", "Closure"),
     "k.closure.none": ("보고 없음", "not sent"),
     "k.closure.match": ("일치", "matches"),
@@ -160,10 +162,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "k.bundle.kind.registration": ("키오스크 등록", "Kiosk registration"),
     "k.bundle.kind.closure": ("키오스크 마감 보고", "Kiosk closure"),
     "k.bundle.kind.summary": ("묶음 요약", "Bundle summary"),
-    "k.bundle.registered.new": ("키오스크 {kiosk}가 묶음으로 등록되었습니다: {status}.", "Kiosk {kiosk} registered from the bundle: {status}."),
-    "k.bundle.registered.known": ("키오스크 {kiosk}는 이미 등록되어 있습니다: {status}.", "Kiosk {kiosk} was registered already: {status}."),
+    "k.bundle.registered.new": ("키오스크 {kiosk:가} 묶음으로 등록되었습니다: {status}.", "Kiosk {kiosk} registered from the bundle: {status}."),
+    "k.bundle.registered.known": ("키오스크 {kiosk:는} 이미 등록되어 있습니다: {status}.", "Kiosk {kiosk} was registered already: {status}."),
     "k.bundle.pending": (
-        "키오스크 {kiosk}가 승인을 기다립니다. 키오스크 화면의 키 지문이 {fp}인지 확인하고 승인한 뒤, 같은 파일들을 다시 가져오세요.",
+        "키오스크 {kiosk:가} 승인을 기다립니다. 키오스크 화면의 키 지문이 {fp}인지 확인하고 승인한 뒤, 같은 파일들을 다시 가져오세요.",
         "Kiosk {kiosk} is waiting for approval. Check that the kiosk's screen shows key fingerprint {fp}, approve "
         "it, then import the same files again.",
     ),
@@ -193,7 +195,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "k.todo": ("해결 방법", "How to fix"),
     "k.todo.missing": (
         "이 키오스크에는 서버가 받지 못한 기록 {n}건(순번 {first}–{last})이 있습니다. 키오스크를 네트워크에 연결하면 자동으로 동기화됩니다. 연결할 수 없으면 키오스크의 관리 메뉴에서 USB 묶음을 내보내 이 페이지에서 가져오세요.",
-        "This kiosk holds {n} record(s) (seq {first}–{last}) the server has not received. Connect the kiosk to the "
+        "This kiosk holds {n} {n:record|records} (seq {first}–{last}) the server has not received. Connect the kiosk to the "
         "network and it syncs by itself. If it cannot connect, export a USB bundle from the kiosk's admin menu and "
         "import it on this page.",
     ),
@@ -204,7 +206,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "k.reconcile.kiosk": ("키오스크 보고", "Kiosk says"),
     "k.reconcile.server": ("서버", "Server holds"),
     "k.reconcile.seq": ("마지막 순번", "Last seq"),
-    "k.reconcile.hash": ("마지막 기록 해시", "Last record hash"),
+    "k.reconcile.hash": ("마지막 기록의 지문", "Last record's fingerprint"),
     "k.reconcile.saved": ("저장한 투표", "Ballots saved"),
     "k.reconcile.onledger": ("원장에 기록된 투표 (접수+거부)", "Ballots on the ledger (accepted + rejected)"),
     "k.reconcile.opened": ("열린 자격증명", "Credentials opened"),
@@ -220,7 +222,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "k.close.missing": (
         "서버에 아직 없는 기록이 {n}건 있습니다. 지금 마감하면 그 기록은 더 이상 받을 수 없습니다. 먼저 동기화하거나 USB 묶음을 가져오세요.",
-        "{n} record(s) are not on the server yet. Once closed, they can no longer be taken: sync or import the bundle first.",
+        "{n} {n:record is|records are} not on the server yet. Once closed, they can no longer be taken: sync or import the bundle first.",
     ),
     "k.approved_by": ("승인", "Approved by"),
     # conflicts
@@ -321,13 +323,13 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "x.confirm": ("행사 번호", "Event id"),
     "x.close": ("행사 마감하고 결과 공개", "Close the event and publish"),
-    "x.wrong_event": ("행사 번호가 다릅니다. '{event}'를 입력하세요.", "Wrong event id: type '{event}'."),
+    "x.wrong_event": ("행사 번호가 다릅니다. 확인하려면 {event:를} 그대로 입력하세요.", "Wrong event id: type '{event}'."),
     "x.closed": ("행사가 마감되었습니다 (원장 #{index}). 결과 해시 {hash}", "The event is closed (ledger #{index}). Results hash {hash}"),
     "x.check.ok": ("모든 키오스크의 기록이 서버에 있고, 결정할 중복 투표가 없습니다.", "Every kiosk's records are on the server and no conflict is open."),
-    "x.check.missing": ("키오스크 {n}대의 기록이 서버에 다 오지 않았습니다.", "{n} kiosk(s) have records the server does not hold."),
-    "x.check.running": ("아직 마감하지 않은 키오스크 {n}대", "{n} kiosk(s) not closed yet"),
-    "x.check.conflicts": ("결정하지 않은 중복 투표 {n}건 (규칙에 따른 기본 투표가 반영됩니다)", "{n} open conflict(s) (the rule's default will count)"),
-    "x.check.pending": ("승인 대기 키오스크 {n}대 (마감 후에는 승인할 수 없습니다)", "{n} kiosk(s) waiting for approval (cannot be approved after closing)"),
+    "x.check.missing": ("키오스크 {n}대의 기록이 서버에 다 오지 않았습니다.", "{n} {n:kiosk has|kiosks have} records the server does not hold."),
+    "x.check.running": ("아직 마감하지 않은 키오스크 {n}대", "{n} {n:kiosk|kiosks} not closed yet"),
+    "x.check.conflicts": ("결정하지 않은 중복 투표 {n}건 (규칙에 따른 기본 투표가 반영됩니다)", "{n} open {n:conflict|conflicts} (the rule's default will count)"),
+    "x.check.pending": ("승인 대기 키오스크 {n}대 (마감 후에는 승인할 수 없습니다)", "{n} {n:kiosk|kiosks} waiting for approval (cannot be approved after closing)"),
     "x.preview": ("잠정 결과 (공개 전)", "Provisional results (not published)"),
     "res.title": ("심사 결과", "Results"),
     "res.notyet": ("아직 결과가 공개되지 않았습니다. 운영진이 행사를 마감하면 여기에 공개됩니다.", "The results are not published yet. They appear here when staff close the event."),
@@ -470,16 +472,26 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "This form was opened in another login session or is too old. Reload the page and try again. Nothing was recorded.",
     ),
     "e.notfound": ("찾을 수 없습니다", "Not found"),
-    "e.kiosk": ("등록된 키오스크 {kiosk}가 없습니다.", "No kiosk {kiosk} has registered."),
+    "e.kiosk": ("등록된 키오스크 {kiosk:가} 없습니다.", "No kiosk {kiosk} has registered."),
     # flash messages after actions
-    "f.approved": ("키오스크 {kiosk}를 승인했습니다 (원장 #{index}).", "Kiosk {kiosk} approved (ledger #{index})."),
-    "f.kiosk_closed": ("키오스크 {kiosk}를 마감했습니다 (원장 #{index}).", "Kiosk {kiosk} closed (ledger #{index})."),
+    "f.approved": ("키오스크 {kiosk:를} 승인했습니다 (원장 #{index}).", "Kiosk {kiosk} approved (ledger #{index})."),
+    "f.kiosk_closed": ("키오스크 {kiosk:를} 마감했습니다 (원장 #{index}).", "Kiosk {kiosk} closed (ledger #{index})."),
     "f.resolved": ("{reviewer} / {target} 결정을 기록했습니다 (원장 #{index}).", "Decision for {reviewer} / {target} recorded (ledger #{index})."),
     "f.revoked": ("{reviewer}의 자격증명을 취소했습니다 (원장 #{index}).", "Credential of {reviewer} revoked (ledger #{index})."),
     "f.closed": ("행사를 마감하고 결과를 공개했습니다 (원장 #{index}).", "Event closed and results published (ledger #{index})."),
     "f.error": ("처리하지 못했습니다: {detail}", "Not done: {detail}"),
     "f.need_reason": ("이유를 적어 주세요.", "Please give a reason."),
     "f.need_choice": ("반영할 투표를 고르세요.", "Choose the ballot to count."),
+    # technical terms, shown as a tooltip (title) next to the plain words
+    "term.fork": (
+        "기술 용어: 포크(fork) — 한 키오스크의 같은 순번에 서로 다른 두 기록",
+        "Technical term: fork — two different records with the same seq from one kiosk",
+    ),
+    "term.hash": (
+        "기술 용어: 마지막 기록 해시(SHA-256) — 기록 사슬 전체를 대표하는 값",
+        "Technical term: last record hash (SHA-256), which stands for the whole chain of records",
+    ),
+    "term.sth": ("기술 용어: 서명된 트리 헤드(STH, RFC 9162)", "Technical term: signed tree head (STH, RFC 9162)"),
 }
 
 
@@ -493,7 +505,7 @@ def text(lang: str, key: str, **kw: Any) -> str:
     if pair is None:
         return key
     s = pair[0] if lang == "ko" else pair[1]
-    return s.format(**kw) if kw else s
+    return _FORMAT.format(s, **kw) if kw else s
 
 
 def translator(lang: str) -> Callable[..., str]:
@@ -509,3 +521,83 @@ def code_text(lang: str, code: str) -> str:
     if pair is None:
         return code
     return pair[0] if lang == "ko" else pair[1]
+
+
+# --- Korean particles and English plurals in the texts --------------------------------------
+#
+# A Korean text writes ``{kiosk:를}`` (or ``{kiosk:을}``: either form of the pair) and gets the
+# form that fits the last sound of the value as a Korean reader says it; an English text
+# writes ``{n} {n:kiosk|kiosks}`` for a word that follows a count.
+
+_PAIRS: Final = {
+    "을": ("을", "를"), "를": ("을", "를"), "이": ("이", "가"), "가": ("이", "가"),
+    "은": ("은", "는"), "는": ("은", "는"), "과": ("과", "와"), "와": ("과", "와"),
+    "으로": ("으로", "로"), "로": ("으로", "로"), "이다": ("이다", "다"), "다": ("이다", "다"),
+}
+#: The last syllable of a Latin letter or digit read aloud in Korean (a 에이, l 엘, 1 일 …).
+_SPOKEN: Final = dict(zip(
+    "abcdefghijklmnopqrstuvwxyz0123456789",
+    "이비씨디이프지치이이이엘엠엔오피큐알스티유이유스이트영일이삼사오육칠팔구", strict=True,
+))
+_RIEUL: Final = 8  # ㄹ as the final consonant of a syllable (takes 로, not 으로)
+
+
+def _last_syllable(word: str) -> str | None:
+    """The last syllable of ``word`` as said in Korean: Hangul as written, a letter or a
+    digit as read (hall-a-01 → 일; 10 → 십, 100 → 백, 1000 → 천, 10000 → 만)."""
+    w = word.rstrip().lower()
+    w = re.sub(r"[^0-9a-z\uac00-\ud7a3]+$", "", w)
+    if not w:
+        return None
+    last = w[-1]
+    if "\uac00" <= last <= "\ud7a3":
+        return last
+    if last == "0":
+        digits = re.search(r"[0-9]+$", w)
+        run = digits.group(0).lstrip("0") if digits else ""
+        if run:  # a number ending in zeros is read by its highest unit
+            zeros = len(run) - len(run.rstrip("0"))
+            return {1: "십", 2: "백", 3: "천"}.get(zeros, "만")
+    return _SPOKEN.get(last)
+
+
+def particle(word: str, form: str) -> str:
+    """The form of a Korean particle that follows ``word``: ``particle("hall-a-01", "를")`` is
+    "을" (01 ends in 일), ``particle("k2", "을")`` is "를" (2 is 이). ``form`` is either form of
+    을/를, 이/가, 은/는, 과/와, 으로/로 or 이다/다; a word with no readable end gets "을(를)"-style
+    both forms."""
+    after_consonant, after_vowel = _PAIRS[form]
+    syl = _last_syllable(word)
+    if syl is None:
+        return f"{after_consonant}({after_vowel})" if after_consonant != "으로" else "(으)로"
+    final = (ord(syl) - 0xAC00) % 28
+    if after_consonant == "으로":
+        return "로" if final in (0, _RIEUL) else "으로"
+    return after_consonant if final else after_vowel
+
+
+def with_particle(word: str, form: str) -> str:
+    """``word`` followed by the right form of the particle: ``with_particle("k1", "를")`` → "k1을"."""
+    return word + particle(word, form)
+
+
+def _is_one(value: Any) -> bool:
+    try:
+        return float(value) == 1
+    except (TypeError, ValueError):
+        return False
+
+
+class _TextFormatter(string.Formatter):
+    """``str.format`` plus ``{word:을}`` (Korean particle) and ``{n:one|many}`` (English plural)."""
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if format_spec in _PAIRS:
+            return with_particle(str(value), format_spec)
+        if "|" in format_spec:
+            one, many = format_spec.split("|", 1)
+            return one if _is_one(value) else many
+        return super().format_field(value, format_spec)
+
+
+_FORMAT: Final = _TextFormatter()
