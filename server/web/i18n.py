@@ -38,6 +38,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "signed_in": ("{name} 님", "Signed in as {name}"),
     "logout": ("로그아웃", "Log out"),
     "live.on": ("자동 갱신 중", "Live"),
+    "live.off": ("자동 갱신 꺼짐: 최신 정보는 새로 고침으로", "Not live: reload the page for the latest figures"),
     "live.updated": ("갱신 {time}", "Updated {time}"),
     "live.stale": ("새 정보가 있습니다. 입력을 마친 뒤 새로 고치세요.", "New data is in. Reload when you have finished typing."),
     "live.reload": ("새로 고침", "Reload"),
@@ -53,7 +54,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "back": ("돌아가기", "Back"),
     "cancel": ("취소", "Cancel"),
     "details": ("자세히", "Details"),
-    "time.utc": ("시각은 UTC", "times in UTC"),
+    "time.zone": ("시각은 {abbr} ({zone})", "times in {abbr} ({zone})"),
     # login
     "login.title": ("운영진 로그인", "Staff login"),
     "login.name": ("이름", "Name"),
@@ -280,6 +281,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "v.title": ("심사위원 조회", "Reviewer lookup"),
     "v.id": ("심사위원 번호", "Reviewer id"),
     "v.find": ("조회", "Look up"),
+    "v.id.hint": (
+        "카드에 적힌 번호 (예: {examples}). 대소문자는 구분하지 않으며, 앞부분이나 '-' 뒤의 숫자만 적어도 찾습니다.",
+        "The id on the card (like {examples}), in any case; its beginning or the number after a '-' is enough.",
+    ),
+    "v.matches": ("'{id}'에 맞는 심사위원이 {n}명 있습니다. 고르세요:", "{n} reviewers match '{id}'. Choose one:"),
+    "v.matches.more": ("외 {n}명: 더 길게 입력하세요.", "{n} more: type more of the id."),
     "v.notfound": ("명단에 없는 심사위원입니다: {id}", "No reviewer {id} in the manifest"),
     "v.community": ("공동체", "Community"),
     "v.role": ("역할", "Role"),
@@ -333,6 +340,10 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "x.preview": ("잠정 결과 (공개 전)", "Provisional results (not published)"),
     "res.title": ("심사 결과", "Results"),
     "res.notyet": ("아직 결과가 공개되지 않았습니다. 운영진이 행사를 마감하면 여기에 공개됩니다.", "The results are not published yet. They appear here when staff close the event."),
+    "res.notyet.meanwhile": (
+        "심사가 진행 중입니다. 지금 공개 원장에는 기록 {n}건이 있습니다. 투표 영수증이 원장에 들어 있는지는 지금도 확인할 수 있습니다.",
+        "Judging is under way; the public ledger holds {n} entries now. You can already check that your receipt is on the ledger.",
+    ),
     "res.hash": ("결과 해시 (원장 #{index}의 마감 기록)", "Results hash (the close entry, ledger #{index})"),
     "res.selected": ("선정 {n}건", "{n} selected"),
     "res.quota": ("현장 순위 상위 {k}건, 나머지 중 온라인 순위 상위 {o}건", "Top {k} by the on-site ranking, then the top {o} of the rest by the online ranking"),
@@ -368,6 +379,15 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "res.legend.mix": ("선정", "Selected"),
     "res.legend.none": ("미선정", "Not selected"),
     "res.download": ("내려받기", "Download"),
+    "res.total": ("제안 {n}건", "{n} proposals"),
+    "res.jump": ("결과 안에서 이동", "Jump within the results"),
+    "res.jump.lines": ("선정선", "Selection lines"),
+    "res.lines": ("순위와 선정선", "Rankings and selection lines"),
+    "res.folded": ("… {first}–{last}위 {n}건은 아래 전체 표와 CSV에 있습니다", "… ranks {first}–{last} ({n}) are in the full table below and in the CSV"),
+    "res.page": ("{total}건 중 {first}–{last}", "{first}–{last} of {total}"),
+    "res.pages": ("전체 제안 쪽", "Pages of all proposals"),
+    "res.prev": ("이전", "Previous"),
+    "res.next": ("다음", "Next"),
     "res.effective": ("반영된 투표: 현장 {k}, 온라인 {o}", "Effective ballots: {k} on-site, {o} online"),
     "res.recompute": (
         "누구나 공개 원장에서 이 결과를 다시 계산할 수 있습니다: simsa results {url}",
@@ -404,6 +424,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "A receipt code is 8 digits and letters, XXXX-XXXX (like 7Q2M-K4XD; U is never used), or a 43-character id.",
     ),
     "vf.error": ("오류", "Error"),
+    "vf.noscript": (
+        "이 브라우저에서 자바스크립트가 꺼져 있어 확인할 수 없습니다. 확인 계산은 브라우저 안에서 하므로 자바스크립트가 필요합니다. 자바스크립트를 켜고 다시 읽어 들이거나, 명령줄에서 simsa verify {url} --receipt 영수증번호 를 쓰세요.",
+        "JavaScript is off in this browser, so the check cannot run: the check is computed inside the browser. "
+        "Turn JavaScript on and reload, or run simsa verify {url} --receipt RECEIPT in a terminal.",
+    ),
+    "noscript.code": ("입력한 코드: {code}", "The code you typed: {code}"),
     "vf.insecure": (
         "이 브라우저는 안전한 연결(https 또는 localhost)에서만 암호 계산을 할 수 있습니다. https 주소로 접속하거나 명령줄에서 simsa verify URL --receipt 영수증번호 를 쓰세요.",
         "This browser does cryptography only on a secure connection (https or localhost). Open the https address, "

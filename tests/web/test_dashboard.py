@@ -424,7 +424,7 @@ def test_close_kiosks_and_event_then_results(world: World) -> None:
     expect(page.locator("#all-proposals tr.selected")).to_have_count(n_selected)
     world.shot("21-public-results")
     csv_text = world.http.get(f"{world.url}/api/v1/results.csv", timeout=20).text
-    assert csv_text.splitlines()[0].startswith("proposal,")
+    assert csv_text.splitlines()[0].startswith("proposal,title,")
     # Every staff action is on the ledger, signed, and the ledger replays with every check.
     state = replay(world.entries())
     assert state.close is not None and state.close["results_hash"] == api["results_hash"]

@@ -220,7 +220,16 @@ const SimsaVerify = (() => {
     const list = el("ol", { class: "steps" });
     const verdict = el("div", { class: "verdict", id: "verdict", role: "status" }, T.checking);
     out.replaceChildren(verdict, list);
-    const when = (ms) => new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+    // In the event's time zone, like every time on the pages (the zone comes with the texts).
+    const when = (ms) => {
+      try {
+        const f = new Intl.DateTimeFormat("sv-SE", { timeZone: T.tz, year: "numeric", month: "2-digit", day: "2-digit",
+          hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+        return `${f.format(new Date(ms))} ${T.tz_abbr}`;
+      } catch (e) {
+        return new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+      }
+    };
     try {
       const res = await SimsaVerify.check(value, (name, ok, d) => {
         if (name === "ballot") {
