@@ -182,7 +182,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "k.bundle.refused": ("묶음 전체가 거부되었습니다", "The whole bundle was refused"),
     "k.bundle.empty": ("파일을 고르세요.", "Choose a file."),
-    "k.bundle.notjson": ("JSON 묶음 파일이 아닙니다: {error}", "Not a JSON bundle file: {error}"),
+    "k.bundle.notjson": ("묶음 파일로 읽을 수 없습니다: {error}", "Not a bundle file: {error}"),
     "k.seq": ("순번", "Seq"),
     "k.result": ("결과", "Result"),
     "k.status.accepted": ("접수", "accepted"),
@@ -429,6 +429,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "JavaScript is off in this browser, so the check cannot run: the check is computed inside the browser. "
         "Turn JavaScript on and reload, or run simsa verify {url} --receipt RECEIPT in a terminal.",
     ),
+    "detail.original": ("원문(영어):", "Original:"),
     "noscript.code": ("입력한 코드: {code}", "The code you typed: {code}"),
     "vf.insecure": (
         "이 브라우저는 안전한 연결(https 또는 localhost)에서만 암호 계산을 할 수 있습니다. https 주소로 접속하거나 명령줄에서 simsa verify URL --receipt 영수증번호 를 쓰세요.",
@@ -627,3 +628,8 @@ class _TextFormatter(string.Formatter):
 
 
 _FORMAT: Final = _TextFormatter()
+
+
+def fmt(template: str, *args: Any, **kw: Any) -> str:
+    """``template.format`` with the particle and plural forms of the texts."""
+    return _FORMAT.format(template, *args, **kw)

@@ -22,7 +22,7 @@ from shared.receipt import short_code
 from ..auth import context
 from ..services import dashboard
 from ..services.staff import StaffMember
-from . import i18n, localtime
+from . import details, i18n, localtime
 from .forms import page_csrf
 
 HERE = Path(__file__).resolve().parent
@@ -150,6 +150,7 @@ def page(
         lang=lang,
         t=i18n.translator(lang),
         code_text=lambda code: i18n.code_text(lang, code),
+        detail_text=lambda d: details.detail_text(lang, d),
         who=who,
         csrf=page_csrf(request) if who else "",
         nav=nav,

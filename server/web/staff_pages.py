@@ -23,7 +23,7 @@ from ..context import Context
 from ..problems import Problem
 from ..services import actions, dashboard, kiosks, views
 from ..services.staff import StaffMember
-from . import bundles, i18n, localtime, lookup, results_view
+from . import bundles, details, i18n, localtime, lookup, results_view
 from .forms import check_csrf, text
 from .render import lang_of, page, redirect
 
@@ -184,7 +184,7 @@ async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> Response:
         items = bundles.plan(files, ctx.settings.max_batch_bytes)
     except bundles.BundleError as exc:
         return page(request, "bundle.html", who=who, nav="kiosks", items=[], names=names,
-                    error=i18n.text(lang, "k.bundle.notjson", error=str(exc)), status=400)
+                    error=i18n.text(lang, "k.bundle.notjson", error=details.detail_plain(lang, str(exc))), status=400)
     done = [await bundles.apply(ctx, who, it) for it in items]
     states = {k["kiosk"]: k["status"] for k in views.kiosks_table(ctx)}
     pending = sorted({it.kiosk for it in done if states.get(it.kiosk) == "pending"})

@@ -3,9 +3,15 @@ counts without "(s)": the text helpers of ``server.web.i18n`` (no browser)."""
 
 from __future__ import annotations
 
-import pytest
+import html
+import re
+from pathlib import Path
 
-from server.web import i18n
+import pytest
+from pydantic import ValidationError
+
+from server.settings import Settings
+from server.web import details, i18n, localtime, lookup
 from server.web.i18n import TEXT, particle, with_particle
 
 
@@ -67,3 +73,55 @@ def test_no_staff_jargon_in_korean_labels() -> None:
         ko = TEXT[key][0]
         assert "포크" not in ko and "해시" not in ko and "트리 헤드" not in ko, key
     assert "포크" in TEXT["term.fork"][0]
+
+
+@pytest.mark.parametrize(
+    ("detail", "korean"),
+    [
+        ("sync: expected seq 4, found 5", "네트워크 동기화: 순번 4가 와야 하는데 5가 왔습니다"),
+        ("bundle by mina: records jump from seq 3 to 7", "USB 묶음 (mina): 기록의 순번이 3에서 7로 건너뜁니다"),
+        ("kiosk hall-a-01 is closed already", "키오스크 hall-a-01은 이미 마감되었습니다"),
+        ("proposal 'p07' is not assigned to mem-3-1", "제안 p07은 mem-3-1에게 배정되지 않았습니다"),
+        ("notes.json is not valid JSON: Expecting value at 1:11", "notes.json은 올바른 JSON이 아닙니다 (1번째 줄 11번째 글자에서 깨짐)"),
+        ("score 15 for c2 is outside 0..10", "항목 c2의 점수 15가 0부터 10까지의 범위 밖입니다"),
+        ("created at 2026-12-02T10:00:00Z, outside the online window",
+         "작성 시각 2026-12-02T10:00:00Z가 온라인 투표 기간 밖입니다"),
+    ],
+)
+def test_refusal_details_in_korean(detail: str, korean: str) -> None:
+    assert details.detail_plain("ko", detail) == korean
+    assert details.detail_plain("en", detail) == detail
+    shown = str(details.detail_text("ko", detail))
+    assert korean in html.unescape(re.sub(r"<[^>]+>", "", shown.split(">", 1)[1]))
+    assert all(f'<span class="id">{m}' in shown for m in re.findall(r"\w+(?:-\w+)+", korean) if ":" not in m)
+
+
+def test_unknown_detail_stays_whole_and_marked() -> None:
+    html = str(details.detail_text("ko", "something <new> happened"))
+    assert "원문(영어):" in html and 'lang="en"' in html and "something &lt;new&gt; happened" in html
+
+
+def test_reviewer_lookup_rules() -> None:
+    ids = ["REP-0117", "REP-0118", "REP-1117", "mem-3-1", "exp-01-2"]
+    for typed in ("REP-0117", "rep-0117", " Rep-0117 ", "0117", "117"):
+        assert lookup.find(ids, typed) == ["REP-0117"], typed
+    assert lookup.find(ids, "rep-01") == ["REP-0117", "REP-0118"]
+    assert lookup.find(ids, "mem") == ["mem-3-1"]
+    assert lookup.find(ids, "zzz") == [] and lookup.find(ids, "") == []
+    assert lookup.examples(ids) == ["REP-0117", "exp-01-2", "mem-3-1"]
+
+
+def test_times_in_the_event_zone() -> None:
+    assert localtime.local("2026-12-02T18:30:05Z", "Asia/Seoul") == "12-03 03:30:05 KST"
+    assert localtime.full(1_780_000_000_000, "Asia/Seoul").endswith(" KST")
+    assert localtime.local("2026-07-01T10:00:00Z", "Europe/Berlin") == "07-01 12:00:00 CEST"
+    assert localtime.local("2026-12-02T18:30:05.250+00:00", "UTC") == "12-02 18:30:05 UTC"
+    assert localtime.local("not a time", "Asia/Seoul") == "not a time"
+
+
+def test_timezone_setting_is_checked(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text("{}")
+    assert Settings(event_dir=tmp_path).timezone == "Asia/Seoul"
+    assert Settings(event_dir=tmp_path, timezone="Europe/Berlin").timezone == "Europe/Berlin"
+    with pytest.raises(ValidationError, match="unknown time zone"):
+        Settings(event_dir=tmp_path, timezone="Mars/Olympus")
