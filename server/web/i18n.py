@@ -154,9 +154,9 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "k.none": ("아직 등록된 키오스크가 없습니다.", "No kiosk has registered yet."),
     "k.bundle": ("USB 묶음 가져오기", "Import a USB bundle"),
     "k.bundle.help": (
-        "네트워크에 연결되지 못한 키오스크가 USB에 내보낸 simsa-bundle-… 폴더의 파일을 모두 고르세요 (batch-0001.json, registration.json 등). 결과는 네트워크 동기화와 같고, 같은 파일을 다시 가져와도 두 번 기록되지 않습니다.",
-        "Select all the files of the simsa-bundle-… folder a kiosk that could not get online exported to USB "
-        "(batch-0001.json, registration.json, …). The result is the same as a network sync; importing the same "
+        "네트워크에 연결되지 못한 키오스크가 USB에 내보낸 simsa‑bundle‑… 폴더의 파일을 모두 고르세요 (batch‑0001.json, registration.json 등). 결과는 네트워크 동기화와 같고, 같은 파일을 다시 가져와도 두 번 기록되지 않습니다.",
+        "Select all the files of the simsa‑bundle‑… folder a kiosk that could not get online exported to USB "
+        "(batch‑0001.json, registration.json, …). The result is the same as a network sync; importing the same "
         "files again records nothing twice.",
     ),
     "k.bundle.kind.batch": ("기록 묶음", "Batch of records"),

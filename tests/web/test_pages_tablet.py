@@ -117,6 +117,9 @@ def tablet(venue: Venue, browser: Browser) -> Iterator[tuple[Page, Watch]]:
 def laid_out_well(page: Page, what: str) -> None:
     assert no_horizontal_overflow(page), f"{what} scrolls sideways at 800 px"
     assert page.evaluate(BROKEN_IDS_JS) == [], f"{what}: ids wrapped"
+    wide = page.evaluate("() => Array.from(document.querySelectorAll('.table-wrap'))"
+                         ".filter((e) => e.scrollWidth > e.clientWidth + 1).map((e) => e.parentElement.id || e.closest('[id]').id)")
+    assert wide == [], f"{what}: tables scroll sideways inside {wide}"
     assert page.evaluate(BROKEN_WORDS_JS) == [], f"{what}: words broken over two lines"
     nav = page.locator(".main-nav")
     box = nav.bounding_box()
