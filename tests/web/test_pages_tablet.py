@@ -269,6 +269,30 @@ def test_results_before_close_and_close_error_at_the_top(venue: Venue, tablet: t
     shoot(page, venue.shots, "tablet-800-ko-close-error")
 
 
+def test_live_update_fetches_only_on_change_and_swaps_only_what_changed(venue: Venue, tablet: tuple[Page, Watch]) -> None:
+    page, watch = tablet
+    login(page)
+    page.goto("/staff/close")
+    expect(page.locator("#live-status")).to_have_attribute("data-state", "on")
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url) if "/staff/close" in r.url else None)
+    # Nothing changes: polls of the small stamp only, never the page.
+    page.wait_for_timeout(5000)
+    assert fetched == []
+    # An unchanged part of the page keeps its very element; the changed summary is new.
+    page.locator("#close-event").evaluate("e => { e.simsaKept = 'yes'; }")  # a property, not an attribute
+    before = page.locator("#results-summary").inner_text()
+    m, rv = venue.manifest, venue.reviewers
+    r = sorted(x for x, rev in m.reviewers.items() if rev.role == "member")[10]
+    g = sorted(m.assignments[r])[0]
+    ok = [p for p in m.groups[g] if m.proposals[p].community != m.reviewers[r].community]
+    assert post_online(venue.url, venue.http, rv.approval(r, g, ok[:1])).status_code == 201
+    expect(page.locator("#results-summary")).not_to_have_text(before, timeout=15_000)
+    assert len(fetched) == 1
+    assert page.locator("#close-event").evaluate("e => e.simsaKept") == "yes"
+    assert watch.errors == []
+
+
 def test_closed_results_summary_first_and_csv_with_titles(venue: Venue, tablet: tuple[Page, Watch]) -> None:
     page, watch = tablet
     login(page)
