@@ -118,6 +118,8 @@ def _read_flash(request: Request, lang: str) -> dict[str, str] | None:
     try:
         f = json.loads(raw)
         args = {str(k): str(v) for k, v in dict(f.get("args", {})).items()}
+        if "detail" in args:  # a problem's English detail, in the page's language
+            args["detail"] = details.detail_plain(lang, args["detail"])
         key = str(f["key"])
         if key not in i18n.TEXT:
             return None

@@ -54,7 +54,8 @@ async def _act(fn: Callable[..., dict[str, Any]], *args: Any, **kw: Any) -> tupl
 
 
 def _error(path: str, p: Problem) -> Response:
-    return redirect(path, "f.error", "bad", detail=p.detail)
+    """Back to the page, at its top where the message is (not at an anchor below it)."""
+    return redirect(path.split("#", 1)[0], "f.error", "bad", detail=p.detail)
 
 
 def error_page(request: Request, who: StaffMember | None, status: int, heading: str, message: str,
@@ -215,9 +216,9 @@ async def resolve(request: Request, ctx: Ctx, who: Staff) -> Response:
     ballot, reason = text(form, "ballot", max_len=64), text(form, "reason")
     back = f"/staff/conflicts#conflict-{reviewer}-{target}"
     if not ballot:
-        return redirect(back, "f.need_choice", "bad")
+        return redirect(back.split("#", 1)[0], "f.need_choice", "bad")
     if not reason:
-        return redirect(back, "f.need_reason", "bad")
+        return redirect(back.split("#", 1)[0], "f.need_reason", "bad")
     out, err = await _act(actions.resolve, ctx, who, reviewer, target, ballot, reason)
     if err:
         return _error(back, err)

@@ -125,3 +125,9 @@ def test_timezone_setting_is_checked(tmp_path: Path) -> None:
     assert Settings(event_dir=tmp_path, timezone="Europe/Berlin").timezone == "Europe/Berlin"
     with pytest.raises(ValidationError, match="unknown time zone"):
         Settings(event_dir=tmp_path, timezone="Mars/Olympus")
+
+
+def test_action_problems_in_korean() -> None:
+    got = details.detail_plain("ko", "kiosk k1 closed at seq 9 but the server holds its chain to 6: import its bundle first, or close with force")
+    assert got.startswith("키오스크 k1은 순번 9에서 마감했지만 서버는 순번 6까지만")
+    assert details.detail_plain("ko", "the event is closed already") == "행사가 마감되었습니다. 원장에 더 이상 기록되지 않습니다"
