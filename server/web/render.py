@@ -160,6 +160,7 @@ def page(
         event=m,
         event_title=m.title_ko if lang == "ko" else m.title_en,
         closed=closed is not None,
+        live_fetch=live and request.headers.get("x-simsa-live") == "1",
         tz=ctx.settings.timezone,
         tz_abbr=localtime.abbreviation(ctx.settings.timezone),
         flash=flash_msg,

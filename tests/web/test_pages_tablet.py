@@ -247,6 +247,10 @@ def test_reviewer_lookup_by_any_part_of_the_id(venue: Venue, tablet: tuple[Page,
     expect(page.locator("#reviewer-notfound")).to_contain_text("대소문자")
 
 
+def session(page: Page) -> dict[str, str]:
+    return {c["name"]: c["value"] for c in page.context.cookies() if "name" in c and "value" in c}
+
+
 def in_first_screen(page: Page, selector: str) -> bool:
     box = page.locator(selector).bounding_box()
     size = page.viewport_size
@@ -290,6 +294,10 @@ def test_live_update_fetches_only_on_change_and_swaps_only_what_changed(venue: V
     expect(page.locator("#results-summary")).not_to_have_text(before, timeout=15_000)
     assert len(fetched) == 1
     assert page.locator("#close-event").evaluate("e => e.simsaKept") == "yes"
+    expect(page.locator("#charts svg.chart")).to_have_count(3)  # kept: the refresh leaves them out
+    full = venue.http.get(f"{venue.url}/staff/close", cookies=session(page), timeout=20)
+    light = venue.http.get(f"{venue.url}/staff/close", cookies=session(page), headers={"X-Simsa-Live": "1"}, timeout=20)
+    assert full.status_code == light.status_code == 200 and "<svg" in full.text and "<svg" not in light.text
     assert watch.errors == []
 
 

@@ -44,7 +44,11 @@
   }
 
   async function swap() {
-    const res = await fetch(location.href, { headers: { Accept: "text/html" }, cache: "no-store", credentials: "same-origin" });
+    // X-Simsa-Live: the server leaves out the heavy parts marked data-live-keep (the charts
+    // of the close page), which stay as they are until the page is reloaded.
+    const res = await fetch(location.href, {
+      headers: { Accept: "text/html", "X-Simsa-Live": "1" }, cache: "no-store", credentials: "same-origin",
+    });
     if (res.redirected && /\/staff\/login/.test(res.url)) { location.reload(); return; }
     if (!res.ok) throw new Error(String(res.status));
     const doc = new DOMParser().parseFromString(await res.text(), "text/html");
@@ -56,9 +60,14 @@
     const now = Array.from(fresh.children);
     if (old.length === now.length && old.every((el, i) => el.tagName === now[i].tagName)) {
       // Same layout: replace only the parts that changed.
-      now.forEach((el, i) => { if (!el.isEqualNode(old[i])) old[i].replaceWith(document.importNode(el, true)); });
+      now.forEach((el, i) => {
+        if (el.hasAttribute("data-live-keep") && el.id === old[i].id) return;
+        if (!el.isEqualNode(old[i])) old[i].replaceWith(document.importNode(el, true));
+      });
     } else {
-      region.replaceChildren(...Array.from(fresh.childNodes).map((n) => document.importNode(n, true)));
+      const keep = new Map(Array.from(region.querySelectorAll(":scope > [data-live-keep], :scope > #charts")).map((e) => [e.id, e]));
+      region.replaceChildren(...Array.from(fresh.childNodes).map((n) =>
+        n.nodeType === 1 && n.hasAttribute("data-live-keep") && keep.has(n.id) ? keep.get(n.id) : document.importNode(n, true)));
     }
     wasOpen.forEach((id) => { const d = document.getElementById(id); if (d) d.open = true; });
     version = freshMain.dataset.version;
