@@ -73,7 +73,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     # overview
     "ov.title": ("개요", "Overview"),
     "ov.ledger": ("원장", "Ledger"),
-    "ov.entries": ("기록 {n}건", "{n} entries"),
+    "ov.entries": ("기록 {n}건", "{n} {n:entry|entries}"),
     "ov.sth_at": ("원장 서명 {time}", "Ledger signed {time}"),
     "ov.ballots": ("접수된 투표", "Ballots accepted"),
     "ov.kiosks": ("키오스크", "Kiosks"),
@@ -84,7 +84,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "ov.state": ("행사 상태", "Event"),
     "ov.state.open": ("진행 중", "Open"),
     "ov.state.closed": ("마감됨", "Closed"),
-    "ov.event.line": ("제안 {p}건 · 심사위원 {r}명", "{p} proposals · {r} reviewers"),
+    "ov.event.line": ("제안 {p}건 · 심사위원 {r}명", "{p} {p:proposal|proposals} · {r} {r:reviewer|reviewers}"),
     "ov.alarms": ("확인할 일", "Needs attention"),
     "ov.alarms.none": ("지금 확인할 문제가 없습니다.", "Nothing needs attention right now."),
     "ov.progress": ("조별 진행", "Progress per group"),
@@ -119,7 +119,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     # kiosks
     "k.title": ("키오스크", "Kiosks"),
     "k.intro": (
-        "키오스크마다 기기에 기록된 마지막 순번(키오스크가 서명한 헤드)과 서버가 받은 순번을 비교합니다. "
+        "키오스크마다 기기에 기록된 마지막 순번(키오스크가 서명해 알려 온 값)과 서버가 받은 순번을 비교합니다. "
         "차이가 있으면 그 기록들이 아직 서버에 없습니다: 키오스크를 네트워크에 연결해 동기화하거나, USB 묶음을 가져오세요.",
         "For each kiosk, the last seq recorded on the device (from the head the kiosk signed) against the seq the "
         "server holds. A difference means those records are not on the server yet: connect the kiosk so it syncs, "
@@ -172,7 +172,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "k.bundle.closure.match": ("마감 보고(순번 {seq})가 서버 기록과 일치합니다. 이제 키오스크를 마감할 수 있습니다.", "The closure (seq {seq}) matches the server. The kiosk can be closed now."),
     "k.bundle.closure.mismatch": ("마감 보고(순번 {seq})가 서버 기록(순번 {synced})과 다릅니다.", "The closure (seq {seq}) differs from the server (seq {synced})."),
-    "k.bundle.summary_file": ("키오스크 헤드 순번 {seq}, 내보낸 시각 {at}", "Kiosk head at seq {seq}, exported at {at}"),
+    "k.bundle.summary_file": ("키오스크의 마지막 순번 {seq}, 내보낸 시각 {at}", "Kiosk head at seq {seq}, exported at {at}"),
     "k.bundle.file": ("묶음 파일", "Bundle file"),
     "k.bundle.submit": ("가져오기", "Import"),
     "k.bundle.result": ("묶음 가져오기 결과", "Bundle import result"),
@@ -192,7 +192,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "k.index": ("원장 번호", "Ledger #"),
     "k.detail.title": ("키오스크 {kiosk}", "Kiosk {kiosk}"),
     "k.oldest": ("가장 오래된 미수신 기록", "Oldest unsynced record"),
-    "k.oldest.value": ("순번 {seq} (키오스크가 {time}에 보고한 헤드에 포함)", "seq {seq} (in the head the kiosk reported at {time})"),
+    "k.oldest.value": ("순번 {seq} (키오스크가 {time}에 알려 온 기록에 포함)", "seq {seq} (in the head the kiosk reported at {time})"),
     "k.todo": ("해결 방법", "How to fix"),
     "k.todo.missing": (
         "이 키오스크에는 서버가 받지 못한 기록 {n}건(순번 {first}–{last})이 있습니다. 키오스크를 네트워크에 연결하면 자동으로 동기화됩니다. 연결할 수 없으면 키오스크의 관리 메뉴에서 USB 묶음을 내보내 이 페이지에서 가져오세요.",
@@ -258,7 +258,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "c.decided": ("결정됨", "Decided"),
     "c.change": ("결정 바꾸기", "Change the decision"),
     "c.open": ("미결정", "Open"),
-    "c.likes": ("좋아요 {n}: {list}", "{n} likes: {list}"),
+    "c.likes": ("좋아요 {n}: {list}", "{n} {n:like|likes}: {list}"),
     "c.count": ("{open}건 미결정 / 전체 {total}건", "{open} open of {total}"),
     # rejections
     "r.title": ("거부된 투표와 묶음", "Rejections"),
@@ -342,7 +342,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "res.notyet": ("아직 결과가 공개되지 않았습니다. 운영진이 행사를 마감하면 여기에 공개됩니다.", "The results are not published yet. They appear here when staff close the event."),
     "res.notyet.meanwhile": (
         "심사가 진행 중입니다. 지금 공개 원장에는 기록 {n}건이 있습니다. 투표 영수증이 원장에 들어 있는지는 지금도 확인할 수 있습니다.",
-        "Judging is under way; the public ledger holds {n} entries now. You can already check that your receipt is on the ledger.",
+        "Judging is under way; the public ledger holds {n} {n:entry|entries} now. You can already check that your receipt is on the ledger.",
     ),
     "res.hash": ("결과 해시 (원장 #{index}의 마감 기록)", "Results hash (the close entry, ledger #{index})"),
     "res.selected": ("선정 {n}건", "{n} selected"),
@@ -379,7 +379,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "res.legend.mix": ("선정", "Selected"),
     "res.legend.none": ("미선정", "Not selected"),
     "res.download": ("내려받기", "Download"),
-    "res.total": ("제안 {n}건", "{n} proposals"),
+    "res.total": ("제안 {n}건", "{n} {n:proposal|proposals}"),
     "res.jump": ("결과 안에서 이동", "Jump within the results"),
     "res.jump.lines": ("선정선", "Selection lines"),
     "res.lines": ("순위와 선정선", "Rankings and selection lines"),
