@@ -21,6 +21,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, ViewportSize, expect
 
+from shared.ballot import ballot_id
 from shared.manifest import Manifest
 from tests.support.events import EventFiles
 from tests.support.live import LiveServer
@@ -219,6 +220,18 @@ def test_verify_without_javascript_keeps_the_code(venue: Venue, browser: Browser
         expect(page.locator("#verify-noscript")).to_contain_text("JavaScript is off")
     finally:
         ctx.close()
+
+
+def test_verify_shows_times_in_the_event_zone(venue: Venue, tablet: tuple[Page, Watch]) -> None:
+    page, watch = tablet
+    entries = venue.http.get(f"{venue.url}/api/v1/ledger/entries", params={"start": 0}, timeout=20).json()["entries"]
+    ballot = next(e["entry"] for e in entries if e["entry"]["type"] == "ballot")
+    page.goto(f"/verify?r={ballot_id(ballot['signed_ballot'])}")
+    expect(page.locator("#verdict")).to_have_attribute("data-result", "ok")
+    steps = page.locator("ol.steps").inner_text()
+    assert len(re.findall(r"\d\d:\d\d:\d\d KST", steps)) == 2, steps  # cast at, and the tree head signed at
+    assert "Z " not in steps and not steps.rstrip().endswith("Z")
+    assert watch.errors == []
 
 
 def test_reviewer_lookup_by_any_part_of_the_id(venue: Venue, tablet: tuple[Page, Watch]) -> None:

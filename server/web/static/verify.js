@@ -237,7 +237,7 @@ const SimsaVerify = (() => {
           const what = b.form === "rubric" ? `${T.proposal} ${b.proposal}` : `${T.group} ${b.group}`;
           const where = d.entry.kiosk ? `${T.kiosk} ${d.entry.kiosk} #${d.entry.seq}` : T.online;
           list.append(step(ok, ok ? T.step_ballot : T.step_ballot_bad,
-            `${T.receipt}: ${d.code} · ${d.id}`, `${T.reviewer} ${b.reviewer} · ${what} · ${where} · ${b.created_at}`,
+            `${T.receipt}: ${d.code} · ${d.id}`, `${T.reviewer} ${b.reviewer} · ${what} · ${where} · ${isNaN(Date.parse(b.created_at)) ? b.created_at : when(Date.parse(b.created_at))}`,
             `${T.entry} #${d.index} (${d.entry.type === "rejected" ? T.rejected + " " + d.entry.code : T.accepted})`));
         } else if (name === "leaf") {
           list.append(step(ok, T.step_leaf, `SHA-256(0x00 ‖ JCS(entry)) = ${d.leaf}`));
