@@ -173,6 +173,22 @@ def test_korean_details_times_and_plain_words(venue: Venue, tablet: tuple[Page, 
     assert "해시" not in page.locator("main").inner_text().replace("결과 해시", "")
 
 
+def test_bundle_errors_in_korean(venue: Venue, tablet: tuple[Page, Watch], tmp_path: Path) -> None:
+    page, _ = tablet
+    login(page)
+    broken, other = tmp_path / "batch-0001.json", tmp_path / "notes.json"
+    broken.write_text('{"kiosk": ')
+    other.write_text('{"hello": "world"}')
+    for f, words in ((broken, "batch-0001.json은 올바른 JSON이 아닙니다"),
+                     (other, "notes.json은 키오스크의 기록 묶음, 등록, 마감 보고 파일이 아닙니다")):
+        page.goto("/staff/kiosks")
+        page.set_input_files("#bundle-file", str(f))
+        page.click("#bundle-submit")
+        expect(page.locator("#bundle-error")).to_contain_text(words)
+        laid_out_well(page, f"bundle page ({f.name})")
+    shoot(page, venue.shots, "tablet-800-ko-bundle-error")
+
+
 def test_live_dot_tells_the_truth(venue: Venue, browser: Browser) -> None:
     for js in (False, True):
         ctx = browser.new_context(viewport=TABLET_800, base_url=venue.url, locale="ko-KR", java_script_enabled=js)
