@@ -171,6 +171,9 @@ def test_korean_details_times_and_plain_words(venue: Venue, tablet: tuple[Page, 
     assert "포크" not in page.locator("main").inner_text()
     expect(page.locator("[title*='포크']").first).to_be_attached()
     assert "해시" not in page.locator("main").inner_text().replace("결과 해시", "")
+    page.goto("/ledger")
+    recent = page.locator("#recent").inner_text()
+    assert "· online" not in recent and "· 온라인" in recent
 
 
 def test_bundle_errors_in_korean(venue: Venue, tablet: tuple[Page, Watch], tmp_path: Path) -> None:
