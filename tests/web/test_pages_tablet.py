@@ -100,6 +100,10 @@ def venue(server: LiveServer, manifest: Manifest, event_copy: EventFiles, browse
         g = sorted(manifest.assignments[r])[0]
         ok = [p for p in manifest.groups[g] if manifest.proposals[p].community != manifest.reviewers[r].community]
         assert post_online(server.url, http, rv.approval(r, g, ok[:2])).status_code == 201
+    twice = mems[1]  # likes the group again: an open conflict for the conflicts page
+    g = sorted(manifest.assignments[twice])[0]
+    ok = [p for p in manifest.groups[g] if manifest.proposals[p].community != manifest.reviewers[twice].community]
+    assert post_online(server.url, http, rv.approval(twice, g, ok[-1:])).status_code == 201
     other = next(g for g in manifest.groups if g not in manifest.assignments[mems[0]])
     assert post_online(server.url, http, rv.approval(mems[0], other, [manifest.groups[other][0]])).status_code == 422
     yield Venue(server.url, manifest, http, k, rv, shots)
