@@ -26,7 +26,7 @@ from .charts import KIOSK, MUTED, ONLINE, SELECTED, Bar
 from .verdict import Verdict
 
 CSV_FIELDS = (
-    "proposal", "group", "community", "kiosk_score", "kiosk_ballots", "kiosk_rank",
+    "proposal", "title", "group", "community", "kiosk_score", "kiosk_ballots", "kiosk_rank",
     "online_score", "online_ballots", "online_rank", "combined", "selected_by",
 )  # fmt: skip
 #: Rows shown in a ranking chart (the table lists every proposal).
@@ -45,7 +45,9 @@ def results_document(v: Verdict) -> dict[str, Any]:
     }
 
 
-def results_csv(results: dict[str, Any]) -> str:
+def results_csv(results: dict[str, Any], titles: dict[str, str] | None = None) -> str:
+    """The server's ``/api/v1/results.csv``, byte for byte (``titles``: proposal → title)."""
+    titles = titles or {}
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_FIELDS)
@@ -53,7 +55,7 @@ def results_csv(results: dict[str, Any]) -> str:
         k, o = p["kiosk"], p["online"]
         w.writerow(
             [
-                p["id"], p["group"], p["community"],
+                p["id"], titles.get(p["id"], ""), p["group"], p["community"],
                 "" if k["score"] is None else k["score"], k["ballots"], k["rank"] or "",
                 "" if o["score"] is None else o["score"], o["ballots"], o["rank"] or "",
                 "" if p["combined"] is None else p["combined"], p["selected_by"] or "",
@@ -76,7 +78,8 @@ def write_report(v: Verdict, out: Path, *, generated: datetime | None = None) ->
     doc = results_document(v)
     paths = [out / "results.json", out / "results.csv", out / "results.html"]
     _write(paths[0], json.dumps(doc, ensure_ascii=False, indent=1) + "\n")
-    _write(paths[1], results_csv(v.results))
+    titles = {pid: prop.title for pid, prop in v.state.manifest.proposals.items()} if v.state and v.state.manifest else {}
+    _write(paths[1], results_csv(v.results, titles))
     _write(paths[2], render_html(v, doc, generated or datetime.now(UTC)))
     return paths
 

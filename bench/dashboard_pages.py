@@ -32,12 +32,12 @@ from .server_event import kiosk_batches, make_event, seed_key
 STAFF = ("bench", "bench-password-1")
 
 
-def timed(s: requests.Session, url: str, n: int = 4) -> tuple[float, float, int]:
+def timed(s: requests.Session, url: str, n: int = 4, headers: dict[str, str] | None = None) -> tuple[float, float, int]:
     times = []
     size = 0
     for _ in range(n):
         t = time.perf_counter()
-        r = s.get(url, timeout=120)
+        r = s.get(url, timeout=120, headers=headers)
         times.append(time.perf_counter() - t)
         r.raise_for_status()
         size = len(r.content)
@@ -84,6 +84,9 @@ def main(argv: list[str] | None = None) -> None:
         for p in pages:
             first, median, n = timed(s, srv.url + p)
             print(f"{p:32s} first {first * 1000:7.0f} ms   then {median * 1000:6.0f} ms   {n // 1024:5d} KB")
+        # what live.js fetches when the stamp changes (the charts left out)
+        first, median, n = timed(s, srv.url + "/staff/close", headers={"X-Simsa-Live": "1"})
+        print(f"{'/staff/close (live refresh)':32s} first {first * 1000:7.0f} ms   then {median * 1000:6.0f} ms   {n // 1024:5d} KB")
         s.post(srv.url + "/api/v1/staff/close", json={"event": m.event, "reason": "bench: kiosks left open"}, headers=auth,
                timeout=300).raise_for_status()
         for p in ["/staff/close", "/results"]:

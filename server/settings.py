@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     #: Set the Secure flag on the session cookie (behind TLS).
     cookie_secure: bool = False
     log_level: str = "info"
+    #: The venue's time zone (IANA name): every time on the web pages is shown in it.
+    timezone: str = "Asia/Seoul"
     #: Fault injection for the crash test only: when set and the file does not exist yet, the
     #: next kiosk batch creates it and pauses after writing its entries, before committing.
     fault_pause_file: Path | None = None
@@ -56,6 +58,17 @@ class Settings(BaseSettings):
     def _event_dir_exists(cls, v: Path) -> Path:
         if not (v / "manifest.json").is_file():
             raise ValueError(f"{v} has no manifest.json: pass the event folder made by `simsa event init`")
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {v!r}: give an IANA name like Asia/Seoul or Europe/Berlin") from None
         return v
 
     @field_validator("db_url")

@@ -210,7 +210,7 @@ def results(ctx: Context, replayed: ReplayedLedger) -> dict[str, Any]:
 
 
 CSV_FIELDS = (
-    "proposal", "group", "community", "kiosk_score", "kiosk_ballots", "kiosk_rank",
+    "proposal", "title", "group", "community", "kiosk_score", "kiosk_ballots", "kiosk_rank",
     "online_score", "online_ballots", "online_rank", "combined", "selected_by",
 )
 
@@ -220,10 +220,11 @@ def results_csv(ctx: Context, replayed: ReplayedLedger) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(CSV_FIELDS)
+    titles = {pid: prop.title for pid, prop in ctx.manifest.proposals.items()}
     for p in r["proposals"]:
         w.writerow(
             [
-                p["id"], p["group"], p["community"],
+                p["id"], titles.get(p["id"], ""), p["group"], p["community"],
                 "" if p["kiosk"]["score"] is None else p["kiosk"]["score"], p["kiosk"]["ballots"], p["kiosk"]["rank"] or "",
                 "" if p["online"]["score"] is None else p["online"]["score"], p["online"]["ballots"], p["online"]["rank"] or "",
                 "" if p["combined"] is None else p["combined"], p["selected_by"] or "",

@@ -7,6 +7,8 @@ it — and templates call ``t("key", name=value)``.
 
 from __future__ import annotations
 
+import re
+import string
 from collections.abc import Callable
 from typing import Any, Final
 
@@ -37,6 +39,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "signed_in": ("{name} 님", "Signed in as {name}"),
     "logout": ("로그아웃", "Log out"),
     "live.on": ("자동 갱신 중", "Live"),
+    "live.off": ("자동 갱신 꺼짐: 최신 정보는 새로 고침으로", "Not live: reload the page for the latest figures"),
     "live.updated": ("갱신 {time}", "Updated {time}"),
     "live.stale": ("새 정보가 있습니다. 입력을 마친 뒤 새로 고치세요.", "New data is in. Reload when you have finished typing."),
     "live.reload": ("새로 고침", "Reload"),
@@ -52,7 +55,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "back": ("돌아가기", "Back"),
     "cancel": ("취소", "Cancel"),
     "details": ("자세히", "Details"),
-    "time.utc": ("시각은 UTC", "times in UTC"),
+    "time.zone": ("시각은 {abbr} ({zone})", "times in {abbr} ({zone})"),
     # login
     "login.title": ("운영진 로그인", "Staff login"),
     "login.name": ("이름", "Name"),
@@ -71,8 +74,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     # overview
     "ov.title": ("개요", "Overview"),
     "ov.ledger": ("원장", "Ledger"),
-    "ov.entries": ("기록 {n}건", "{n} entries"),
-    "ov.sth_at": ("서명된 트리 헤드 {time}", "Signed tree head {time}"),
+    "ov.entries": ("기록 {n}건", "{n} {n:entry|entries}"),
+    "ov.sth_at": ("원장 서명 {time}", "Ledger signed {time}"),
     "ov.ballots": ("접수된 투표", "Ballots accepted"),
     "ov.kiosks": ("키오스크", "Kiosks"),
     "ov.kiosks.line": ("운영 {approved} · 대기 {pending} · 마감 {closed}", "{approved} running · {pending} waiting · {closed} closed"),
@@ -82,7 +85,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "ov.state": ("행사 상태", "Event"),
     "ov.state.open": ("진행 중", "Open"),
     "ov.state.closed": ("마감됨", "Closed"),
-    "ov.event.line": ("제안 {p}건 · 심사위원 {r}명", "{p} proposals · {r} reviewers"),
+    "ov.event.line": ("제안 {p}건 · 심사위원 {r}명", "{p} {p:proposal|proposals} · {r} {r:reviewer|reviewers}"),
     "ov.alarms": ("확인할 일", "Needs attention"),
     "ov.alarms.none": ("지금 확인할 문제가 없습니다.", "Nothing needs attention right now."),
     "ov.progress": ("조별 진행", "Progress per group"),
@@ -93,16 +96,16 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "ov.by_code": ("거부 사유별", "Rejections by reason"),
     "ov.code": ("사유", "Reason"),
     "ov.count": ("건수", "Count"),
-    "alarm.pending": ("승인을 기다리는 키오스크 {n}대", "{n} kiosk(s) waiting for approval"),
+    "alarm.pending": ("승인을 기다리는 키오스크 {n}대", "{n} {n:kiosk|kiosks} waiting for approval"),
     "alarm.missing": (
         "키오스크 {kiosk}: 기록 {n}건이 서버에 아직 없습니다 (순번 {first}–{last})",
-        "Kiosk {kiosk}: {n} record(s) not on the server yet (seq {first}–{last})",
+        "Kiosk {kiosk}: {n} {n:record|records} not on the server yet (seq {first}–{last})",
     ),
     "alarm.gap": (
         "키오스크 {kiosk}: 순번 {seq}의 기록이 빈 곳 때문에 거부되었습니다 (서버는 {synced}까지 보유). 키오스크의 동기화를 확인하거나 USB 묶음을 가져오세요.",
         "Kiosk {kiosk}: a batch from seq {seq} was refused for a gap (the server holds up to {synced}). Check the kiosk's sync or import its USB bundle.",
     ),
-    "alarm.fork": ("키오스크 {kiosk}: 같은 순번에 다른 기록 (포크) {n}건", "Kiosk {kiosk}: {n} fork refusal(s)"),
+    "alarm.fork": ("키오스크 {kiosk}: 같은 순번에 다른 기록이 와서 거부된 기록 {n}건", "Kiosk {kiosk}: {n} {n:record|records} refused: a different record with the same seq (a fork)"),
     "alarm.closure": ("키오스크 {kiosk}: 마감 보고가 서버 기록과 다릅니다", "Kiosk {kiosk}: its closure does not match the server"),
     "alarm.silent": (
         "키오스크 {kiosk}: {minutes}분 동안 보낸 기록이 없습니다 (쉬는 중이 아니라면 네트워크를 확인하세요)",
@@ -112,12 +115,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "키오스크 {n}대가 10분 넘게 보낸 기록이 없습니다",
         "{n} kiosks have sent nothing for more than 10 min",
     ),
-    "alarm.conflicts": ("결정되지 않은 중복 투표 {n}건", "{n} conflict(s) not decided by staff"),
-    "alarm.revoked": ("취소된 자격증명으로 온 투표 {n}건", "{n} ballot(s) from revoked credentials"),
+    "alarm.conflicts": ("결정되지 않은 중복 투표 {n}건", "{n} {n:conflict|conflicts} not decided by staff"),
+    "alarm.revoked": ("취소된 자격증명으로 온 투표 {n}건", "{n} {n:ballot|ballots} from revoked credentials"),
     # kiosks
     "k.title": ("키오스크", "Kiosks"),
     "k.intro": (
-        "키오스크마다 기기에 기록된 마지막 순번(키오스크가 서명한 헤드)과 서버가 받은 순번을 비교합니다. "
+        "키오스크마다 기기에 기록된 마지막 순번(키오스크가 서명해 알려 온 값)과 서버가 받은 순번을 비교합니다. "
         "차이가 있으면 그 기록들이 아직 서버에 없습니다: 키오스크를 네트워크에 연결해 동기화하거나, USB 묶음을 가져오세요.",
         "For each kiosk, the last seq recorded on the device (from the head the kiosk signed) against the seq the "
         "server holds. A difference means those records are not on the server yet: connect the kiosk so it syncs, "
@@ -144,7 +147,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "k.missing.range": ("순번 {first}–{last}", "seq {first}–{last}"),
     "k.accepted": ("접수", "Accepted"),
     "k.rejected": ("거부", "Rejected"),
-    "k.forks": ("포크", "Forks"),
+    "k.forks": ("같은 순번 다른 기록", "Forks"),
     "k.closure": ("마감 대조", "Closure"),
     "k.closure.none": ("보고 없음", "not sent"),
     "k.closure.match": ("일치", "matches"),
@@ -152,25 +155,25 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "k.none": ("아직 등록된 키오스크가 없습니다.", "No kiosk has registered yet."),
     "k.bundle": ("USB 묶음 가져오기", "Import a USB bundle"),
     "k.bundle.help": (
-        "네트워크에 연결되지 못한 키오스크가 USB에 내보낸 simsa-bundle-… 폴더의 파일을 모두 고르세요 (batch-0001.json, registration.json 등). 결과는 네트워크 동기화와 같고, 같은 파일을 다시 가져와도 두 번 기록되지 않습니다.",
-        "Select all the files of the simsa-bundle-… folder a kiosk that could not get online exported to USB "
-        "(batch-0001.json, registration.json, …). The result is the same as a network sync; importing the same "
+        "네트워크에 연결되지 못한 키오스크가 USB에 내보낸 simsa‑bundle‑… 폴더의 파일을 모두 고르세요 (batch‑0001.json, registration.json 등). 결과는 네트워크 동기화와 같고, 같은 파일을 다시 가져와도 두 번 기록되지 않습니다.",
+        "Select all the files of the simsa‑bundle‑… folder a kiosk that could not get online exported to USB "
+        "(batch‑0001.json, registration.json, …). The result is the same as a network sync; importing the same "
         "files again records nothing twice.",
     ),
     "k.bundle.kind.batch": ("기록 묶음", "Batch of records"),
     "k.bundle.kind.registration": ("키오스크 등록", "Kiosk registration"),
     "k.bundle.kind.closure": ("키오스크 마감 보고", "Kiosk closure"),
     "k.bundle.kind.summary": ("묶음 요약", "Bundle summary"),
-    "k.bundle.registered.new": ("키오스크 {kiosk}가 묶음으로 등록되었습니다: {status}.", "Kiosk {kiosk} registered from the bundle: {status}."),
-    "k.bundle.registered.known": ("키오스크 {kiosk}는 이미 등록되어 있습니다: {status}.", "Kiosk {kiosk} was registered already: {status}."),
+    "k.bundle.registered.new": ("키오스크 {kiosk:가} 묶음으로 등록되었습니다: {status}.", "Kiosk {kiosk} registered from the bundle: {status}."),
+    "k.bundle.registered.known": ("키오스크 {kiosk:는} 이미 등록되어 있습니다: {status}.", "Kiosk {kiosk} was registered already: {status}."),
     "k.bundle.pending": (
-        "키오스크 {kiosk}가 승인을 기다립니다. 키오스크 화면의 키 지문이 {fp}인지 확인하고 승인한 뒤, 같은 파일들을 다시 가져오세요.",
+        "키오스크 {kiosk:가} 승인을 기다립니다. 키오스크 화면의 키 지문이 {fp}인지 확인하고 승인한 뒤, 같은 파일들을 다시 가져오세요.",
         "Kiosk {kiosk} is waiting for approval. Check that the kiosk's screen shows key fingerprint {fp}, approve "
         "it, then import the same files again.",
     ),
     "k.bundle.closure.match": ("마감 보고(순번 {seq})가 서버 기록과 일치합니다. 이제 키오스크를 마감할 수 있습니다.", "The closure (seq {seq}) matches the server. The kiosk can be closed now."),
     "k.bundle.closure.mismatch": ("마감 보고(순번 {seq})가 서버 기록(순번 {synced})과 다릅니다.", "The closure (seq {seq}) differs from the server (seq {synced})."),
-    "k.bundle.summary_file": ("키오스크 헤드 순번 {seq}, 내보낸 시각 {at}", "Kiosk head at seq {seq}, exported at {at}"),
+    "k.bundle.summary_file": ("키오스크의 마지막 순번 {seq}, 내보낸 시각 {at}", "Kiosk head at seq {seq}, exported at {at}"),
     "k.bundle.file": ("묶음 파일", "Bundle file"),
     "k.bundle.submit": ("가져오기", "Import"),
     "k.bundle.result": ("묶음 가져오기 결과", "Bundle import result"),
@@ -180,7 +183,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "k.bundle.refused": ("묶음 전체가 거부되었습니다", "The whole bundle was refused"),
     "k.bundle.empty": ("파일을 고르세요.", "Choose a file."),
-    "k.bundle.notjson": ("JSON 묶음 파일이 아닙니다: {error}", "Not a JSON bundle file: {error}"),
+    "k.bundle.notjson": ("묶음 파일로 읽을 수 없습니다: {error}", "Not a bundle file: {error}"),
     "k.seq": ("순번", "Seq"),
     "k.result": ("결과", "Result"),
     "k.status.accepted": ("접수", "accepted"),
@@ -190,11 +193,11 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "k.index": ("원장 번호", "Ledger #"),
     "k.detail.title": ("키오스크 {kiosk}", "Kiosk {kiosk}"),
     "k.oldest": ("가장 오래된 미수신 기록", "Oldest unsynced record"),
-    "k.oldest.value": ("순번 {seq} (키오스크가 {time}에 보고한 헤드에 포함)", "seq {seq} (in the head the kiosk reported at {time})"),
+    "k.oldest.value": ("순번 {seq} (키오스크가 {time}에 알려 온 기록에 포함)", "seq {seq} (in the head the kiosk reported at {time})"),
     "k.todo": ("해결 방법", "How to fix"),
     "k.todo.missing": (
         "이 키오스크에는 서버가 받지 못한 기록 {n}건(순번 {first}–{last})이 있습니다. 키오스크를 네트워크에 연결하면 자동으로 동기화됩니다. 연결할 수 없으면 키오스크의 관리 메뉴에서 USB 묶음을 내보내 이 페이지에서 가져오세요.",
-        "This kiosk holds {n} record(s) (seq {first}–{last}) the server has not received. Connect the kiosk to the "
+        "This kiosk holds {n} {n:record|records} (seq {first}–{last}) the server has not received. Connect the kiosk to the "
         "network and it syncs by itself. If it cannot connect, export a USB bundle from the kiosk's admin menu and "
         "import it on this page.",
     ),
@@ -205,7 +208,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "k.reconcile.kiosk": ("키오스크 보고", "Kiosk says"),
     "k.reconcile.server": ("서버", "Server holds"),
     "k.reconcile.seq": ("마지막 순번", "Last seq"),
-    "k.reconcile.hash": ("마지막 기록 해시", "Last record hash"),
+    "k.reconcile.hash": ("마지막 기록의 지문", "Last record's fingerprint"),
     "k.reconcile.saved": ("저장한 투표", "Ballots saved"),
     "k.reconcile.onledger": ("원장에 기록된 투표 (접수+거부)", "Ballots on the ledger (accepted + rejected)"),
     "k.reconcile.opened": ("열린 자격증명", "Credentials opened"),
@@ -221,7 +224,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "k.close.missing": (
         "서버에 아직 없는 기록이 {n}건 있습니다. 지금 마감하면 그 기록은 더 이상 받을 수 없습니다. 먼저 동기화하거나 USB 묶음을 가져오세요.",
-        "{n} record(s) are not on the server yet. Once closed, they can no longer be taken: sync or import the bundle first.",
+        "{n} {n:record is|records are} not on the server yet. Once closed, they can no longer be taken: sync or import the bundle first.",
     ),
     "k.approved_by": ("승인", "Approved by"),
     # conflicts
@@ -256,7 +259,7 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "c.decided": ("결정됨", "Decided"),
     "c.change": ("결정 바꾸기", "Change the decision"),
     "c.open": ("미결정", "Open"),
-    "c.likes": ("좋아요 {n}: {list}", "{n} likes: {list}"),
+    "c.likes": ("좋아요 {n}: {list}", "{n} {n:like|likes}: {list}"),
     "c.count": ("{open}건 미결정 / 전체 {total}건", "{open} open of {total}"),
     # rejections
     "r.title": ("거부된 투표와 묶음", "Rejections"),
@@ -279,6 +282,12 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "v.title": ("심사위원 조회", "Reviewer lookup"),
     "v.id": ("심사위원 번호", "Reviewer id"),
     "v.find": ("조회", "Look up"),
+    "v.id.hint": (
+        "카드에 적힌 번호 (예: {examples}). 대소문자는 구분하지 않으며, 앞부분이나 '-' 뒤의 숫자만 적어도 찾습니다.",
+        "The id on the card (like {examples}), in any case; its beginning or the number after a '-' is enough.",
+    ),
+    "v.matches": ("'{id}'에 맞는 심사위원이 {n}명 있습니다. 고르세요:", "{n} reviewers match '{id}'. Choose one:"),
+    "v.matches.more": ("외 {n}명: 더 길게 입력하세요.", "{n} more: type more of the id."),
     "v.notfound": ("명단에 없는 심사위원입니다: {id}", "No reviewer {id} in the manifest"),
     "v.community": ("공동체", "Community"),
     "v.role": ("역할", "Role"),
@@ -322,16 +331,20 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "x.confirm": ("행사 번호", "Event id"),
     "x.close": ("행사 마감하고 결과 공개", "Close the event and publish"),
-    "x.wrong_event": ("행사 번호가 다릅니다. '{event}'를 입력하세요.", "Wrong event id: type '{event}'."),
+    "x.wrong_event": ("행사 번호가 다릅니다. 확인하려면 {event:를} 그대로 입력하세요.", "Wrong event id: type '{event}'."),
     "x.closed": ("행사가 마감되었습니다 (원장 #{index}). 결과 해시 {hash}", "The event is closed (ledger #{index}). Results hash {hash}"),
     "x.check.ok": ("모든 키오스크의 기록이 서버에 있고, 결정할 중복 투표가 없습니다.", "Every kiosk's records are on the server and no conflict is open."),
-    "x.check.missing": ("키오스크 {n}대의 기록이 서버에 다 오지 않았습니다.", "{n} kiosk(s) have records the server does not hold."),
-    "x.check.running": ("아직 마감하지 않은 키오스크 {n}대", "{n} kiosk(s) not closed yet"),
-    "x.check.conflicts": ("결정하지 않은 중복 투표 {n}건 (규칙에 따른 기본 투표가 반영됩니다)", "{n} open conflict(s) (the rule's default will count)"),
-    "x.check.pending": ("승인 대기 키오스크 {n}대 (마감 후에는 승인할 수 없습니다)", "{n} kiosk(s) waiting for approval (cannot be approved after closing)"),
+    "x.check.missing": ("키오스크 {n}대의 기록이 서버에 다 오지 않았습니다.", "{n} {n:kiosk has|kiosks have} records the server does not hold."),
+    "x.check.running": ("아직 마감하지 않은 키오스크 {n}대", "{n} {n:kiosk|kiosks} not closed yet"),
+    "x.check.conflicts": ("결정하지 않은 중복 투표 {n}건 (규칙에 따른 기본 투표가 반영됩니다)", "{n} open {n:conflict|conflicts} (the rule's default will count)"),
+    "x.check.pending": ("승인 대기 키오스크 {n}대 (마감 후에는 승인할 수 없습니다)", "{n} {n:kiosk|kiosks} waiting for approval (cannot be approved after closing)"),
     "x.preview": ("잠정 결과 (공개 전)", "Provisional results (not published)"),
     "res.title": ("심사 결과", "Results"),
     "res.notyet": ("아직 결과가 공개되지 않았습니다. 운영진이 행사를 마감하면 여기에 공개됩니다.", "The results are not published yet. They appear here when staff close the event."),
+    "res.notyet.meanwhile": (
+        "심사가 진행 중입니다. 지금 공개 원장에는 기록 {n}건이 있습니다. 투표 영수증이 원장에 들어 있는지는 지금도 확인할 수 있습니다.",
+        "Judging is under way; the public ledger holds {n} {n:entry|entries} now. You can already check that your receipt is on the ledger.",
+    ),
     "res.hash": ("결과 해시 (원장 #{index}의 마감 기록)", "Results hash (the close entry, ledger #{index})"),
     "res.selected": ("선정 {n}건", "{n} selected"),
     "res.quota": ("현장 순위 상위 {k}건, 나머지 중 온라인 순위 상위 {o}건", "Top {k} by the on-site ranking, then the top {o} of the rest by the online ranking"),
@@ -367,6 +380,15 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "res.legend.mix": ("선정", "Selected"),
     "res.legend.none": ("미선정", "Not selected"),
     "res.download": ("내려받기", "Download"),
+    "res.total": ("제안 {n}건", "{n} {n:proposal|proposals}"),
+    "res.jump": ("결과 안에서 이동", "Jump within the results"),
+    "res.jump.lines": ("선정선", "Selection lines"),
+    "res.lines": ("순위와 선정선", "Rankings and selection lines"),
+    "res.folded": ("… {first}–{last}위 {n}건은 아래 전체 표와 CSV에 있습니다", "… ranks {first}–{last} ({n}) are in the full table below and in the CSV"),
+    "res.page": ("{total}건 중 {first}–{last}", "{first}–{last} of {total}"),
+    "res.pages": ("전체 제안 쪽", "Pages of all proposals"),
+    "res.prev": ("이전", "Previous"),
+    "res.next": ("다음", "Next"),
     "res.effective": ("반영된 투표: 현장 {k}, 온라인 {o}", "Effective ballots: {k} on-site, {o} online"),
     "res.recompute": (
         "누구나 공개 원장에서 이 결과를 다시 계산할 수 있습니다: simsa results {url}",
@@ -403,6 +425,13 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "A receipt code is 8 digits and letters, XXXX-XXXX (like 7Q2M-K4XD; U is never used), or a 43-character id.",
     ),
     "vf.error": ("오류", "Error"),
+    "vf.noscript": (
+        "이 브라우저에서 자바스크립트가 꺼져 있어 확인할 수 없습니다. 확인 계산은 브라우저 안에서 하므로 자바스크립트가 필요합니다. 자바스크립트를 켜고 다시 읽어 들이거나, 명령줄에서 simsa verify {url} --receipt 영수증번호 를 쓰세요.",
+        "JavaScript is off in this browser, so the check cannot run: the check is computed inside the browser. "
+        "Turn JavaScript on and reload, or run simsa verify {url} --receipt RECEIPT in a terminal.",
+    ),
+    "detail.original": ("원문(영어):", "Original:"),
+    "noscript.code": ("입력한 코드: {code}", "The code you typed: {code}"),
     "vf.insecure": (
         "이 브라우저는 안전한 연결(https 또는 localhost)에서만 암호 계산을 할 수 있습니다. https 주소로 접속하거나 명령줄에서 simsa verify URL --receipt 영수증번호 를 쓰세요.",
         "This browser does cryptography only on a secure connection (https or localhost). Open the https address, "
@@ -471,16 +500,26 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
         "This form was opened in another login session or is too old. Reload the page and try again. Nothing was recorded.",
     ),
     "e.notfound": ("찾을 수 없습니다", "Not found"),
-    "e.kiosk": ("등록된 키오스크 {kiosk}가 없습니다.", "No kiosk {kiosk} has registered."),
+    "e.kiosk": ("등록된 키오스크 {kiosk:가} 없습니다.", "No kiosk {kiosk} has registered."),
     # flash messages after actions
-    "f.approved": ("키오스크 {kiosk}를 승인했습니다 (원장 #{index}).", "Kiosk {kiosk} approved (ledger #{index})."),
-    "f.kiosk_closed": ("키오스크 {kiosk}를 마감했습니다 (원장 #{index}).", "Kiosk {kiosk} closed (ledger #{index})."),
+    "f.approved": ("키오스크 {kiosk:를} 승인했습니다 (원장 #{index}).", "Kiosk {kiosk} approved (ledger #{index})."),
+    "f.kiosk_closed": ("키오스크 {kiosk:를} 마감했습니다 (원장 #{index}).", "Kiosk {kiosk} closed (ledger #{index})."),
     "f.resolved": ("{reviewer} / {target} 결정을 기록했습니다 (원장 #{index}).", "Decision for {reviewer} / {target} recorded (ledger #{index})."),
     "f.revoked": ("{reviewer}의 자격증명을 취소했습니다 (원장 #{index}).", "Credential of {reviewer} revoked (ledger #{index})."),
     "f.closed": ("행사를 마감하고 결과를 공개했습니다 (원장 #{index}).", "Event closed and results published (ledger #{index})."),
     "f.error": ("처리하지 못했습니다: {detail}", "Not done: {detail}"),
     "f.need_reason": ("이유를 적어 주세요.", "Please give a reason."),
     "f.need_choice": ("반영할 투표를 고르세요.", "Choose the ballot to count."),
+    # technical terms, shown as a tooltip (title) next to the plain words
+    "term.fork": (
+        "기술 용어: 포크(fork) — 한 키오스크의 같은 순번에 서로 다른 두 기록",
+        "Technical term: fork — two different records with the same seq from one kiosk",
+    ),
+    "term.hash": (
+        "기술 용어: 마지막 기록 해시(SHA-256) — 기록 사슬 전체를 대표하는 값",
+        "Technical term: last record hash (SHA-256), which stands for the whole chain of records",
+    ),
+    "term.sth": ("기술 용어: 서명된 트리 헤드(STH, RFC 9162)", "Technical term: signed tree head (STH, RFC 9162)"),
 }
 
 TEXT.update(CORE_TEXT)  # the accounting pages' texts (server.web.i18n_core)
@@ -496,7 +535,7 @@ def text(lang: str, key: str, **kw: Any) -> str:
     if pair is None:
         return key
     s = pair[0] if lang == "ko" else pair[1]
-    return s.format(**kw) if kw else s
+    return _FORMAT.format(s, **kw) if kw else s
 
 
 def translator(lang: str) -> Callable[..., str]:
@@ -512,3 +551,88 @@ def code_text(lang: str, code: str) -> str:
     if pair is None:
         return code
     return pair[0] if lang == "ko" else pair[1]
+
+
+# --- Korean particles and English plurals in the texts --------------------------------------
+#
+# A Korean text writes ``{kiosk:를}`` (or ``{kiosk:을}``: either form of the pair) and gets the
+# form that fits the last sound of the value as a Korean reader says it; an English text
+# writes ``{n} {n:kiosk|kiosks}`` for a word that follows a count.
+
+_PAIRS: Final = {
+    "을": ("을", "를"), "를": ("을", "를"), "이": ("이", "가"), "가": ("이", "가"),
+    "은": ("은", "는"), "는": ("은", "는"), "과": ("과", "와"), "와": ("과", "와"),
+    "으로": ("으로", "로"), "로": ("으로", "로"), "이다": ("이다", "다"), "다": ("이다", "다"),
+}
+#: The last syllable of a Latin letter or digit read aloud in Korean (a 에이, l 엘, 1 일 …).
+_SPOKEN: Final = dict(zip(
+    "abcdefghijklmnopqrstuvwxyz0123456789",
+    "이비씨디이프지치이이이엘엠엔오피큐알스티유이유스이트영일이삼사오육칠팔구", strict=True,
+))
+_RIEUL: Final = 8  # ㄹ as the final consonant of a syllable (takes 로, not 으로)
+
+
+def _last_syllable(word: str) -> str | None:
+    """The last syllable of ``word`` as said in Korean: Hangul as written, a letter or a
+    digit as read (hall-a-01 → 일; 10 → 십, 100 → 백, 1000 → 천, 10000 → 만)."""
+    w = word.rstrip().lower()
+    w = re.sub(r"[^0-9a-z\uac00-\ud7a3]+$", "", w)
+    if not w:
+        return None
+    last = w[-1]
+    if "\uac00" <= last <= "\ud7a3":
+        return last
+    if last == "0":
+        digits = re.search(r"[0-9]+$", w)
+        run = digits.group(0).lstrip("0") if digits else ""
+        if run:  # a number ending in zeros is read by its highest unit
+            zeros = len(run) - len(run.rstrip("0"))
+            return {1: "십", 2: "백", 3: "천"}.get(zeros, "만")
+    return _SPOKEN.get(last)
+
+
+def particle(word: str, form: str) -> str:
+    """The form of a Korean particle that follows ``word``: ``particle("hall-a-01", "를")`` is
+    "을" (01 ends in 일), ``particle("k2", "을")`` is "를" (2 is 이). ``form`` is either form of
+    을/를, 이/가, 은/는, 과/와, 으로/로 or 이다/다; a word with no readable end gets "을(를)"-style
+    both forms."""
+    after_consonant, after_vowel = _PAIRS[form]
+    syl = _last_syllable(word)
+    if syl is None:
+        return f"{after_consonant}({after_vowel})" if after_consonant != "으로" else "(으)로"
+    final = (ord(syl) - 0xAC00) % 28
+    if after_consonant == "으로":
+        return "로" if final in (0, _RIEUL) else "으로"
+    return after_consonant if final else after_vowel
+
+
+def with_particle(word: str, form: str) -> str:
+    """``word`` followed by the right form of the particle: ``with_particle("k1", "를")`` → "k1을"."""
+    return word + particle(word, form)
+
+
+def _is_one(value: Any) -> bool:
+    try:
+        return float(value) == 1
+    except (TypeError, ValueError):
+        return False
+
+
+class _TextFormatter(string.Formatter):
+    """``str.format`` plus ``{word:을}`` (Korean particle) and ``{n:one|many}`` (English plural)."""
+
+    def format_field(self, value: Any, format_spec: str) -> Any:
+        if format_spec in _PAIRS:
+            return with_particle(str(value), format_spec)
+        if "|" in format_spec:
+            one, many = format_spec.split("|", 1)
+            return one if _is_one(value) else many
+        return super().format_field(value, format_spec)
+
+
+_FORMAT: Final = _TextFormatter()
+
+
+def fmt(template: str, *args: Any, **kw: Any) -> str:
+    """``template.format`` with the particle and plural forms of the texts."""
+    return _FORMAT.format(template, *args, **kw)

@@ -6,23 +6,23 @@ from __future__ import annotations
 
 CORE_TEXT: dict[str, tuple[str, str]] = {
     "alarm.nohead": (
-        "키오스크 {kiosk}: 승인 후 서명된 헤드를 한 번도 보내지 않았습니다. 몇 표를 갖고 있는지 알 수 없습니다 — 동기화하거나 USB 묶음을 가져오세요.",
+        "키오스크 {kiosk}: 승인 후 서명된 마지막 기록를 한 번도 보내지 않았습니다. 몇 표를 갖고 있는지 알 수 없습니다 — 동기화하거나 USB 묶음을 가져오세요.",
         "Kiosk {kiosk}: no signed head since approval, so what it holds is unknown — sync it or import its USB bundle.",
     ),
     "alarm.late": (
         "키오스크 {kiosk}: 마감 뒤에 도착한 기록 {n}건 — 원장에 '거부'로 남았고 집계되지 않습니다",
-        "Kiosk {kiosk}: {n} record(s) arrived after the close — on the ledger as rejected, not counted",
+        "Kiosk {kiosk}: {n} {n:record|records} arrived after the close — on the ledger as rejected, not counted",
     ),
     "k.nohead": (
-        "이 키오스크는 승인 후 서명된 헤드를 보내지 않았습니다. 서버는 이 키오스크가 몇 표를 갖고 있는지 모릅니다. 동기화하거나 USB 묶음(README.json 포함)을 가져오세요.",
+        "이 키오스크는 승인 후 서명된 마지막 기록를 보내지 않았습니다. 서버는 이 키오스크가 몇 표를 갖고 있는지 모릅니다. 동기화하거나 USB 묶음(README.json 포함)을 가져오세요.",
         "This kiosk has sent no signed head since approval: the server does not know how many ballots it holds. Sync it or import its USB bundle (with README.json).",
     ),
     "k.late": (
         "마감 뒤에 도착한 기록 {n}건이 원장에 '거부'(kiosk_closed/event_closed)로 기록되었습니다. 잃어버린 것은 없지만 집계되지 않습니다.",
-        "{n} record(s) arrived after the close and are on the ledger as rejected (kiosk_closed/event_closed): nothing is lost, but they are not counted.",
+        "{n} {n:record|records} arrived after the close and are on the ledger as rejected (kiosk_closed/event_closed): nothing is lost, but they are not counted.",
     ),
     "k.stake": ("마감하면 남는 것", "What closing now leaves behind"),
-    "k.stake.signed": ("키오스크가 서명한 마지막 헤드", "Kiosk's last signed head"),
+    "k.stake.signed": ("키오스크가 서명한 마지막 기록", "Kiosk's last signed head"),
     "k.stake.signed.none": ("없음 (알 수 없음)", "none (unknown)"),
     "k.stake.synced": ("서버가 가진 체인", "Chain the server holds"),
     "k.stake.missing": ("서버에 없는 서명된 기록", "Signed records not on the server"),
@@ -46,8 +46,8 @@ CORE_TEXT: dict[str, tuple[str, str]] = {
     "k.override.missing": ("마감 때 누락된 순번: {first}–{last}", "Missing at the close: seq {first}–{last}"),
     "k.refusal.times": ("{n}회", "{n} times"),
     "x.check.nohead": (
-        "서명된 헤드를 보낸 적 없는 키오스크 {n}대 (보유 표 수를 알 수 없음)",
-        "{n} kiosk(s) never sent a signed head (what they hold is unknown)",
+        "서명된 마지막 기록를 보낸 적 없는 키오스크 {n}대 (보유 표 수를 알 수 없음)",
+        "{n} {n:kiosk|kiosks} never sent a signed head (what they hold is unknown)",
     ),
     "x.override.help": (
         "열려 있거나 기록이 덜 온 키오스크가 있습니다. 그래도 마감하려면 사유를 입력하세요: 사유와 해당 키오스크 목록이 원장의 마감 기록에 남습니다.",
@@ -66,8 +66,8 @@ CORE_TEXT: dict[str, tuple[str, str]] = {
     "ov.batch_refusals.row": ("{code}: {distinct}건 (받은 횟수 {received})", "{code}: {distinct} (received {received} times)"),
     "ov.late": ("마감 뒤 도착 (원장에 기록, 집계 안 됨)", "Arrived after close (on the ledger, not counted)"),
     "b.readme.missing": (
-        "README.json에 적힌 묶음 파일 {files}이(가) 업로드되지 않았습니다. 묶음 폴더의 파일을 모두 선택해서 다시 올리세요.",
-        "README.json lists batch file(s) {files} that were not uploaded. Select every file of the bundle folder and upload again.",
+        "README.json에 적힌 묶음 파일 {files:이} 업로드되지 않았습니다. 묶음 폴더의 파일을 모두 선택해서 다시 올리세요.",
+        "README.json lists batch files that were not uploaded: {files}. Select every file of the bundle folder and upload again.",
     ),
     "b.readme.only": (
         "README.json만 올라와 아무것도 가져오지 않았습니다. README.json은 묶음의 목록일 뿐입니다: 같은 폴더의 batch-*.json 파일(과 registration.json, closure.json)을 함께 선택하세요.",
@@ -79,23 +79,23 @@ CORE_TEXT: dict[str, tuple[str, str]] = {
     ),
     "b.gap": (
         "순번 {seq}부터의 묶음이 빈 곳 때문에 거부되었습니다: 서버는 {synced}까지만 갖고 있습니다. 그 앞의 묶음 파일(순번 {first}부터)을 함께 올리세요.",
-        "The batch from seq {seq} was refused for a gap: the server holds the chain only to {synced}. Upload the batch file(s) before it too (from seq {first}).",
+        "The batch from seq {seq} was refused for a gap: the server holds the chain only to {synced}. Upload the batch files before it too (from seq {first}).",
     ),
     "b.readme.kiosk": (
         "README.json은 키오스크 {readme}의 것인데 다른 키오스크 {other}의 파일이 섞여 있습니다.",
         "README.json is kiosk {readme}'s but files of kiosk {other} are mixed in.",
     ),
     "f.close.override_unconfirmed": (
-        "키오스크 {kiosk}를 마감하지 않았습니다: 확인란에 키오스크 이름 {kiosk}를 정확히 입력하고 사유를 적으세요.",
+        "키오스크 {kiosk:를} 마감하지 않았습니다: 확인란에 키오스크 이름 {kiosk:를} 정확히 입력하고 사유를 적으세요.",
         "Kiosk {kiosk} was not closed: type its name {kiosk} exactly and give a reason.",
     ),
     "f.close.needs_override": (
-        "키오스크 {kiosk}를 마감하지 않았습니다: 일치하는 마감 보고가 없습니다. '마감하면 남는 것'을 확인하고 동기화하거나 묶음을 가져오세요.",
+        "키오스크 {kiosk:를} 마감하지 않았습니다: 일치하는 마감 보고가 없습니다. '마감하면 남는 것'을 확인하고 동기화하거나 묶음을 가져오세요.",
         "Kiosk {kiosk} was not closed: no matching closure. See what closing would leave behind, then sync it or import its bundle.",
     ),
     "x.needs_reason": (
         "행사를 마감하지 않았습니다: 열려 있거나 기록이 덜 온 키오스크가 {n}대 있습니다. 각 키오스크를 먼저 마감하거나 사유를 입력하세요.",
-        "The event was not closed: {n} kiosk(s) are open or behind. Close each kiosk first, or give a reason.",
+        "The event was not closed: {n} {n:kiosk is|kiosks are} open or behind. Close each kiosk first, or give a reason.",
     ),
     "x.reason_blank": ("행사를 마감하지 않았습니다: 사유를 입력하세요.", "The event was not closed: give a reason."),
 }

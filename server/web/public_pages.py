@@ -18,9 +18,9 @@ from ..auth import context
 from ..context import Context
 from ..problems import Problem
 from ..services import dashboard
-from . import i18n, results_view
+from . import i18n, localtime, results_view
 from .render import STATIC, lang_of, page
-from .staff_pages import sth_time
+from .staff_pages import page_number, sth_time
 
 router = APIRouter(include_in_schema=False)
 api = APIRouter(prefix="/api/v1", tags=["audit"])
@@ -62,12 +62,14 @@ def receipt(code: str, ctx: Ctx) -> dict[str, Any]:
 
 
 @router.get("/verify")
-def verify_page(request: Request) -> Response:
+def verify_page(request: Request, ctx: Ctx, r: str = "") -> Response:
     lang = lang_of(request)
     keys = [k for k in i18n.TEXT if k.startswith("vf.")]
     vtext = {k[3:]: i18n.text(lang, k, url=base_url(request)) for k in keys}
     vtext["ok_rejected"] = i18n.text(lang, "vf.ok_rejected")
-    return page(request, "verify.html", nav="verify", vtext=vtext, base_url=base_url(request))
+    vtext["tz"], vtext["tz_abbr"] = ctx.settings.timezone, localtime.abbreviation(ctx.settings.timezone)
+    # The code stays in the box after a submit without JavaScript (the form is a plain GET).
+    return page(request, "verify.html", nav="verify", vtext=vtext, base_url=base_url(request), code=r.strip()[:200])
 
 
 @router.get("/ledger")
@@ -77,10 +79,12 @@ def ledger_page(request: Request, ctx: Ctx) -> Response:
     m = ctx.manifest
     lkey = ctx.event.ledger_key.public_b64u
     return page(
-        request, "ledger.html", nav="ledger", sth=sth, sth_time=sth_time(sth),
+        request, "ledger.html", nav="ledger", sth=sth, sth_time=sth_time(sth, ctx.settings.timezone),
         ledger_key=lkey, ledger_fp=fingerprint(b64u_decode(lkey, length=32)),
         authority_key=m.authority_key, authority_fp=fingerprint(b64u_decode(m.authority_key, length=32)),
-        recent=dashboard.recent_entries(ctx), base_url=base_url(request),
+        recent=[{**e, "summary": re.sub(r"· online\b", "· " + i18n.text(lang_of(request), "channel.online"), e["summary"])}
+                for e in dashboard.recent_entries(ctx)],
+        base_url=base_url(request),
     )
 
 
@@ -109,10 +113,12 @@ def results_page(request: Request, ctx: Ctx) -> Response:
     with ctx.db.read() as conn:
         _, closed = ctx.ledger.head(conn)
     if closed is None:
-        return page(request, "results.html", nav="results", R=None, status=404)
+        with ctx.db.read() as conn:
+            size, _ = ctx.ledger.head(conn)
+        return page(request, "results.html", nav="results", R=None, ledger_size=size)
     results = dashboard.published_results(ctx)
     return page(
         request, "results.html", nav="results", R=results, base_url=base_url(request),
         downloads=[("CSV", "/api/v1/results.csv"), ("JSON", "/api/v1/results")],
-        **results_view.view(ctx, lang_of(request), results),
+        **results_view.view(ctx, lang_of(request), results, page_number(request)),
     )

@@ -12,7 +12,8 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context as TemplateContext
 from markupsafe import Markup
 
 from shared.errors import FormatError
@@ -21,7 +22,7 @@ from shared.receipt import short_code
 from ..auth import context
 from ..services import dashboard
 from ..services.staff import StaffMember
-from . import i18n
+from . import details, i18n, localtime
 from .forms import page_csrf
 
 HERE = Path(__file__).resolve().parent
@@ -53,11 +54,16 @@ def short(value: str | None, n: int = 10) -> str:
     return value if len(value) <= n + 1 else value[:n] + "…"
 
 
-def hhmm(value: str | None) -> str:
-    """``2017-02-23T10:15:00Z`` → ``02-23 10:15:00`` for tables (times stay UTC)."""
-    if not value or len(value) < 19:
-        return value or ""
-    return f"{value[5:10]} {value[11:19]}"
+@pass_context
+def hhmm(tctx: TemplateContext, value: str | None) -> str:
+    """``2017-02-23T10:15:00Z`` → ``02-23 19:15:00 KST`` for tables: in the event's zone."""
+    return localtime.local(value, str(tctx.get("tz") or "UTC"))
+
+
+@pass_context
+def fulltime(tctx: TemplateContext, value: Any) -> str:
+    """An RFC 3339 time or STH milliseconds → ``2017-02-23 19:15:00 KST``."""
+    return localtime.full(value, str(tctx.get("tz") or "UTC"))
 
 
 def receipt_code(value: str | None) -> str:
@@ -70,7 +76,7 @@ def receipt_code(value: str | None) -> str:
         return short(value, 8)
 
 
-env.filters.update(short=short, hhmm=hhmm, receipt=receipt_code)
+env.filters.update(short=short, hhmm=hhmm, fulltime=fulltime, receipt=receipt_code)
 env.globals.update(static_url=static_url)
 
 
@@ -112,6 +118,8 @@ def _read_flash(request: Request, lang: str) -> dict[str, str] | None:
     try:
         f = json.loads(raw)
         args = {str(k): str(v) for k, v in dict(f.get("args", {})).items()}
+        if "detail" in args:  # a problem's English detail, in the page's language
+            args["detail"] = details.detail_plain(lang, args["detail"])
         key = str(f["key"])
         if key not in i18n.TEXT:
             return None
@@ -144,6 +152,7 @@ def page(
         lang=lang,
         t=i18n.translator(lang),
         code_text=lambda code: i18n.code_text(lang, code),
+        detail_text=lambda d: details.detail_text(lang, d),
         who=who,
         csrf=page_csrf(request) if who else "",
         nav=nav,
@@ -151,6 +160,9 @@ def page(
         event=m,
         event_title=m.title_ko if lang == "ko" else m.title_en,
         closed=closed is not None,
+        live_fetch=live and request.headers.get("x-simsa-live") == "1",
+        tz=ctx.settings.timezone,
+        tz_abbr=localtime.abbreviation(ctx.settings.timezone),
         flash=flash_msg,
         other_lang_url=url_with(request, lang=i18n.text(lang, "lang.other.code")),
         url_with=lambda **kw: url_with(request, **kw),

@@ -9,7 +9,6 @@ statement signed by the staff member's key.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -18,14 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from shared.errors import ALL_CODES
-from shared.timefmt import format_time
 
 from ..auth import context, page_staff, require_staff
 from ..context import Context
 from ..problems import Problem
 from ..services import actions, dashboard, kiosks, reconcile, views
 from ..services.staff import StaffMember
-from . import bundles, i18n, results_view
+from . import bundles, details, i18n, localtime, lookup, results_view
 from .forms import check_csrf, text
 from .render import lang_of, page, redirect
 
@@ -34,17 +32,14 @@ Ctx = Annotated[Context, Depends(context)]
 Staff = Annotated[StaffMember, Depends(page_staff)]
 
 
-def sth_time(sth: dict[str, Any] | None) -> str:
-    if not sth:
-        return ""
-    when = datetime.fromtimestamp(sth["timestamp"] / 1000, UTC).replace(microsecond=0)
-    return format_time(when).replace("T", " ").replace("Z", " UTC")
+def sth_time(sth: dict[str, Any] | None, tz: str) -> str:
+    """When an STH was signed, in the event's zone: ``2026-12-02 19:15:00 KST``."""
+    return localtime.full(sth["timestamp"], tz) if sth else ""
 
 
-def sth_short(sth: dict[str, Any] | None) -> str:
-    """``MM-DD HH:MM:SS`` of an STH (UTC), for a small space."""
-    full = sth_time(sth)
-    return full[5:19] if full else ""
+def sth_short(sth: dict[str, Any] | None, tz: str) -> str:
+    """``MM-DD HH:MM:SS KST`` of an STH, for a small space."""
+    return localtime.local(sth["timestamp"], tz) if sth else ""
 
 
 def _back(path: str, default: str) -> str:
@@ -59,7 +54,8 @@ async def _act(fn: Callable[..., dict[str, Any]], *args: Any, **kw: Any) -> tupl
 
 
 def _error(path: str, p: Problem) -> Response:
-    return redirect(path, "f.error", "bad", detail=p.detail)
+    """Back to the page, at its top where the message is (not at an anchor below it)."""
+    return redirect(path.split("#", 1)[0], "f.error", "bad", detail=p.detail)
 
 
 def error_page(request: Request, who: StaffMember | None, status: int, heading: str, message: str,
@@ -103,7 +99,7 @@ def overview(request: Request, ctx: Ctx, who: Staff) -> Response:
     order = {c: i for i, c in enumerate(ALL_CODES)}
     return page(
         request, "overview.html", who=who, nav="overview", live=True,
-        ov=ov, sth_time=sth_short(ov["sth"]), alarms=dashboard.alarms(ctx, ov, rows),
+        ov=ov, sth_time=sth_short(ov["sth"], ctx.settings.timezone), alarms=dashboard.alarms(ctx, ov, rows),
         progress=dashboard.progress(ctx), rc=reconcile.counted(ctx),
         by_code=sorted(by_code.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])),
     )
@@ -112,7 +108,9 @@ def overview(request: Request, ctx: Ctx, who: Staff) -> Response:
 @router.get("/staff/live")
 def live(ctx: Ctx, _who: Annotated[StaffMember, Depends(require_staff)]) -> dict[str, str]:
     """A stamp that changes when anything on the dashboard changes (polled by live.js)."""
-    return {"v": dashboard.version(ctx), "at": dashboard.now_text(ctx)}
+    tz = ctx.settings.timezone
+    return {"v": dashboard.version(ctx), "at": dashboard.now_text(ctx),
+            "local": localtime.local(ctx.clock(), tz, "%H:%M:%S")}
 
 
 # --- kiosks ------------------------------------------------------------------------------
@@ -191,7 +189,7 @@ async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> Response:
         items = bundles.plan(files, ctx.settings.max_batch_bytes)
     except bundles.BundleError as exc:
         return page(request, "bundle.html", who=who, nav="kiosks", items=[], names=names,
-                    error=i18n.text(lang, "k.bundle.notjson", error=str(exc)), status=400)
+                    error=i18n.text(lang, "k.bundle.notjson", error=details.detail_plain(lang, str(exc))), status=400)
     notes = bundles.advice(items)
     done = [await bundles.apply(ctx, who, it) for it in items]
     states = {k["kiosk"]: k["status"] for k in views.kiosks_table(ctx)}
@@ -225,9 +223,9 @@ async def resolve(request: Request, ctx: Ctx, who: Staff) -> Response:
     ballot, reason = text(form, "ballot", max_len=64), text(form, "reason")
     back = f"/staff/conflicts#conflict-{reviewer}-{target}"
     if not ballot:
-        return redirect(back, "f.need_choice", "bad")
+        return redirect(back.split("#", 1)[0], "f.need_choice", "bad")
     if not reason:
-        return redirect(back, "f.need_reason", "bad")
+        return redirect(back.split("#", 1)[0], "f.need_reason", "bad")
     out, err = await _act(actions.resolve, ctx, who, reviewer, target, ballot, reason)
     if err:
         return _error(back, err)
@@ -266,16 +264,15 @@ def rejections_page(
 def reviewers_page(request: Request, ctx: Ctx, who: Staff, id: str | None = None) -> Response:
     query = (id or "").strip()
     r = None
-    notfound = False
-    if query:
-        if query in ctx.manifest.reviewers:
-            r = views.reviewer_lookup(ctx, ctx.replayed, query)
-        else:
-            notfound = True
+    found = lookup.find(ctx.manifest.reviewers, query) if query else []
+    notfound = bool(query) and not found
+    if len(found) == 1:
+        r = views.reviewer_lookup(ctx, ctx.replayed, found[0])
     titles = {p: prop.title for p, prop in ctx.manifest.proposals.items()}
     return page(
         request, "reviewers.html", who=who, nav="reviewers", live=bool(r),
-        query=query, r=r, notfound=notfound, titles=titles,
+        query=query, r=r, notfound=notfound, titles=titles, matches=found if len(found) > 1 else [],
+        id_examples=lookup.examples(ctx.manifest.reviewers),
         effective=dashboard.effective_ids(ctx) if r else set(),
         status=404 if notfound else 200,
     )
@@ -317,6 +314,11 @@ async def revoke(reviewer: str, request: Request, ctx: Ctx, who: Staff) -> Respo
 # --- close and results -------------------------------------------------------------------
 
 
+def page_number(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    return int(raw) if raw.isdigit() else 1
+
+
 def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str = "", status: int = 200) -> Response:
     rows = dashboard.kiosk_rows(ctx, views.kiosks_table(ctx))
     with ctx.db.read() as conn:
@@ -343,10 +345,10 @@ def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str 
         [("CSV", "/api/v1/results.csv"), ("JSON", "/api/v1/results")] if closed is not None else []
     )
     return page(
-        request, "close.html", who=who, nav="close", live=True, status=status, error=error,
+        request, "close.html", who=who, nav="close", live=True, status=status, error=error, top_error=error,
         kiosks=rows, checks=checks, R=results, downloads=downloads,
         unreconciled=[k for k in rows if k["status"] != "closed" or k["missing"]], ov=ov, rc=reconcile.counted(ctx),
-        **results_view.view(ctx, lang_of(request), results),
+        **results_view.view(ctx, lang_of(request), results, page_number(request)),
     )
 
 

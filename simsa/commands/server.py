@@ -13,12 +13,14 @@ def register(sub: Any) -> None:
         help="run the ledger server",
         description="Run the ledger server for the event in DIR: SQLite at DIR/simsa.sqlite unless --db "
         "names another database (postgresql://user:pw@host/db for PostgreSQL). Settings may also come "
-        "from SIMSA_EVENT_DIR, SIMSA_DB_URL, SIMSA_HOST, SIMSA_PORT.",
+        "from SIMSA_EVENT_DIR, SIMSA_DB_URL, SIMSA_HOST, SIMSA_PORT, SIMSA_TIMEZONE.",
     )
     p.add_argument("--event", type=Path, metavar="DIR", help="the event folder (manifest.json, ledger.key)")
     p.add_argument("--db", metavar="URL", help="database URL (default: sqlite:///DIR/simsa.sqlite)")
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default 8000)")
+    p.add_argument("--timezone", metavar="ZONE",
+                   help="time zone the web pages show times in (default Asia/Seoul; SIMSA_TIMEZONE)")
     p.add_argument("--verify-workers", type=int, help="processes that verify large batches (default 2, 0: none)")
     p.set_defaults(func=run)
 
@@ -54,6 +56,7 @@ def run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         verify_workers=args.verify_workers,
+        timezone=args.timezone,
     )
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
     ctx = Context.open(settings)  # migrate and check the ledger before listening

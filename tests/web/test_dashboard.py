@@ -114,7 +114,7 @@ def test_approve_kiosk(world: World) -> None:
     expect(row).to_contain_text(fingerprint(k1.key.public))
     world.shot("03-kiosk-pending")
     row.get_by_role("button", name="승인").click()
-    expect(page.locator("#flash")).to_contain_text("키오스크 k1를 승인했습니다")
+    expect(page.locator("#flash")).to_contain_text("키오스크 k1을 승인했습니다")
     expect(page.locator("#pending")).to_have_count(0)
     assert world.http.get(f"{world.url}/api/v1/kiosks/k1", timeout=10).json()["status"] == "approved"
     approval = [e for e in world.entries() if e["type"] == "kiosk"]
@@ -391,7 +391,7 @@ def test_close_kiosks_and_event_then_results(world: World) -> None:
     expect(rec).to_contain_text("일치")
     world.shot("18-kiosk-closure-match")
     page.click("#close-kiosk-btn")
-    expect(page.locator("#flash")).to_contain_text("키오스크 k1를 마감했습니다")
+    expect(page.locator("#flash")).to_contain_text("키오스크 k1을 마감했습니다")
     # k2, still offline, is closed on the kiosk; its closure travels on the USB stick.
     k2 = world.kiosks["k2"]
     files = [str(f) for f in k2.export(world.tmp / "usb-2" / "simsa-bundle-k2", closed=True)]
@@ -424,7 +424,7 @@ def test_close_kiosks_and_event_then_results(world: World) -> None:
     expect(page.locator("#all-proposals tr.selected")).to_have_count(n_selected)
     world.shot("21-public-results")
     csv_text = world.http.get(f"{world.url}/api/v1/results.csv", timeout=20).text
-    assert csv_text.splitlines()[0].startswith("proposal,")
+    assert csv_text.splitlines()[0].startswith("proposal,title,")
     # Every staff action is on the ledger, signed, and the ledger replays with every check.
     state = replay(world.entries())
     assert state.close is not None and state.close["results_hash"] == api["results_hash"]

@@ -220,7 +220,16 @@ const SimsaVerify = (() => {
     const list = el("ol", { class: "steps" });
     const verdict = el("div", { class: "verdict", id: "verdict", role: "status" }, T.checking);
     out.replaceChildren(verdict, list);
-    const when = (ms) => new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+    // In the event's time zone, like every time on the pages (the zone comes with the texts).
+    const when = (ms) => {
+      try {
+        const f = new Intl.DateTimeFormat("sv-SE", { timeZone: T.tz, year: "numeric", month: "2-digit", day: "2-digit",
+          hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" });
+        return `${f.format(new Date(ms))} ${T.tz_abbr}`;
+      } catch (e) {
+        return new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+      }
+    };
     try {
       const res = await SimsaVerify.check(value, (name, ok, d) => {
         if (name === "ballot") {
@@ -228,7 +237,7 @@ const SimsaVerify = (() => {
           const what = b.form === "rubric" ? `${T.proposal} ${b.proposal}` : `${T.group} ${b.group}`;
           const where = d.entry.kiosk ? `${T.kiosk} ${d.entry.kiosk} #${d.entry.seq}` : T.online;
           list.append(step(ok, ok ? T.step_ballot : T.step_ballot_bad,
-            `${T.receipt}: ${d.code} · ${d.id}`, `${T.reviewer} ${b.reviewer} · ${what} · ${where} · ${b.created_at}`,
+            `${T.receipt}: ${d.code} · ${d.id}`, `${T.reviewer} ${b.reviewer} · ${what} · ${where} · ${isNaN(Date.parse(b.created_at)) ? b.created_at : when(Date.parse(b.created_at))}`,
             `${T.entry} #${d.index} (${d.entry.type === "rejected" ? T.rejected + " " + d.entry.code : T.accepted})`));
         } else if (name === "leaf") {
           list.append(step(ok, T.step_leaf, `SHA-256(0x00 ‖ JCS(entry)) = ${d.leaf}`));
