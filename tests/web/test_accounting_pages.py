@@ -93,7 +93,7 @@ def test_a_never_synced_kiosk_is_red_everywhere_at_once(site: Site) -> None:
     site.enrol("usb")  # approved, holds ballots on a USB stick, never synced
     page = site.page
     page.goto("/staff/")
-    expect(page.locator("#alarms li.bad", has_text="usb")).to_contain_text("서명된 헤드를 한 번도 보내지 않았습니다")
+    expect(page.locator("#alarms li.bad", has_text="usb")).to_contain_text("서명된 마지막 기록을 한 번도 보내지 않았습니다")
     site.shot("01-overview-nohead")
     page.goto("/staff/kiosks")
     expect(page.locator("#kiosk-table tr[data-kiosk=usb]")).to_have_class(re.compile("bad"))
@@ -104,7 +104,7 @@ def test_a_never_synced_kiosk_is_red_everywhere_at_once(site: Site) -> None:
     expect(page.locator("#stake-signed")).to_contain_text("없음")
     site.shot("02-kiosk-nohead")
     page.goto("/staff/close")
-    expect(page.locator("#close-check li.bad")).to_contain_text("서명된 헤드를 보낸 적 없는 키오스크 1대")
+    expect(page.locator("#close-check li.bad")).to_contain_text("서명된 마지막 기록을 보낸 적 없는 키오스크 1대")
     expect(page.locator("#close-kiosks tr[data-kiosk=usb]")).to_have_class(re.compile("bad"))
     expect(page.locator("#close-kiosks form[action='/staff/kiosks/usb/close']")).to_have_count(0)  # no one-click close
 
