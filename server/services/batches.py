@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select, update
 
 from shared.chain import Batch, ChainState, classify
 from shared.errors import FormatError, Rejection, VerificationError
+from shared.manifest import Manifest
 
 from ..context import Context
 from ..db.engine import bulk_insert
@@ -26,7 +27,7 @@ from ..db.schema import ballots, kiosk_records, kiosks, rejections
 from ..ledger.store import Appender
 from ..problems import Problem
 from .entries import ballot_entry_text, rejected_entry_text
-from .precheck import EARLY_CODES, Prepared, final_code, prepare
+from .precheck import EARLY_CODES, Prepared, final_code, on_time, prepare
 from .refusals import revoked_among, store_rejection
 
 log = logging.getLogger("simsa.server.batches")
@@ -116,7 +117,7 @@ def _place(ctx: Context, conn: Connection, kiosk: str, batch: Batch, row: Any, p
     return out
 
 
-def _append(app: Appender, kiosk: str, placed: _Placed) -> tuple[int, int]:
+def _append(app: Appender, manifest: Manifest, kiosk: str, placed: _Placed) -> tuple[int, int]:
     """Append every new record as a ballot or rejected entry, with its side rows."""
     conn = app.conn
     revoked = revoked_among(conn, {p.reviewer for _, p, _ in placed.new if p.reviewer and p.code not in EARLY_CODES})
@@ -125,6 +126,8 @@ def _append(app: Appender, kiosk: str, placed: _Placed) -> tuple[int, int]:
     for r, p, h_new in placed.new:
         s = r["seq"]
         code, detail = final_code(p, p.reviewer in revoked, False)
+        if code is None:  # rule 11 by the server's clock, the last rule (DESIGN §5)
+            code, detail = on_time(manifest, "kiosk", p, received)
         if code is None:
             index = app.append_text("ballot", ballot_entry_text(p.sb_text, received, kiosk, s))
             brows.append({"idx": index, "id": p.id, "reviewer": p.reviewer, "target": p.target, "channel": "kiosk",
@@ -163,7 +166,7 @@ def _submit(ctx: Context, kiosk: str, raw: Any, via: str) -> dict[str, Any]:
             raise _Refusal(409, "kiosk_closed", f"kiosk {kiosk} was closed by staff; it cannot add records", placed.new[0][0]["seq"])
         if placed.new and app.closed_index is not None:
             raise _Refusal(409, "event_closed", "the event is closed; no record can be added", placed.new[0][0]["seq"])
-        accepted, rejected = _append(app, kiosk, placed)
+        accepted, rejected = _append(app, ctx.manifest, kiosk, placed)
         now = app.received_at()
         app.conn.execute(
             update(kiosks)
