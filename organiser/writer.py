@@ -26,7 +26,7 @@ Job = tuple[str, str, bytes, str, int, bytes, bytes]
 Progress = Callable[[int], None]
 
 
-def new_pin(digits: int = 6) -> str:
+def new_pin(digits: int = 8) -> str:
     return "".join(secrets.choice("0123456789") for _ in range(digits))
 
 
@@ -87,7 +87,7 @@ def write_event(
     authority = SigningKey(secrets.token_bytes(32))
     ledger = SigningKey(secrets.token_bytes(32))
     seeds = {r.id: secrets.token_bytes(32) for r in plan.reviewers}
-    pins = {r.id: new_pin() for r in plan.reviewers}
+    pins = {r.id: new_pin(plan.pin_digits) for r in plan.reviewers}
     keys = {rid: SigningKey(seed).public_b64u for rid, seed in seeds.items()}
     jobs: list[Job] = [
         (
