@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from shared.errors import ALL_CODES, CODE_TEXT
+from shared.text import storable
 
 log = logging.getLogger("simsa.server")
 
@@ -109,6 +110,7 @@ class Problem(Exception):
 
 
 def problem_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    detail = storable(detail)  # a quoted NUL or lone surrogate, escaped: UTF-8 can carry it
     body = {"type": f"urn:simsa:problem:{code}", "title": title_of(code), "status": status, "code": code, "detail": detail}
     body.update(extra)
     headers = {"WWW-Authenticate": 'Bearer realm="simsa-staff"'} if status == 401 else None
