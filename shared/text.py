@@ -28,11 +28,23 @@ def find_unstorable(value: Any, where: str = "$", *, nul_ok_under: frozenset[str
     "<what> at <path>", or None. Under the paths ``nul_ok_under`` (like
     ``$.records[*].signed_ballot``, ``[*]`` for any index) only lone surrogates count: a
     NUL there is the caller's to judge (JCS writes it as an escape, so it can be logged)."""
+    if not _any_bad(value):  # the common case, without building a path for every node
+        return None
     for path, text, nul_ok in _texts(value, where, nul_ok_under):
         what = bad_char(text)
         if what is not None and not (nul_ok and _only_nul(text)):
             return f"{what} at {path}"
     return None
+
+
+def _any_bad(value: Any) -> bool:
+    if isinstance(value, str):
+        return _BAD.search(value) is not None
+    if isinstance(value, dict):
+        return any(_BAD.search(str(k)) is not None or _any_bad(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_any_bad(v) for v in value)
+    return False
 
 
 def _only_nul(text: str) -> bool:
