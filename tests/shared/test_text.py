@@ -26,14 +26,15 @@ def test_find_unstorable(value: Any, found: str | None) -> None:
 
 
 def test_a_nul_inside_a_batch_record_is_left_to_the_rules_but_not_a_surrogate() -> None:
-    batch = {"kiosk": "k1", "records": [{"seq": 1, "signed_ballot": {"ballot": {"comment": "a\x00"}}}]}
+    ballot: dict[str, Any] = {"comment": "a\x00"}
+    batch: dict[str, Any] = {"kiosk": "k1", "records": [{"seq": 1, "signed_ballot": {"ballot": ballot}}]}
     assert find_unstorable(batch, nul_ok_under=BATCH_BALLOTS) is None
-    batch["records"][0]["signed_ballot"]["ballot"]["comment"] = "\ud800\x00"
+    ballot["comment"] = "\ud800\x00"
     assert find_unstorable(batch, nul_ok_under=BATCH_BALLOTS) == (
         "a lone surrogate (U+D800) at $.records[0].signed_ballot.ballot.comment"
     )
     batch["kiosk"] = "k\x00"  # outside the records: refused
-    batch["records"][0]["signed_ballot"]["ballot"]["comment"] = "fine"
+    ballot["comment"] = "fine"
     assert find_unstorable(batch, nul_ok_under=BATCH_BALLOTS) == "a NUL character (U+0000) at $.kiosk"
 
 
