@@ -19,6 +19,7 @@ BENCHMARKS = (
     "bench.verify_bench",
     "bench.kiosk_scan",
     "bench.kiosk_save",
+    "bench.pin_guess",
 )
 
 

@@ -35,6 +35,8 @@ QR_MM = 38.0
 QUIET = 4
 MAX_VERSION = 8
 SLIP_W, SLIP_H = 100.0, 68.0
+#: Width the PIN's digit boxes may take on a slip (8 digits at 9.5 mm; longer PINs narrower).
+PIN_BOXES_MM = 76.0
 SLIP_COLS, SLIP_ROWS = 2, 4
 
 FONT_DIR = Path("/usr/share/fonts/truetype/nanum")
@@ -301,13 +303,15 @@ def _pin_boxes(c: object, x: float, y: float, pin: str) -> None:
     c.drawString(x * MM, (y + 3.8) * MM, "PIN")  # type: ignore[attr-defined]
     c.setStrokeColorRGB(0.55, 0.6, 0.66)  # type: ignore[attr-defined]
     c.setLineWidth(0.6)  # type: ignore[attr-defined]
+    pitch = min(9.5, PIN_BOXES_MM / max(1, len(pin)))  # 8 digits at full size; up to 12 narrower
+    box = pitch - 1.5
     for k, digit in enumerate(pin):
-        bx = x + 9 + k * 9.5
+        bx = x + 9 + k * pitch
         c.setFillColorRGB(0.96, 0.97, 0.98)  # type: ignore[attr-defined]
-        c.roundRect(bx * MM, y * MM, 8 * MM, 10 * MM, 1.2 * MM, stroke=1, fill=1)  # type: ignore[attr-defined]
+        c.roundRect(bx * MM, y * MM, box * MM, 10 * MM, 1.2 * MM, stroke=1, fill=1)  # type: ignore[attr-defined]
         c.setFillColorRGB(0, 0, 0)  # type: ignore[attr-defined]
-        c.setFont("Courier-Bold", 20)  # type: ignore[attr-defined]
-        c.drawCentredString((bx + 4) * MM, (y + 2.6) * MM, digit)  # type: ignore[attr-defined]
+        c.setFont("Courier-Bold", min(20.0, box * 2.5))  # type: ignore[attr-defined]
+        c.drawCentredString((bx + box / 2) * MM, (y + 2.6) * MM, digit)  # type: ignore[attr-defined]
 
 
 def write_pin_letters(out: Path, manifest: Manifest, cards: Sequence[Card]) -> int:

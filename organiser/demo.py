@@ -6,6 +6,7 @@ import random
 from datetime import datetime
 
 from .assign import rubric_targets, split_groups
+from .kdf import DEMO_PIN_DIGITS
 from .plan import DEFAULT_RUBRIC, EventPlan, PlannedReviewer, default_window, quota_selection
 
 DEMO_LOGN = 10
@@ -101,6 +102,7 @@ def _community_review(
         start=start,
         end=end,
         kdf_min_logn=logn,
+        pin_digits=DEMO_PIN_DIGITS,
         notes=_demo_note(logn),
     )
 
@@ -178,6 +180,7 @@ def city(now: datetime, rng: random.Random, *, members: int = 200_000, logn: int
         start=start,
         end=end,
         kdf_min_logn=logn,
+        pin_digits=DEMO_PIN_DIGITS,
         notes=_demo_note(logn),
     )
 

@@ -304,6 +304,7 @@ def load_plan(
         start=start,
         end=end,
         kdf_min_logn=logn,
+        kdf_fixed="kdf_min_logn" in ev,  # else measured at init (organiser.kdf)
         merge_policy=policy,
     )
     # Whatever else is wrong (a selection value, a window) the manifest check names.

@@ -37,6 +37,11 @@ class EventPlan:
     start: datetime
     end: datetime
     kdf_min_logn: int = 15
+    #: Digits of each reviewer's PIN: 8 for a real event (docs/SECURITY.md), 6 for a demo.
+    pin_digits: int = 8
+    #: False: ``kdf_min_logn`` is only a floor; ``simsa event init`` measures this machine
+    #: and raises it to the cost that makes a guess take 0.25 s (organiser.kdf).
+    kdf_fixed: bool = True
     clock_tolerance_s: int = 300
     merge_policy: str = "onsite-first"
     notes: list[str] = field(default_factory=list)

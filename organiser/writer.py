@@ -26,7 +26,7 @@ Job = tuple[str, str, bytes, str, int, bytes, bytes]
 Progress = Callable[[int], None]
 
 
-def new_pin(digits: int = 6) -> str:
+def new_pin(digits: int = 8) -> str:
     return "".join(secrets.choice("0123456789") for _ in range(digits))
 
 
@@ -80,13 +80,14 @@ def write_event(
     plan: EventPlan, out: Path, *, progress: Progress | None = None, workers: int | None = None
 ) -> dict[str, int]:
     """Create keys and credentials for ``plan`` and write the event folder ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(mode=0o700, parents=True, exist_ok=True)
     if (out / "manifest.json").exists():
         raise FileExistsError(f"{out / 'manifest.json'} exists: choose an empty folder")
+    os.chmod(out, 0o700)  # keys, sealed credentials, PINs and the ledger database: owner only
     authority = SigningKey(secrets.token_bytes(32))
     ledger = SigningKey(secrets.token_bytes(32))
     seeds = {r.id: secrets.token_bytes(32) for r in plan.reviewers}
-    pins = {r.id: new_pin() for r in plan.reviewers}
+    pins = {r.id: new_pin(plan.pin_digits) for r in plan.reviewers}
     keys = {rid: SigningKey(seed).public_b64u for rid, seed in seeds.items()}
     jobs: list[Job] = [
         (
@@ -107,7 +108,8 @@ def write_event(
     tmp = out / "manifest.json.tmp"
     tmp.write_text(json.dumps(signed, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
     os.replace(tmp, out / "manifest.json")
-    with open(out / "credentials.csv", "w", newline="", encoding="utf-8") as f:
+    fd = os.open(out / "credentials.csv", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
         w.writerow(["reviewer", "credential"])
         w.writerows((r.id, creds[r.id]) for r in plan.reviewers)

@@ -22,6 +22,7 @@ from .auth import LoginRedirect
 from .context import Context
 from .limits import BodyLimit
 from .settings import Settings
+from .transport import Transport
 from .web import router as web_router
 
 log = logging.getLogger("simsa.server")
@@ -73,6 +74,7 @@ def create_app(
         return settings.max_batch_bytes if path.endswith(big_paths) else settings.max_body_bytes
 
     app.add_middleware(BodyLimit, limit_for=limit_for)
+    app.add_middleware(Transport, trusted_proxies=settings.trusted_proxies, force_secure=settings.cookie_secure)
     app.include_router(audit.router)
     app.include_router(submit.router)
     app.include_router(staff.router)

@@ -14,8 +14,10 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from shared.errors import ALL_CODES, CODE_TEXT
+from shared.text import storable
 
 log = logging.getLogger("simsa.server")
 
@@ -67,6 +69,48 @@ def title_of(code: str) -> str:
     return f"{en} / {ko}"
 
 
+#: What each route takes in, so a ``malformed`` problem names the thing refused (DESIGN
+#: §5's title speaks of a ballot, right only for ballots).
+BODY_NAMES: Final[dict[str, tuple[str, str]]] = {
+    "/api/v1/kiosks/{kiosk}/batches": ("키오스크 기록 묶음", "kiosk batch"),
+    "/api/v1/kiosks": ("키오스크 등록", "kiosk registration"),
+    "/api/v1/kiosks/{kiosk}/closure": ("키오스크 마감 기록", "kiosk closure"),
+    "/api/v1/staff/login": ("로그인 요청", "login request"),
+    "/api/v1/staff/kiosks/{kiosk}/close": ("키오스크 마감 요청", "kiosk close request"),
+    "/api/v1/staff/bundles": ("USB 묶음", "kiosk bundle"),
+    "/api/v1/staff/resolutions": ("충돌 결정 요청", "resolution request"),
+    "/api/v1/staff/revocations": ("자격 철회 요청", "revocation request"),
+    "/api/v1/staff/revocations/import": ("서명된 자격 철회", "signed revocation"),
+    "/api/v1/staff/close": ("심사 마감 요청", "close request"),
+    "/staff/login": ("로그인 양식", "login form"),
+    "URL": ("주소", "URL"),
+}
+
+
+def malformed_title(route_path: str | None) -> str:
+    """The title of a ``malformed`` problem on the route ``route_path``: a ballot's on the
+    ballot route, the thing the route takes in elsewhere."""
+    if route_path == "/api/v1/ballots":
+        return title_of("malformed")
+    ko, en = BODY_NAMES.get(route_path or "", ("요청", "request"))
+    return f"The {en} is not well-formed / {ko}의 형식이 올바르지 않습니다"
+
+
+def allowed_methods(app: FastAPI, req: Request) -> list[str]:
+    """The methods the routes matching this request's path take."""
+    return [
+        method
+        for method in ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+        if any(route.matches({**req.scope, "method": method})[0] == Match.FULL for route in app.router.routes)
+    ]
+
+
+def _route_path(req: Request) -> str | None:
+    route = req.scope.get("route")
+    path = getattr(route, "path", None)
+    return path if isinstance(path, str) else req.url.path
+
+
 class Problem(Exception):
     """Raise to answer with ``application/problem+json``."""
 
@@ -78,6 +122,7 @@ class Problem(Exception):
 
 
 def problem_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
+    detail = storable(detail)  # a quoted NUL or lone surrogate, escaped: UTF-8 can carry it
     body = {"type": f"urn:simsa:problem:{code}", "title": title_of(code), "status": status, "code": code, "detail": detail}
     body.update(extra)
     headers = {"WWW-Authenticate": 'Bearer realm="simsa-staff"'} if status == 401 else None
@@ -92,14 +137,22 @@ def install(app: FastAPI) -> None:
     """Register the handlers that turn every error into a problem response."""
 
     @app.exception_handler(Problem)
-    async def _problem(_req: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.code, exc.detail, **exc.extra)
+    async def _problem(req: Request, exc: Problem) -> JSONResponse:
+        extra = dict(exc.extra)
+        if exc.code == "malformed":
+            extra.setdefault("title", malformed_title(_route_path(req)))
+        return problem_response(exc.status, exc.code, exc.detail, **extra)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(req: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _STATUS_CODES.get(exc.status_code, "bad_request" if exc.status_code < 500 else "internal")
         detail = exc.detail if isinstance(exc.detail, str) else title_of(code)
-        return problem_response(exc.status_code, code, detail)
+        response = problem_response(exc.status_code, code, detail)
+        for name, value in (exc.headers or {}).items():
+            response.headers[name] = value
+        if exc.status_code == 405:  # every method some route of this path takes (RFC 9110 §15.5.6)
+            response.headers["Allow"] = ", ".join(allowed_methods(app, req))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_req: Request, exc: RequestValidationError) -> JSONResponse:

@@ -44,8 +44,12 @@ class Settings(BaseSettings):
     #: Batches with fewer records than this are verified in the request thread.
     pool_threshold: int = Field(default=64, ge=1)
     session_hours: float = Field(default=12.0, gt=0)
-    #: Set the Secure flag on the session cookie (behind TLS).
+    #: Always set the Secure flag on the session cookie, even on a request that does not
+    #: look like HTTPS (it is set anyway whenever the request came over HTTPS).
     cookie_secure: bool = False
+    #: Peers whose ``X-Forwarded-Proto`` is believed (the TLS proxy in front, e.g. nginx on
+    #: this host). A request over HTTPS gets a Secure cookie and HSTS.
+    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     log_level: str = "info"
     #: The venue's time zone (IANA name): every time on the web pages is shown in it.
     timezone: str = "Asia/Seoul"

@@ -16,6 +16,7 @@ from . import schema as s
 from .encoding import b64u, b64u_decode, jcs, sha256
 from .errors import FormatError
 from .keys import SigningKey, verify_b64u
+from .text import find_unstorable
 from .timefmt import parse_time
 
 MAX_COMMENT = 500
@@ -53,6 +54,9 @@ class Ballot:
     def from_json(cls, raw: Any) -> Ballot:
         """Check the shape of a ballot; raise :class:`FormatError` naming what is wrong."""
         b = s.obj(raw, "ballot")
+        unstorable = find_unstorable(b, "ballot")
+        if unstorable is not None:
+            raise FormatError(f"the ballot holds {unstorable}")
         form = b.get("form")
         if form == "rubric":
             s.keys(b, "rubric ballot", _RUBRIC_KEYS, _RUBRIC_OPTIONAL)

@@ -17,6 +17,7 @@ from .ledger import check_ballot_entry
 from .manifest import Manifest
 from .merge import BallotFields, ballot_fields
 from .rules import StatelessVerdict, check_stateless
+from .timefmt import parse_time
 
 
 class BallotFacts(NamedTuple):
@@ -80,7 +81,8 @@ def ballot_facts(
     parse_error = None
     if check:
         verdict = check_stateless(
-            m, sb, channel=channel, kiosk=kiosk, signature_checked=signature_checked, canonical=sb_jcs
+            m, sb, channel=channel, kiosk=kiosk, signature_checked=signature_checked, canonical=sb_jcs,
+            received_at=parse_time(received),  # check_ballot_entry parsed it already
         )
         parsed = verdict.signed
     elif kind == "ballot":

@@ -7,13 +7,13 @@ signs), the server (before it logs) and the auditor (when it replays the ledger)
 from __future__ import annotations
 
 from collections.abc import Collection
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, NamedTuple
 
 from .ballot import SignedBallot
 from .errors import FormatError, Rejection, VerificationError
 from .manifest import ROLE_FORMS, Manifest, Reviewer
-from .timefmt import parse_time
+from .timefmt import format_time, parse_time
 
 #: A rule that failed: (code, what is wrong).
 Failure = tuple[str, str]
@@ -40,17 +40,20 @@ def check_stateless(
     kiosk: str | None = None,
     signature_checked: bool = False,
     canonical: bytes | None = None,
+    received_at: datetime | None = None,
 ) -> StatelessVerdict:
     """Rules 1–4 and 7–11 of DESIGN §5: all but revocation (5) and close (6), which depend
     on the ledger so far. :func:`final_failure` combines the verdict with those two.
-    ``canonical``: JCS(signed_ballot), when the caller already has it."""
+    ``canonical``: JCS(signed_ballot), when the caller already has it. ``received_at``:
+    when the server received the ballot (its entry's ``received_at``) — rule 11 judges by
+    it; None judges only what the ballot says alone (see :func:`window_failure`)."""
     try:
         early = _early(manifest, signed_ballot, channel, kiosk, signature_checked, canonical)
     except Rejection as exc:
         return StatelessVerdict(None, (exc.code, exc.detail), None, None)
     sb, reviewer = early
     try:
-        _late(manifest, sb, channel, reviewer)
+        _late(manifest, sb, channel, reviewer, received_at)
     except Rejection as exc:
         return StatelessVerdict(sb.ballot.reviewer, None, (exc.code, exc.detail), sb)
     return StatelessVerdict(sb.ballot.reviewer, None, None, sb)
@@ -83,6 +86,7 @@ def check_ballot(
     revoked: Collection[str] = (),
     closed: bool = False,
     signature_checked: bool = False,
+    received_at: datetime | None = None,
 ) -> SignedBallot:
     """Return the parsed signed ballot if every rule holds, else raise :class:`Rejection`.
 
@@ -94,7 +98,8 @@ def check_ballot(
     The composition of :func:`check_stateless` and :func:`final_failure`.
     """
     verdict = check_stateless(
-        manifest, signed_ballot, channel=channel, kiosk=kiosk, signature_checked=signature_checked
+        manifest, signed_ballot, channel=channel, kiosk=kiosk, signature_checked=signature_checked,
+        received_at=received_at,
     )
     failure = final_failure(verdict, revoked=verdict.reviewer in revoked, closed=closed)
     if failure is not None:
@@ -134,7 +139,9 @@ def _early(
     return sb, reviewer
 
 
-def _late(manifest: Manifest, sb: SignedBallot, channel: str, reviewer: Reviewer) -> None:
+def _late(
+    manifest: Manifest, sb: SignedBallot, channel: str, reviewer: Reviewer, received_at: datetime | None
+) -> None:
     """Rules 7–11; raise :class:`Rejection` at the first that fails."""
     b = sb.ballot
     if b.form != manifest.forms[channel] or b.form not in ROLE_FORMS[reviewer.role]:
@@ -147,11 +154,39 @@ def _late(manifest: Manifest, sb: SignedBallot, channel: str, reviewer: Reviewer
         _check_rubric(manifest, sb, assigned, reviewer.community)
     else:
         _check_approval(manifest, sb, assigned, reviewer.community)
+    failure = window_failure(manifest, channel, parse_time(b.created_at), received_at)
+    if failure is not None:
+        raise Rejection(*failure)
+
+
+def window_failure(
+    manifest: Manifest, channel: str, created: datetime, received: datetime | None
+) -> Failure | None:
+    """Rule 11, by the server's clock: ``received`` is when the server took the ballot
+    in (the entry's ``received_at``).
+
+    - online: ``received`` inside the online window, and ``created`` within the clock
+      tolerance of ``received`` (a client cannot date a ballot into a closed window);
+    - kiosk: ``created`` inside the kiosk window ± tolerance (kiosks sign offline) and not
+      after ``received`` + tolerance (a kiosk cannot sign in the future).
+
+    With ``received`` None (a kiosk or client judging before it sends), only what the
+    ballot says alone: ``created`` inside the window ± tolerance — a condition every
+    ballot that passes the full rule also meets."""
     window = manifest.windows[channel]
     slack = timedelta(seconds=manifest.clock_tolerance_s)
-    created = parse_time(b.created_at)
+    c, r = format_time(created), format_time(received) if received is not None else ""
+    if received is not None and channel == "online":
+        if not window.start <= received <= window.end:
+            return ("outside_window", f"received at {r}, outside the online window")
+        if abs(created - received) > slack:
+            return ("outside_window", f"created at {c} but received at {r}: more than {manifest.clock_tolerance_s} s apart")
+        return None
     if not window.start - slack <= created <= window.end + slack:
-        raise Rejection("outside_window", f"created at {b.created_at}, outside the {channel} window")
+        return ("outside_window", f"created at {c}, outside the {channel} window")
+    if received is not None and created > received + slack:
+        return ("outside_window", f"created at {c}, after it was received at {r}")
+    return None
 
 
 def _check_rubric(manifest: Manifest, sb: SignedBallot, assigned: frozenset[str], community: str) -> None:

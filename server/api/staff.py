@@ -12,7 +12,7 @@ from shared import schema as s
 from shared.errors import FormatError
 
 from ..auth import COOKIE, bearer_token, context, require_staff
-from ..body import json_body_doc, read_json
+from ..body import SIGNED_BALLOTS, json_body_doc, read_json
 from ..context import Context
 from ..problems import Problem
 from ..services import actions, ingest, kiosks, views
@@ -145,7 +145,7 @@ async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> dic
 @router.post("/bundles", summary="Import a kiosk's USB bundle (same as a network sync)",
              openapi_extra=json_body_doc("a batch exported by a kiosk"))
 async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> dict[str, Any]:
-    body = await read_json(request, ctx.settings.max_batch_bytes, what="bundle")
+    body = await read_json(request, ctx.settings.max_batch_bytes, what="bundle", judged_later=SIGNED_BALLOTS)
     kiosk = body.get("kiosk") if isinstance(body, dict) else None
     if not isinstance(kiosk, str):
         raise Problem(400, "malformed", "the bundle names no kiosk")

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..auth import context
-from ..body import check_json_type, json_body_doc, parse_body, read_json, read_limited
+from ..body import SIGNED_BALLOTS, check_json_type, json_body_doc, parse_body, read_json, read_limited
 from ..context import Context
 from ..problems import Problem
 from ..services import ingest, kiosks
@@ -56,7 +56,7 @@ async def post_batch(request: Request, kiosk: KioskId, ctx: Ctx) -> Response:
 
     def parse_and_submit() -> dict[str, Any]:  # both off the event loop: a batch is big
         try:
-            body = parse_body(raw, ctx.settings.max_batch_bytes, "batch")
+            body = parse_body(raw, ctx.settings.max_batch_bytes, "batch", judged_later=SIGNED_BALLOTS)
         except Problem as p:
             ingest.store_rejection(ctx, channel="kiosk", kiosk=kiosk, code=p.code, detail=f"sync: {p.detail}")
             raise

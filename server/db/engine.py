@@ -9,12 +9,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from operator import itemgetter
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy import Connection, Engine, Table, create_engine, event, make_url
 
 
 class Database:
@@ -25,6 +27,7 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
+            owner_only(self.engine_path(url))
             self.engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
             _sqlite_setup(self.engine)
         else:
@@ -45,6 +48,22 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+    @staticmethod
+    def engine_path(url: str) -> Path | None:
+        """The file of a SQLite URL (None for an in-memory database)."""
+        path = make_url(url).database
+        return Path(path) if path and path != ":memory:" and not path.startswith("file:") else None
+
+
+def owner_only(path: Path | None) -> None:
+    """Create the SQLite file ``path`` readable by its owner only, or make it so: it holds
+    staff key seeds. SQLite gives its -wal and -shm files the database file's mode."""
+    if path is None:
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
 
 
 def _sqlite_setup(engine: Engine) -> None:

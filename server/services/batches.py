@@ -25,6 +25,7 @@ from sqlalchemy import Connection, select, update
 
 from shared.chain import Batch, ChainState, classify
 from shared.errors import FormatError, Rejection, VerificationError
+from shared.manifest import Manifest
 
 from ..context import Context
 from ..db.engine import bulk_insert
@@ -32,7 +33,7 @@ from ..db.schema import ballots, kiosk_records, kiosks, rejections
 from ..ledger.store import Appender
 from ..problems import Problem
 from .entries import ballot_entry_text, rejected_entry_text
-from .precheck import EARLY_CODES, Prepared, final_code, prepare
+from .precheck import EARLY_CODES, Prepared, final_code, on_time, prepare
 from .refusals import revoked_among, store_rejection
 
 log = logging.getLogger("simsa.server.batches")
@@ -140,7 +141,7 @@ def _place(ctx: Context, conn: Connection, kiosk: str, batch: Batch, row: Any, p
     return out
 
 
-def _append(app: Appender, kiosk: str, placed: _Placed, late: str | None = None) -> tuple[int, int]:
+def _append(app: Appender, manifest: Manifest, kiosk: str, placed: _Placed, late: str | None = None) -> tuple[int, int]:
     """Append every new record as a ballot or rejected entry, with its side rows; ``late``
     (``kiosk_closed``, ``event_closed``): every record is logged rejected with that code."""
     conn = app.conn
@@ -152,6 +153,8 @@ def _append(app: Appender, kiosk: str, placed: _Placed, late: str | None = None)
         code, detail = final_code(p, p.reviewer in revoked, False)
         if late is not None:
             code, detail = late, f"seq {s} arrived after {'the kiosk' if late == 'kiosk_closed' else 'the event'} was closed: logged, not counted"
+        elif code is None:  # rule 11 by the server's clock, the last rule (DESIGN §5)
+            code, detail = on_time(manifest, "kiosk", p, received)
         if code is None:
             index = app.append_text("ballot", ballot_entry_text(p.sb_text, received, kiosk, s))
             brows.append({"idx": index, "id": p.id, "reviewer": p.reviewer, "target": p.target, "channel": "kiosk",
@@ -187,7 +190,7 @@ def _submit(ctx: Context, kiosk: str, raw: Any, via: str, signed: list[int]) -> 
         row = _kiosk_row(app.conn, kiosk)
         placed = _place(ctx, app.conn, kiosk, batch, row, prep_of)
         late = "kiosk_closed" if row.status == "closed" else "event_closed" if app.closed_index is not None else None
-        accepted, rejected = _append(app, kiosk, placed, late)
+        accepted, rejected = _append(app, ctx.manifest, kiosk, placed, late)
         now = app.received_at()
         app.conn.execute(
             update(kiosks)

@@ -26,6 +26,7 @@ from ..context import Context
 from ..db.schema import ballots, kiosk_records, kiosks, ledger_entries, rejections, resolutions
 from ..problems import Problem
 from . import reconcile, views
+from .channels import split_reviewers
 
 #: Rows of a ranking shown past its selection line (the full table and CSV hold the rest).
 RANKING_TAIL = 15
@@ -190,6 +191,12 @@ def alarms(ctx: Context, overview: dict[str, Any], rows: list[dict[str, Any]]) -
     open_conflicts = overview["conflicts"]["total"] - overview["conflicts"]["resolved"]
     if open_conflicts and not overview["closed"]:
         out.append({"level": "warn", "key": "alarm.conflicts", "args": {"n": open_conflicts}, "href": "/staff/conflicts"})
+    split = split_reviewers(ctx)
+    for reviewer, sources in list(split.items())[:5]:  # a stolen card votes beside its owner
+        out.append({"level": "bad", "key": "alarm.split", "args": {"reviewer": reviewer, "sources": ", ".join(sources)},
+                    "href": f"/staff/reviewers?id={reviewer}"})
+    if len(split) > 5:
+        out.append({"level": "bad", "key": "alarm.split.many", "args": {"n": len(split)}, "href": "/staff/reviewers"})
     revoked = sum(v.get("revoked_credential", 0) for v in overview["rejections"].values())
     if revoked:
         out.append({"level": "info", "key": "alarm.revoked", "args": {"n": revoked},

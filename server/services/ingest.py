@@ -18,7 +18,7 @@ from ..db.schema import ballots
 from ..problems import Problem
 from .batches import submit_batch
 from .entries import ballot_entry_text
-from .precheck import EARLY_CODES, Prepared, final_code, prepare
+from .precheck import EARLY_CODES, Prepared, final_code, on_time, prepare
 from .refusals import revoked_among, status_for, store_rejection
 
 __all__ = ["keep_refused_body", "status_for", "store_rejection", "submit_batch", "submit_online"]
@@ -56,8 +56,11 @@ def submit_online(ctx: Context, signed_ballot: Any, raw_text: str | None = None)
             return 200, old
         assert p.reviewer is not None
         code, detail = final_code(p, bool(revoked_among(app.conn, {p.reviewer})), app.closed_index is not None)
+        received = app.received_at()
+        if code is None:  # rule 11 by the server's clock, the last rule (DESIGN §5)
+            code, detail = on_time(ctx.manifest, "online", p, received)
         if code is None:
-            index = app.append_text("ballot", ballot_entry_text(p.sb_text, app.received_at(), None, None))
+            index = app.append_text("ballot", ballot_entry_text(p.sb_text, received, None, None))
             app.conn.execute(
                 insert(ballots).values(
                     idx=index,

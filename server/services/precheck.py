@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
+import threading
+import time
 from collections.abc import Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -24,7 +27,8 @@ from shared.encoding import b64u, b64u_decode, jcs, sha256
 from shared.errors import FormatError
 from shared.keys import signature_ok
 from shared.manifest import Manifest, verify_signed_manifest
-from shared.rules import check_stateless
+from shared.rules import check_stateless, window_failure
+from shared.timefmt import parse_time
 
 #: Codes decided before the revocation and closing checks; they stand whatever the state.
 EARLY_CODES = frozenset({"malformed", "wrong_event", "unknown_reviewer", "bad_signature"})
@@ -52,6 +56,16 @@ def final_code(p: Prepared, revoked: bool, closed: bool) -> tuple[str | None, st
     if closed:
         return "event_closed", "the event is closed"
     return p.code, p.detail
+
+
+def on_time(manifest: Manifest, channel: str, p: Prepared, received_at: str) -> tuple[str | None, str]:
+    """Rule 11 judged by the server's clock, for a ballot that passed every other rule:
+    ``received_at`` is the time its entry will carry, so an auditor replaying the entry
+    reaches the same verdict. :func:`prepare` judged only ``created_at`` against the window,
+    a condition the full rule implies."""
+    assert p.created_at is not None
+    failure = window_failure(manifest, channel, parse_time(p.created_at), parse_time(received_at))
+    return (None, "") if failure is None else failure
 
 
 class KeyRing:
@@ -138,10 +152,24 @@ _worker_manifest: Manifest | None = None
 _worker_keys: KeyRing | None = None
 
 
-def _init_worker(signed_manifest_text: str) -> None:
+def _init_worker(signed_manifest_text: str, parent: int | None = None) -> None:
     global _worker_manifest, _worker_keys
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
     _worker_manifest = verify_signed_manifest(json.loads(signed_manifest_text))
     _worker_keys = KeyRing(_worker_manifest)
+
+
+#: How often a worker looks whether the server that started it is still there.
+PARENT_POLL_S = 0.5
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker once its server is gone (``kill -9`` leaves no one to shut the pool
+    down): the worker is re-parented, so its parent id changes."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_S)
+    os._exit(0)
 
 
 def _prepare_chunk(items: list[tuple[bytes | None, Any]], channel: str, kiosk: str | None) -> list[Prepared]:
@@ -171,7 +199,7 @@ class Prechecker:
         if self._pool is None:
             ctx = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=ctx, initializer=_init_worker, initargs=(self._text,)
+                max_workers=self.workers, mp_context=ctx, initializer=_init_worker, initargs=(self._text, os.getpid())
             )
         return self._pool
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
+from shared.text import storable
+
 from ..context import Context
 from ..db.schema import rejections, revocations
 
@@ -20,6 +22,9 @@ def status_for(code: str) -> int:
 
 def store_rejection(ctx: Context, conn: Connection | None = None, **row: Any) -> None:
     """Keep a refused submission for staff (in ``conn``'s transaction, or a new one)."""
+    for name, value in row.items():  # quoted as it came: NUL and lone surrogates escaped
+        if isinstance(value, str):
+            row[name] = storable(value)
     body = row.get("body")
     if body is not None and len(body) > MAX_STORED_BODY:
         row["body"] = body[:MAX_STORED_BODY]

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from shared.encoding import parse_json
 from shared.errors import FormatError, SimsaError
+from shared.text import find_unstorable, storable
 
 from ..context import Context
 from ..problems import Problem
@@ -58,6 +59,11 @@ def classify(name: str, data: bytes, limit: int) -> list[Item]:
         raw = parse_json(data, max_bytes=limit, what=name)
     except FormatError as exc:
         raise BundleError(str(exc)) from exc
+    # the input rule of server.body.parse_body: a NUL inside a record's ballot is rule 1's
+    bad = find_unstorable(raw, nul_ok_under=frozenset({"$.records[*].signed_ballot", "$.batches[*].records[*].signed_ballot",
+                                                        "$[*].records[*].signed_ballot"}))
+    if bad is not None:
+        raise BundleError(f"{storable(name)} holds {bad}")
     if isinstance(raw, dict) and raw.get("type") == "kiosk-closure" and isinstance(raw.get("kiosk"), str):
         return [Item("closure", name, raw, raw["kiosk"])]
     if isinstance(raw, dict) and set(raw) == {"kiosk", "public_key", "registered_at", "sig"} and isinstance(raw["kiosk"], str):

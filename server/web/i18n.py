@@ -117,6 +117,14 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     ),
     "alarm.conflicts": ("결정되지 않은 중복 투표 {n}건", "{n} {n:conflict|conflicts} not decided by staff"),
     "alarm.revoked": ("취소된 자격증명으로 온 투표 {n}건", "{n} {n:ballot|ballots} from revoked credentials"),
+    "alarm.split": (
+        "심사위원 {reviewer}의 투표가 여러 곳에서 왔습니다 ({sources}): 카드를 도용당했을 수 있으니 본인에게 확인하세요",
+        "Reviewer {reviewer}'s ballots came from more than one place ({sources}): the card may be stolen; ask them",
+    ),
+    "alarm.split.many": (
+        "심사위원 {n}명의 투표가 여러 곳에서 왔습니다: 카드 도용 여부를 확인하세요",
+        "{n} reviewers' ballots came from more than one place: check for stolen cards",
+    ),
     # kiosks
     "k.title": ("키오스크", "Kiosks"),
     "k.intro": (
@@ -450,6 +458,16 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "vf.group": ("조", "group"),
     "vf.kiosk": ("키오스크", "kiosk"),
     "vf.online": ("온라인", "online"),
+    "vf.in_name": ("이 심사위원 이름으로 접수된 모든 투표:", "Every ballot accepted in the name of"),
+    "vf.in_name_help": (
+        "직접 하지 않은 투표가 있으면 카드를 도용당한 것일 수 있습니다. 바로 운영진에게 알려 주세요.",
+        "If one of these is not yours, someone else may hold your card and PIN: tell the staff at once.",
+    ),
+    "vf.in_name_split": (
+        "이 이름의 투표가 여러 곳(온라인·키오스크)에서 왔습니다. 모두 직접 한 것이 아니면 바로 운영진에게 알려 주세요.",
+        "Ballots in this name came from more than one place (online, kiosks). If not all are yours, tell the staff at once.",
+    ),
+    "vf.this_one": ("이 영수증", "this receipt"),
     "vf.entry": ("원장 기록", "Ledger entry"),
     "vf.accepted": ("접수", "accepted"),
     "vf.rejected": ("거부", "rejected"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 CORE_TEXT: dict[str, tuple[str, str]] = {
     "alarm.nohead": (
-        "키오스크 {kiosk}: 승인 후 서명된 마지막 기록를 한 번도 보내지 않았습니다. 몇 표를 갖고 있는지 알 수 없습니다 — 동기화하거나 USB 묶음을 가져오세요.",
+        "키오스크 {kiosk}: 승인 후 서명된 마지막 기록을 한 번도 보내지 않았습니다. 몇 표를 갖고 있는지 알 수 없습니다 — 동기화하거나 USB 묶음을 가져오세요.",
         "Kiosk {kiosk}: no signed head since approval, so what it holds is unknown — sync it or import its USB bundle.",
     ),
     "alarm.late": (
@@ -14,7 +14,7 @@ CORE_TEXT: dict[str, tuple[str, str]] = {
         "Kiosk {kiosk}: {n} {n:record|records} arrived after the close — on the ledger as rejected, not counted",
     ),
     "k.nohead": (
-        "이 키오스크는 승인 후 서명된 마지막 기록를 보내지 않았습니다. 서버는 이 키오스크가 몇 표를 갖고 있는지 모릅니다. 동기화하거나 USB 묶음(README.json 포함)을 가져오세요.",
+        "이 키오스크는 승인 후 서명된 마지막 기록을 보내지 않았습니다. 서버는 이 키오스크가 몇 표를 갖고 있는지 모릅니다. 동기화하거나 USB 묶음(README.json 포함)을 가져오세요.",
         "This kiosk has sent no signed head since approval: the server does not know how many ballots it holds. Sync it or import its USB bundle (with README.json).",
     ),
     "k.late": (
@@ -46,7 +46,7 @@ CORE_TEXT: dict[str, tuple[str, str]] = {
     "k.override.missing": ("마감 때 누락된 순번: {first}–{last}", "Missing at the close: seq {first}–{last}"),
     "k.refusal.times": ("{n}회", "{n} times"),
     "x.check.nohead": (
-        "서명된 마지막 기록를 보낸 적 없는 키오스크 {n}대 (보유 표 수를 알 수 없음)",
+        "서명된 마지막 기록을 보낸 적 없는 키오스크 {n}대 (보유 표 수를 알 수 없음)",
         "{n} {n:kiosk|kiosks} never sent a signed head (what they hold is unknown)",
     ),
     "x.override.help": (

@@ -17,7 +17,7 @@ from shared.keys import fingerprint
 from ..auth import context
 from ..context import Context
 from ..problems import Problem
-from ..services import dashboard
+from ..services import channels, dashboard
 from . import i18n, localtime, results_view
 from .render import STATIC, lang_of, page
 from .staff_pages import page_number, sth_time
@@ -59,6 +59,18 @@ def receipt(code: str, ctx: Ctx) -> dict[str, Any]:
     """``{"id", "index", "entry"}``: the browser (or anyone) recomputes the entry's leaf hash
     and checks it against ``/ledger/proof/inclusion?index=…``."""
     return dashboard.find_receipt(ctx, code)
+
+
+@api.get(
+    "/reviewers/{reviewer}/ballots",
+    summary="Every accepted ballot cast in a reviewer's name (what the receipt page lists)",
+    responses={404: {"description": "no such reviewer in the manifest"}},
+)
+def reviewer_ballots(reviewer: str, ctx: Ctx) -> dict[str, Any]:
+    """``{"reviewer", "ballots": [{"index","id","short_code","target","channel","kiosk","seq",
+    "created_at"}], "sources", "split"}``: ``split`` when they came through two channels or
+    two kiosks — a sign that someone else holds the reviewer's key."""
+    return channels.ballots_in_name(ctx, reviewer)
 
 
 @router.get("/verify")

@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..api.staff import set_session_cookie
 from ..auth import COOKIE, context
+from ..body import read_form
 from ..context import Context
 from ..services import staff as staff_service
 from . import i18n
@@ -50,7 +51,7 @@ async def login_page(request: Request, ctx: Ctx, next: str | None = None) -> Res
 
 @router.post("/staff/login")
 async def login_submit(request: Request, ctx: Ctx) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     lang = lang_of(request)
     next_path = safe_next(text(form, "next"))
     name = text(form, "name", max_len=64)
@@ -77,7 +78,7 @@ async def login_submit(request: Request, ctx: Ctx) -> Response:
 
 @router.post("/staff/logout")
 async def logout_submit(request: Request, ctx: Ctx) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     token = session_token(request)
     if token is not None:
         check_csrf(request, form)

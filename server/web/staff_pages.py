@@ -19,6 +19,7 @@ from starlette.datastructures import FormData
 from shared.errors import ALL_CODES
 
 from ..auth import context, page_staff, require_staff
+from ..body import read_form
 from ..context import Context
 from ..problems import Problem
 from ..services import actions, dashboard, kiosks, reconcile, views
@@ -142,7 +143,7 @@ def kiosk_page(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
 
 @router.post("/staff/kiosks/{kiosk}/approve")
 async def approve(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
-    if (stale := _stale(request, who, await request.form())) is not None:
+    if (stale := _stale(request, who, await read_form(request))) is not None:
         return stale
     out, err = await _act(kiosks.approve, ctx, who, kiosk)
     if err:
@@ -153,7 +154,7 @@ async def approve(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Respons
 
 @router.post("/staff/kiosks/{kiosk}/close")
 async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     if (stale := _stale(request, who, form)) is not None:
         return stale
     back = _back(text(form, "back"), f"/staff/kiosks/{kiosk}")
@@ -171,7 +172,7 @@ async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Res
 # The path ends in /batches so the body limit for kiosk batches applies (server.app).
 @router.post("/staff/kiosks/batches")
 async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> Response:
-    form = await request.form(max_files=200, max_fields=10)
+    form = await read_form(request, max_files=200, max_fields=10)
     if (stale := _stale(request, who, form)) is not None:
         return stale
     lang = lang_of(request)
@@ -216,7 +217,7 @@ def conflicts_page(request: Request, ctx: Ctx, who: Staff, show: str = "open") -
 
 @router.post("/staff/conflicts/resolve")
 async def resolve(request: Request, ctx: Ctx, who: Staff) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     if (stale := _stale(request, who, form)) is not None:
         return stale
     reviewer, target = text(form, "reviewer", max_len=64), text(form, "target", max_len=64)
@@ -295,7 +296,7 @@ def revoke_page(reviewer: str, request: Request, ctx: Ctx, who: Staff) -> Respon
 
 @router.post("/staff/reviewers/{reviewer}/revoke")
 async def revoke(reviewer: str, request: Request, ctx: Ctx, who: Staff) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     if (stale := _stale(request, who, form)) is not None:
         return stale
     if (missing := _no_reviewer(request, ctx, who, reviewer)) is not None:
@@ -359,7 +360,7 @@ def close_page(request: Request, ctx: Ctx, who: Staff) -> Response:
 
 @router.post("/staff/close")
 async def close_event(request: Request, ctx: Ctx, who: Staff) -> Response:
-    form = await request.form()
+    form = await read_form(request)
     if (stale := _stale(request, who, form)) is not None:
         return stale
     if text(form, "event", max_len=64) != ctx.manifest.event:

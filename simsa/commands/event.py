@@ -29,7 +29,15 @@ def register(sub: Any) -> None:
         "--rubric", type=Path, help="rubric.toml: [[criteria]] and optional [event], [selection]"
     )
     init.add_argument("--group-size", type=int, default=12, help="proposals per group when none are given")
-    init.add_argument("--logn", type=int, help="scrypt cost as log2 n (15 for real events, 10 for demos)")
+    init.add_argument(
+        "--logn", type=int,
+        help="scrypt cost as log2 n (default: real events measure this machine and take the least cost "
+        "from 15 whose guess takes 0.25 s or more; demos 10)",
+    )
+    init.add_argument(
+        "--pin-digits", type=int, choices=range(4, 13), metavar="4..12",
+        help="digits of each PIN (default 8 for real events, 6 for demos)",
+    )
     init.add_argument("--seed", type=int, help="seed for the demo's synthetic structure (not for keys)")
     init.add_argument("--workers", type=int, help="processes for sealing credentials (default: all cores)")
     init.set_defaults(func=run_init)
@@ -48,6 +56,7 @@ def run_init(args: argparse.Namespace) -> int:
 
     from organiser.demo import DEMO_LOGN, DEMOS, city
     from organiser.importer import load_plan
+    from organiser.kdf import TARGET_S, choose_logn
     from organiser.writer import write_event
     from shared.errors import FormatError
 
@@ -68,6 +77,15 @@ def run_init(args: argparse.Namespace) -> int:
         )
         if args.logn:
             plan.kdf_min_logn = args.logn
+        elif not plan.kdf_fixed:  # measured here, unless the rubric file names the cost
+            chosen = choose_logn()
+            plan.kdf_min_logn = max(plan.kdf_min_logn, chosen.logn)
+            console.print(
+                f"scrypt 2^{chosen.logn} takes {chosen.seconds:.2f} s a guess on this machine "
+                f"(target ≥ {TARGET_S} s); the credentials use 2^{plan.kdf_min_logn}"
+            )
+    if args.pin_digits:
+        plan.pin_digits = args.pin_digits
     for note in plan.notes:
         console.print(f"[yellow]{note}[/yellow]")
     t0 = time.monotonic()
@@ -84,7 +102,7 @@ def run_init(args: argparse.Namespace) -> int:
     took = time.monotonic() - t0
     console.print(
         f"[green]event {plan.event}[/green]: {counts['proposals']} proposals in {counts['groups']} groups, "
-        f"{counts['reviewers']} reviewers, scrypt 2^{plan.kdf_min_logn}; written to {args.dir} in {took:.1f} s"
+        f"{counts['reviewers']} reviewers, scrypt 2^{plan.kdf_min_logn}, {plan.pin_digits}-digit PINs; written to {args.dir} in {took:.1f} s"
     )
     console.print(f"  {args.dir}/manifest.json, authority.key, ledger.key, credentials.csv, pins.csv")
     console.print("  keep authority.key offline; pins.csv travels apart from the cards")

@@ -114,6 +114,19 @@ def rejected_record_changed(x: Export) -> Expect:
     return i, "logged as rejected with 'not_assigned' but the rules give bad_signature"
 
 
+def online_ballot_received_after_the_window(x: Export) -> Expect:
+    """The server logged an online ballot a day after the online window closed, dated
+    inside it: the auditor judges by the entry's received_at (DESIGN §5 rule 11)."""
+    from datetime import timedelta
+
+    from shared.timefmt import format_time, parse_time
+
+    i = x.online(3)
+    end = parse_time(x.manifest["manifest"]["windows"]["online"]["end"])
+    x.entries[i]["received_at"] = format_time(end + timedelta(days=1))
+    return i, "an accepted ballot that the rules reject: outside_window"
+
+
 def kiosk_record_dropped(x: Export) -> Expect:
     recs = x.kiosk_records("k01")
     del x.entries[recs[5]]
@@ -248,6 +261,7 @@ def entry_beyond_the_sth(x: Export) -> Expect:
 
 CASES: list[Callable[[Export], Expect]] = [
     score_changed,
+    online_ballot_received_after_the_window,
     choice_changed,
     choice_added,
     rejected_record_changed,

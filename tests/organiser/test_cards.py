@@ -139,3 +139,28 @@ def test_one_reviewer_only(mini_event: EventFiles, tmp_path: Path) -> None:
     assert not out.with_name("one-pins.pdf").exists()
     with pytest.raises(CardError, match="no credential for nobody"):
         load_cards(mini_event.dir, reviewers=["nobody"])
+
+
+@pytest.mark.parametrize("digits", [6, 8, 10, 12])
+def test_long_pins_stay_inside_their_slip(mini_event: EventFiles, tmp_path: Path, digits: int) -> None:
+    """A real event's 8-digit PINs, and --pin-digits up to 12, print whole on the slip."""
+    from dataclasses import replace
+
+    from organiser.cards import SLIP_W, slip_origin, write_pin_letters
+
+    manifest, cards = load_cards(mini_event.dir)
+    pin = "123456789012"[:digits]
+    out = tmp_path / "pins.pdf"
+    write_pin_letters(out, manifest, [replace(cards[0], pin=pin)])
+    doc = pdfium.PdfDocument(str(out))
+    try:
+        page = doc[0].get_textpage()
+        text = page.get_text_range()
+        flat = "".join(ch for ch in text if not ch.isspace())
+        assert pin in flat
+        last = max(i for i, ch in enumerate(text) if ch == pin[-1])
+        _, _, right, _ = page.get_charbox(last)
+    finally:
+        doc.close()
+    slip_right = (slip_origin(0)[0] + SLIP_W) * 72 / 25.4
+    assert right < slip_right - 4 * 72 / 25.4, (right, slip_right)

@@ -166,8 +166,8 @@ def ledger_entries() -> list[dict[str, Any]]:
     from shared.tally import results_hash
 
     r1, r2 = kiosk_records()
-    first = signed(approval(choices=["p2"], n=21, created_at="2017-02-23T10:01:00Z"))
-    second = signed(approval(choices=["p2", "p3"], n=22, created_at="2017-02-23T10:02:00Z"))
+    first = signed(approval(choices=["p2"], n=21, created_at="2017-02-23T10:10:00Z"))
+    second = signed(approval(choices=["p2", "p3"], n=22, created_at="2017-02-23T10:11:00Z"))
     closure = sign_closure(closure_body(KIOSK, 2, record_hash(r2), 2, 2, at(30)), KIOSK_KEY)
     entries = [
         manifest_entry(signed_manifest(), at(0)),

@@ -351,6 +351,10 @@ def test_verify_receipts_in_the_browser(world: World) -> None:
     expect(verdict).to_have_attribute("data-result", "ok")
     expect(page.locator("ol.steps li[data-ok='1']")).to_have_count(4)
     expect(page.locator("ol.steps")).to_contain_text(f"{short_code(bid)} · {bid}")
+    # every ballot in the reviewer's name is listed, this one marked (a stolen key shows)
+    in_name = page.locator("#in-name")
+    expect(in_name).to_contain_text(accepted["signed_ballot"]["ballot"]["reviewer"])
+    expect(in_name.locator(f"li.this[data-id='{bid}']")).to_have_count(1)
     lkey = world.http.get(f"{world.url}/api/v1/ledger/key", timeout=10).json()["public_key"]
     expect(page.locator("ol.steps")).to_contain_text(fingerprint(b64u_decode(lkey, length=32)))
     world.shot("16-verify-ok")

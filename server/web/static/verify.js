@@ -249,6 +249,7 @@ const SimsaVerify = (() => {
             `${T.ledger_key}: ${d.key}`, `${T.fingerprint}: ${d.fingerprint}`, `${T.signed_at}: ${when(d.sth.timestamp)}`));
         }
       });
+      if (res.ok) await listInName(res.entry.signed_ballot.ballot.reviewer, res.id);
       const rejected = res.ok && res.entry.type === "rejected";
       verdict.className = "verdict " + (rejected ? "warn" : res.ok ? "ok" : "bad");
       verdict.textContent = rejected ? `${T.ok_rejected} (${res.entry.code})` : res.ok ? T.ok : T.failed;
@@ -259,6 +260,25 @@ const SimsaVerify = (() => {
       verdict.textContent = e.code === "receipt_format" ? T.format : e.status === 404 ? T.not_found
         : e.status === 409 ? T.ambiguous : `${T.error}: ${e.message}`;
     }
+  }
+
+  // Every ballot cast in this reviewer's name: one they did not cast means someone else
+  // holds their key (a photographed card, a guessed PIN) — they should tell the staff.
+  async function listInName(reviewer, id) {
+    let data;
+    try {
+      const res = await fetch("/api/v1/reviewers/" + encodeURIComponent(reviewer) + "/ballots",
+        { headers: { Accept: "application/json" }, cache: "no-store" });
+      if (!res.ok) return;
+      data = await res.json();
+    } catch (e) { return; }
+    const rows = data.ballots.map((b) => el("li", { "data-id": b.id, class: b.id === id ? "this" : "" },
+      `${b.short_code} · ${b.target} · ${b.kiosk ? T.kiosk + " " + b.kiosk + " #" + b.seq : T.online} · ${b.created_at}`
+      + (b.id === id ? ` (${T.this_one})` : "")));
+    const box = el("section", { class: "in-name" + (data.split ? " warn" : ""), id: "in-name" },
+      el("h2", {}, `${T.in_name} ${reviewer} (${data.ballots.length})`),
+      el("p", { class: "small" }, data.split ? T.in_name_split : T.in_name_help), el("ul", {}, ...rows));
+    out.append(box);
   }
 
   function submit(v) {
