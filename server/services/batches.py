@@ -27,7 +27,7 @@ from ..ledger.store import Appender
 from ..problems import Problem
 from .entries import ballot_entry_text, rejected_entry_text
 from .precheck import EARLY_CODES, Prepared, final_code, prepare
-from .refusals import revoked_among, store_rejection
+from .refusals import keep_anonymous, revoked_among, store_rejection
 
 log = logging.getLogger("simsa.server.batches")
 
@@ -38,6 +38,7 @@ class _Refusal(Exception):
     code: str
     detail: str
     seq: int | None = None
+    anonymous: bool = False  # before the kiosk's head signature: could be anyone's
 
 
 @dataclass
@@ -54,13 +55,18 @@ def _kiosk_row(conn: Connection, kiosk: str) -> Any:
     return conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
 
 
-def submit_batch(ctx: Context, kiosk: str, raw: Any, *, via: str = "sync") -> dict[str, Any]:
+def submit_batch(ctx: Context, kiosk: str, raw: Any, *, via: str = "sync", source: str = "") -> dict[str, Any]:
     """``POST /api/v1/kiosks/{kiosk}/batches`` and the staff bundle import: the per-record
-    results and the kiosk's synced seq, or :class:`Problem` for a batch refused whole."""
+    results and the kiosk's synced seq, or :class:`Problem` for a batch refused whole.
+    ``source`` is the client address, for refusals of what the kiosk did not sign."""
     try:
         return _submit(ctx, kiosk, raw, via)
     except _Refusal as r:
-        store_rejection(ctx, channel="kiosk", kiosk=kiosk[:64], seq=r.seq, code=r.code, detail=f"{via}: {r.detail}")
+        row: dict[str, Any] = {"channel": "kiosk", "kiosk": kiosk[:64], "seq": r.seq, "code": r.code, "detail": f"{via}: {r.detail}"}
+        if r.anonymous and via == "sync":  # a staff bundle import is kept whatever it is
+            keep_anonymous(ctx, source, **row)
+        else:
+            store_rejection(ctx, **row)
         raise Problem(r.status, r.code, r.detail) from None
 
 
@@ -69,19 +75,21 @@ def _checked(ctx: Context, kiosk: str, raw: Any) -> tuple[Batch, Any]:
     try:
         batch = Batch.from_json(raw)
     except FormatError as exc:
-        raise _Refusal(400, "malformed", str(exc)) from exc
+        raise _Refusal(400, "malformed", str(exc), anonymous=True) from exc
     if batch.kiosk != kiosk:
-        raise _Refusal(400, "malformed", f"the batch is from kiosk {batch.kiosk!r}, posted for {kiosk!r}")
+        raise _Refusal(400, "malformed", f"the batch is from kiosk {batch.kiosk!r}, posted for {kiosk!r}", anonymous=True)
     with ctx.db.read() as conn:
         row = _kiosk_row(conn, kiosk)
     if row is None:
-        raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is not registered: register it and have staff approve it")
+        raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is not registered: register it and have staff approve it",
+                       anonymous=True)
     if row.status == "pending":
-        raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet")
+        raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet",
+                       anonymous=True)
     try:
         batch.verify_head(row.public_key)
     except VerificationError as exc:
-        raise _Refusal(400, "bad_head_signature", str(exc), batch.head_seq) from exc
+        raise _Refusal(400, "bad_head_signature", str(exc), batch.head_seq, anonymous=True) from exc
     return batch, row
 
 
