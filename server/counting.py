@@ -28,22 +28,33 @@ _QUOTED = re.compile(rb'"[^"]*"')
 
 
 def containers(data: bytes) -> int:
-    """How many objects and arrays ``data`` holds outside its strings (for valid JSON;
-    for invalid JSON an upper bound of what a parser would build before failing)."""
-    quick = data.count(b"{") + data.count(b"[")
-    if quick == 0:
+    """How many objects and arrays ``data`` holds outside its strings. For invalid JSON,
+    at least what a parser builds before it fails (everything after an unterminated
+    string is that string to a parser, and is not counted)."""
+    if data.count(b"{") + data.count(b"[") == 0:
         return 0
     skeleton = _QUOTED.sub(b"", data.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_STRUCTURAL))
+    cut = skeleton.find(b'"')  # an unterminated string (a prefix cut inside one): not counted
+    if cut >= 0:
+        skeleton = skeleton[:cut]
     return skeleton.count(b"{") + skeleton.count(b"[")
 
 
 def check_containers(data: bytes, limit: int, what: str) -> None:
-    """``400 malformed`` for a body that would build more than ``limit`` objects and arrays."""
+    """``400 malformed`` for a body that would build more than ``limit`` objects and arrays.
+    Growing prefixes are counted first (a prefix never holds more than the whole), so a
+    body stuffed with ``{}`` is refused after its first 64 KiB."""
     if data.count(b"{") + data.count(b"[") <= limit:
         return
-    n = containers(data)
-    if n > limit:
-        raise Problem(400, "malformed", f"the {what} holds {n} JSON objects and arrays; at most {limit} are accepted")
+    size = 64 * 1024
+    while True:
+        n = containers(data[:size])
+        if n > limit:
+            more = "at least " if size < len(data) else ""
+            raise Problem(400, "malformed", f"the {what} holds {more}{n} JSON objects and arrays; at most {limit} are accepted")
+        if size >= len(data):
+            return
+        size *= 4
 
 
 def client_address(request: Request) -> str:

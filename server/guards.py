@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from .problems import title_of
 from .services.staff import LoginThrottle
 from .settings import Settings
-from .throttle import Limited, Window
+from .throttle import Budget, Limited, Window
 
 #: Login: per account, 5 wrong passwords free, then 1 s, 2 s, 4 s … at most 30 s between
 #: attempts; forgotten 15 minutes after the last failure. Per address: a sliding window.
@@ -29,6 +29,7 @@ ACCOUNT_FREE, ACCOUNT_CAP_S, LOGIN_RESET_S = 5, 30.0, 900.0
 class Guards:
     settings: Settings
     submit: Window  # submission requests per address and minute
+    submit_bytes: Budget  # their declared body bytes per address and minute
     login: LoginThrottle  # per account (backoff), per address, and the argon2 gate
     ballots: Window  # online ballots per reviewer and minute
     registrations: Window  # kiosk registrations per address and hour
@@ -38,6 +39,7 @@ class Guards:
         return cls(
             settings=s,
             submit=Window(s.submit_per_address_minute, 60.0),
+            submit_bytes=Budget(s.submit_bytes_per_address_minute, 60.0),
             login=LoginThrottle(s.login_failures_per_address, LOGIN_RESET_S, free=ACCOUNT_FREE, cap_s=ACCOUNT_CAP_S,
                                 running=s.login_concurrency, queued=s.login_queue),
             ballots=Window(s.ballots_per_reviewer_minute, 60.0),
@@ -111,9 +113,11 @@ class SubmitRate:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["method"] == "POST" and scope["path"].startswith(SUBMIT_PREFIXES):
             client = scope.get("client")
+            g = guards_of(scope["app"].state.ctx)
+            who, now = (client[0] if client else ""), now_s()
             try:
-                window = guards_of(scope["app"].state.ctx).submit
-                window.hit(client[0] if client else "", now_s(), "submissions from this address")
+                g.submit.hit(who, now, "submissions from this address")
+                g.submit_bytes.spend(who, _declared(scope, g.settings.max_batch_bytes), now, "bytes from this address")
             except Limited as exc:
                 await send_problem(send, 429, "rate_limited",
                                    f"too many submissions from this address; retry in {exc.retry_after} s",
@@ -122,11 +126,23 @@ class SubmitRate:
         await self.app(scope, receive, send)
 
 
+def _declared(scope: Scope, default: int) -> int:
+    """The request's declared body length; ``default`` when it declares none (chunked)."""
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return max(0, int(value))
+            except ValueError:
+                return default
+    return default
+
+
 async def send_problem(send: Send, status: int, code: str, detail: str, *, retry_after: int | None = None) -> None:
     """A problem+json answer sent straight from a middleware."""
     body: dict[str, Any] = {"type": f"urn:simsa:problem:{code}", "title": title_of(code), "status": status,
                             "code": code, "detail": detail}
-    headers = [(b"content-type", b"application/problem+json")]
+    # Connection: close — the body the client is still sending is not read, nor waited for.
+    headers = [(b"content-type", b"application/problem+json"), (b"connection", b"close")]
     if retry_after is not None:
         body["retry_after"] = retry_after
         headers.append((b"retry-after", str(retry_after).encode()))

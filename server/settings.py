@@ -48,10 +48,13 @@ class Settings(BaseSettings):
     #: Submission requests (ballots, kiosk registrations, batches, closures) per client
     #: address and minute. A venue NAT puts many honest people behind one address: raise it.
     submit_per_address_minute: int = Field(default=600, ge=1)
+    #: Request bytes of those per client address and minute (a body without a declared
+    #: length is counted at the route's limit): 64 MiB is 16 of the largest batches.
+    submit_bytes_per_address_minute: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
     #: Wrong staff passwords per client address (any names) in 15 minutes before that
     #: address must wait; and password checks (argon2) at once, and waiting, before 429.
     login_failures_per_address: int = Field(default=30, ge=1)
-    login_concurrency: int = Field(default=2, ge=1, le=64)
+    login_concurrency: int = Field(default=1, ge=1, le=64)
     login_queue: int = Field(default=8, ge=0, le=1024)
     #: Online ballots one reviewer may send per minute (each distinct ballot; re-sends are free).
     ballots_per_reviewer_minute: int = Field(default=30, ge=1)

@@ -72,6 +72,28 @@ class Window:
         return len(self._events)
 
 
+class Budget:
+    """At most ``units`` (e.g. bytes) per key in each fixed window of ``window_s`` seconds."""
+
+    def __init__(self, units: int, window_s: float, max_keys: int = 10_000) -> None:
+        self.units, self.window_s, self.max_keys = units, window_s, max_keys
+        self._used: OrderedDict[str, tuple[float, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def spend(self, key: str, amount: int, now: float, what: str = "") -> None:
+        """Spend ``amount`` of ``key``'s budget, or raise :class:`Limited` spending nothing."""
+        with self._lock:
+            start, used = self._used.get(key, (now, 0))
+            if now - start >= self.window_s:
+                start, used = now, 0
+            if used + amount > self.units:
+                raise Limited(self.window_s - (now - start), what)
+            self._used[key] = (start, used + amount)
+            self._used.move_to_end(key)
+            while len(self._used) > self.max_keys:
+                self._used.popitem(last=False)
+
+
 @dataclass
 class _Fails:
     n: int

@@ -14,7 +14,7 @@ from ..auth import context
 from ..body import check_json_type, json_body_doc, parse_body, read_json, read_limited
 from ..context import Context
 from ..counting import MAX_BALLOT_CONTAINERS, MAX_BATCH_CONTAINERS, check_containers, client_address
-from ..problems import Problem
+from ..problems import Problem, problem_response
 from ..services import ingest, kiosks
 from ..services.refusals import keep_anonymous
 
@@ -64,7 +64,9 @@ async def post_batch(request: Request, kiosk: KioskId, ctx: Ctx) -> Response:
     except Problem as p:
         await run_in_threadpool(keep_anonymous, ctx, source, channel="kiosk", kiosk=kiosk, code=p.code,
                                 detail=f"sync: {p.detail}")
-        raise
+        refused = problem_response(p.status, p.code, p.detail, **p.extra)
+        refused.headers["connection"] = "close"  # the body is not read, nor waited for
+        return refused
     raw = await read_limited(request, ctx.settings.max_batch_bytes)
 
     def parse_and_submit() -> dict[str, Any]:  # both off the event loop: a batch is big
