@@ -65,7 +65,9 @@ async def post_batch(request: Request, kiosk: KioskId, ctx: Ctx) -> Response:
         await run_in_threadpool(keep_anonymous, ctx, source, channel="kiosk", kiosk=kiosk, code=p.code,
                                 detail=f"sync: {p.detail}")
         refused = problem_response(p.status, p.code, p.detail, **p.extra)
-        refused.headers["connection"] = "close"  # the body is not read, nor waited for
+        declared = request.headers.get("content-length", "")
+        if not declared.isdigit() or int(declared) > ctx.settings.max_body_bytes:
+            refused.headers["connection"] = "close"  # a large body is not read, nor waited for
         return refused
     raw = await read_limited(request, ctx.settings.max_batch_bytes)
 
