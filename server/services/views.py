@@ -20,6 +20,7 @@ from ..context import Context
 from ..db.schema import ballots, kiosks, rejections, revocations, staff
 from ..problems import Problem
 from .conflicts import conflicts as conflict_list
+from .refusals import flush_anonymous
 from .replayed import ReplayedLedger
 
 
@@ -122,6 +123,7 @@ def rejection_list(
     reviewer: str | None = None, limit: int = 100, before: int | None = None,
 ) -> list[dict[str, Any]]:
     """Refused submissions, newest first, with their reason in Korean and English."""
+    flush_anonymous(ctx)  # a minute of counted refusals that is over: its summary rows first
     q = select(rejections).order_by(rejections.c.id.desc()).limit(min(max(limit, 1), 1000))
     for col, val in ((rejections.c.code, code), (rejections.c.channel, channel), (rejections.c.kiosk, kiosk), (rejections.c.reviewer, reviewer)):
         if val is not None:
