@@ -176,3 +176,13 @@ def test_anonymous_floods_leave_the_sth_fast_and_memory_bounded(server: LiveServ
     stamp = staff.get(url + "/staff/live", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()["v"]
     assert stamp.endswith(".0"), stamp  # no attributable refusal: the stamp's refusal part is unmoved
     assert os.path.exists(server.log_path)
+
+
+def test_a_live_server_ignores_x_forwarded_for_from_loopback(mini_event: EventFiles, tmp_path: Path) -> None:
+    """uvicorn believes X-Forwarded-For from 127.0.0.1 by default; simsa does only from
+    ``trusted_proxies``, so rotating it does not give a client new allowances."""
+    event_dir = copy_event(mini_event.dir, tmp_path / "event")
+    with start_server(event_dir, env={"SIMSA_REGISTRATIONS_PER_ADDRESS_HOUR": "3"}) as srv:
+        codes = [requests.post(srv.url + "/api/v1/kiosks", json=Kiosk(f"x{i}").registration(),
+                               headers={"X-Forwarded-For": f"203.0.113.{i}"}, timeout=30).status_code for i in range(5)]
+    assert codes == [202, 202, 202, 429, 429]

@@ -242,3 +242,22 @@ def test_staff_dismiss_a_pending_kiosk_from_the_kiosks_page(srv: Harness) -> Non
     srv.enrol(k)
     r = srv.client.post("/api/v1/staff/kiosks/k1/dismiss", headers=srv.staff)
     assert (r.status_code, r.json()["code"]) == (409, "conflict")  # an enrolled kiosk is closed, not dismissed
+
+
+def test_submissions_per_address_are_limited_before_the_body_is_read(mini_event: EventFiles, db: tuple[str, str]) -> None:
+    app = create_app(make_settings(mini_event.dir, db[0], submit_per_address_minute=5,
+                                   submit_bytes_per_address_minute=1024 * 1024))
+    with TestClient(app) as client:
+        codes = [client.post("/api/v1/ballots", content=b"{}", headers={"content-type": "application/json"}).status_code
+                 for _ in range(6)]
+        assert codes == [400] * 5 + [429]
+        r = client.post("/api/v1/kiosks/k1/batches", content=b"{}", headers={"content-type": "application/json"})
+        assert (r.status_code, r.json()["code"]) == (429, "rate_limited")
+        assert int(r.headers["Retry-After"]) >= 1 and r.headers["connection"] == "close"
+        assert client.get("/api/v1/ledger/sth").status_code == 200  # reading is not limited
+    app = create_app(make_settings(mini_event.dir, db[0], submit_bytes_per_address_minute=1024 * 1024))
+    with TestClient(app) as client:  # a byte budget: 1 MiB a minute here
+        big = b"x" * (600 * 1024)
+        first = client.post("/api/v1/kiosks/nosuch/batches", content=big, headers={"content-type": "application/json"})
+        again = client.post("/api/v1/kiosks/nosuch/batches", content=big, headers={"content-type": "application/json"})
+        assert (first.json()["code"], again.json()["code"]) == ("unknown_kiosk", "rate_limited")
