@@ -3,6 +3,7 @@ finding that failed before (the live flood is tests/server/test_abuse.py)."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 import time
@@ -47,10 +48,16 @@ def _count(h: Harness, table: Any = rejections) -> int:
 # --- finding 2: the anonymous CPU lever --------------------------------------------------
 
 
-def test_batch_limit_is_sized_to_the_largest_honest_batch() -> None:
+def test_batch_limit_is_sized_to_the_largest_honest_batch(ballots: Ballots) -> None:
     largest = MAX_BATCH_RECORDS * (MAX_SIGNED_BALLOT_BYTES + 128) + 1024
     default = Settings.model_fields["max_batch_bytes"].default
     assert largest <= default <= 4 * 1024 * 1024  # was 8 MiB: twice what any kiosk sends
+    k = Kiosk("k1")  # a full batch of the longest comments — even with Python's escapes (kiosks send JCS)
+    rep = ballots.reps()[0]
+    for _ in range(MAX_BATCH_RECORDS):
+        k.add(ballots.rubric(rep, edit={"comment": "가" * 500}))
+    raw = json.dumps(k.batch()).encode()  # \uXXXX escapes: 6 bytes a character
+    assert len(raw) <= default and containers(raw) <= MAX_BATCH_CONTAINERS
 
 
 def test_a_batch_of_empty_objects_is_refused_before_it_is_parsed(srv: Harness) -> None:
