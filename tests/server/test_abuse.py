@@ -28,6 +28,9 @@ from tests.support.live import STAFF_NAME, STAFF_PASSWORD, LiveServer, add_staff
 FLOOD_S = 3.0
 RSS_LIMIT = 400 * 1024 * 1024
 SLOWDOWN = 10
+#: The idle time is taken as at least this: a loopback round trip on a 2-core machine
+#: that others share varies from 1 to 20 ms by itself, and 10x of 1 ms is noise.
+IDLE_FLOOR_MS = 5.0
 
 
 def _children(pid: int) -> list[int]:
@@ -170,7 +173,7 @@ def test_anonymous_floods_leave_the_sth_fast_and_memory_bounded(server: LiveServ
     # every flood was refused, and refused cheaply
     assert not any(k.startswith(("200", "201", "5")) for k in outcomes), outcomes
     assert outcomes["403 unknown_kiosk"] and outcomes["400 malformed"] and outcomes["429 rate_limited"]
-    assert statistics.median(during) < SLOWDOWN * max(idle, 1.0), (idle, during)
+    assert statistics.median(during) < SLOWDOWN * max(idle, IDLE_FLOOR_MS), (idle, during)
     assert peak < RSS_LIMIT, peak
     # and the staff pages did not see the garbage as news
     stamp = staff.get(url + "/staff/live", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()["v"]
