@@ -25,7 +25,7 @@ import requests
 from shared.ballot import approval_ballot
 from shared.encoding import jcs
 from shared.timefmt import format_time
-from tests.support.live import add_staff, start_server
+from tests.support.live import ONE_CLIENT_IS_A_VENUE, add_staff, start_server
 
 from .server_event import kiosk_batches, make_event, seed_key
 
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     ev = make_event(d)
     keys, bodies = kiosk_batches(ev, 40)
     add_staff(d, None, *STAFF)
-    srv = start_server(d)
+    srv = start_server(d, env=ONE_CLIENT_IS_A_VENUE)
     try:
         s = requests.Session()
         token = s.post(srv.url + "/api/v1/staff/login", json=dict(zip(("name", "password"), STAFF, strict=True)),

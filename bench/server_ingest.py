@@ -77,14 +77,14 @@ def run_once(ev: BenchEvent, keys: dict[str, Any], bodies: list[list[bytes]], *,
     from server.context import Context
     from server.services.staff import add_staff, login
     from server.settings import Settings
-    from tests.support.live import start_server
+    from tests.support.live import ONE_CLIENT_IS_A_VENUE, start_server
 
     db = db or f"sqlite:///{tmp / f'{tag}.sqlite'}"
     ctx = Context.open(Settings(event_dir=ev.dir, db_url=db, verify_workers=0))
     add_staff(ctx.db, "bench", "bench-password")
     token = login(ctx.db, "bench", "bench-password", 1.0)
     ctx.close()
-    env = {"SIMSA_VERIFY_WORKERS": str(workers)}
+    env = {"SIMSA_VERIFY_WORKERS": str(workers), **ONE_CLIENT_IS_A_VENUE}
     latencies: list[float] = []
     with start_server(ev.dir, db_url=db, env=env, log_path=tmp / f"{tag}.log", wrap=wrap) as srv:
         s = requests.Session()

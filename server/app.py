@@ -20,6 +20,7 @@ from . import problems
 from .api import audit, staff, submit
 from .auth import LoginRedirect
 from .context import Context
+from .guards import SubmitRate, TrustedProxies
 from .limits import BodyLimit
 from .settings import Settings
 from .transport import Transport
@@ -74,7 +75,9 @@ def create_app(
         return settings.max_batch_bytes if path.endswith(big_paths) else settings.max_body_bytes
 
     app.add_middleware(BodyLimit, limit_for=limit_for)
-    app.add_middleware(Transport, trusted_proxies=settings.trusted_proxies, force_secure=settings.cookie_secure)
+    app.add_middleware(Transport, force_secure=settings.cookie_secure)  # the scheme TrustedProxies decided
+    app.add_middleware(SubmitRate)  # per client address, before any body is read
+    app.add_middleware(TrustedProxies, settings=settings)  # outermost: who the client is
     app.include_router(audit.router)
     app.include_router(submit.router)
     app.include_router(staff.router)

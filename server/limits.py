@@ -76,7 +76,8 @@ async def _send_413(send: Send, limit: int) -> None:
         {
             "type": "http.response.start",
             "status": 413,
-            "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode())],
+            "headers": [(b"content-type", b"application/problem+json"), (b"content-length", str(len(body)).encode()),
+                        (b"connection", b"close")],  # the rest of the body is not read
         }
     )
     await send({"type": "http.response.body", "body": body})

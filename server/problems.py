@@ -61,6 +61,11 @@ SERVER_CODES: Final[dict[str, tuple[str, str]]] = {
     "not_closed": ("심사가 아직 마감되지 않았습니다", "The event is not closed yet"),
     "conflict": ("요청이 현재 상태와 맞지 않습니다", "The request conflicts with the current state"),
     "internal": ("서버 내부 오류입니다", "Internal server error"),
+    "rate_limited": ("요청이 너무 많습니다. 잠시 후 다시 시도하세요", "Too many requests; retry later"),
+    "too_many_ballots": (
+        "이 대상에 대한 투표지를 더 보낼 수 없습니다",
+        "This reviewer has sent as many ballots for this target as the event allows",
+    ),
 }
 
 
@@ -126,6 +131,8 @@ def problem_response(status: int, code: str, detail: str, **extra: Any) -> JSONR
     body = {"type": f"urn:simsa:problem:{code}", "title": title_of(code), "status": status, "code": code, "detail": detail}
     body.update(extra)
     headers = {"WWW-Authenticate": 'Bearer realm="simsa-staff"'} if status == 401 else None
+    if "retry_after" in extra:
+        headers = {"Retry-After": str(extra["retry_after"])}
     return JSONResponse(body, status_code=status, media_type=PROBLEM_TYPE, headers=headers)
 
 

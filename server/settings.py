@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from functools import cached_property
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,35 @@ class Settings(BaseSettings):
     port: int = Field(default=8000, ge=0, le=65535)
     #: Largest request body for a single ballot or form, and for a kiosk batch or bundle.
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
-    max_batch_bytes: int = Field(default=8 * 1024 * 1024, ge=64 * 1024)
+    #: The largest honest batch: 500 records of the longest signed ballot (8 KiB, JCS) with
+    #: their record envelope (seq, prev: 128 B), plus the kiosk id and head (1 KiB):
+    #: 500 * (8192 + 128) + 1024 = 4,161,024 B, rounded up to 4 MiB. See docs/PROTOCOL.md.
+    max_batch_bytes: int = Field(default=4 * 1024 * 1024, ge=64 * 1024)
+    #: Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed: addresses or networks,
+    #: comma-separated ("10.0.0.2,192.168.1.0/24"). Default none: those headers are ignored.
+    trusted_proxies: str = ""
+    #: Submission requests (ballots, kiosk registrations, batches, closures) per client
+    #: address and minute. A venue NAT puts many honest people behind one address: raise it.
+    submit_per_address_minute: int = Field(default=600, ge=1)
+    #: Request bytes of those per client address and minute (a body without a declared
+    #: length is counted at the route's limit): 64 MiB is 16 of the largest batches.
+    submit_bytes_per_address_minute: int = Field(default=64 * 1024 * 1024, ge=1024 * 1024)
+    #: Wrong staff passwords per client address (any names) in 15 minutes before that
+    #: address must wait; and password checks (argon2) at once, and waiting, before 429.
+    login_failures_per_address: int = Field(default=30, ge=1)
+    login_concurrency: int = Field(default=1, ge=1, le=64)
+    login_queue: int = Field(default=8, ge=0, le=1024)
+    #: Online ballots one reviewer may send per minute (each distinct ballot; re-sends are free).
+    ballots_per_reviewer_minute: int = Field(default=30, ge=1)
+    #: Kiosk registrations per client address and hour; pending kiosks at most; hours a
+    #: registration may stay pending before it is dropped.
+    registrations_per_address_hour: int = Field(default=20, ge=1)
+    max_pending_kiosks: int = Field(default=100, ge=1)
+    pending_kiosk_hours: float = Field(default=24.0, gt=0)
+    #: Refusals of unauthenticated submissions kept in full (code, hash, short prefix) per
+    #: source and minute, and over all sources per minute; the rest are counted.
+    refusals_per_source_minute: int = Field(default=10, ge=1)
+    refusals_per_minute: int = Field(default=120, ge=1)
     #: Processes that verify ballot signatures of large batches before the ledger lock
     #: (0: verify in the request thread).
     verify_workers: int = Field(default=2, ge=0, le=64)
@@ -47,9 +76,6 @@ class Settings(BaseSettings):
     #: Always set the Secure flag on the session cookie, even on a request that does not
     #: look like HTTPS (it is set anyway whenever the request came over HTTPS).
     cookie_secure: bool = False
-    #: Peers whose ``X-Forwarded-Proto`` is believed (the TLS proxy in front, e.g. nginx on
-    #: this host). A request over HTTPS gets a Secure cookie and HSTS.
-    trusted_proxies: list[str] = Field(default_factory=lambda: ["127.0.0.1", "::1"])
     log_level: str = "info"
     #: The venue's time zone (IANA name): every time on the web pages is shown in it.
     timezone: str = "Asia/Seoul"
@@ -74,6 +100,21 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {v!r}: give an IANA name like Asia/Seoul or Europe/Berlin") from None
         return v
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, v: str) -> str:
+        for part in (p.strip() for p in v.split(",")):
+            if part:
+                try:
+                    ip_network(part, strict=False)
+                except ValueError as exc:
+                    raise ValueError(f"trusted_proxies: {part!r} is not an IP address or network") from exc
+        return v
+
+    @property
+    def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        return tuple(ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip())
 
     @field_validator("db_url")
     @classmethod

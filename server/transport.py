@@ -1,5 +1,5 @@
 """What the server adds to every response because of how the request came: over HTTPS
-(or through a trusted proxy that says so) a ``Secure`` session cookie and HSTS; any
+(or through a trusted proxy that says so, as :class:`server.guards.TrustedProxies` decided) a ``Secure`` session cookie and HSTS; any
 request whose URL holds a NUL or a lone surrogate is refused as ``malformed`` before a
 route sees it (the input rule of :mod:`server.body`, for paths and queries).
 
@@ -8,7 +8,6 @@ Pure ASGI, so streaming bodies pass through untouched.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from urllib.parse import unquote_to_bytes
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -20,18 +19,11 @@ from .problems import malformed_title, problem_response
 HSTS = b"max-age=31536000"
 
 
-def is_https(scope: Scope, trusted_proxies: Collection[str]) -> bool:
+def is_https(scope: Scope) -> bool:
     """The request came over TLS: the connection itself, or ``X-Forwarded-Proto: https``
-    from a peer listed in ``trusted_proxies`` (anyone else may send that header)."""
-    if scope.get("scheme") in ("https", "wss"):
-        return True
-    client = scope.get("client")
-    if not client or client[0] not in trusted_proxies:
-        return False
-    for name, value in scope.get("headers", ()):
-        if name == b"x-forwarded-proto":
-            return bool(value.split(b",")[-1].strip().lower() == b"https")
-    return False
+    from a trusted proxy, which :class:`server.guards.TrustedProxies` (outside this
+    middleware) has already written into the scope's scheme."""
+    return scope.get("scheme") in ("https", "wss")
 
 
 def url_fault(scope: Scope) -> str | None:
@@ -49,9 +41,8 @@ def url_fault(scope: Scope) -> str | None:
 class Transport:
     """Secure cookies and HSTS over HTTPS; URLs held to the input rule."""
 
-    def __init__(self, app: ASGIApp, *, trusted_proxies: Collection[str], force_secure: bool = False) -> None:
+    def __init__(self, app: ASGIApp, *, force_secure: bool = False) -> None:
         self.app = app
-        self.trusted = frozenset(trusted_proxies)
         self.force_secure = force_secure
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -63,7 +54,7 @@ class Transport:
             response = problem_response(400, "malformed", f"the URL holds {fault}", title=malformed_title("URL"))
             await response(scope, receive, send)
             return
-        https = is_https(scope, self.trusted)
+        https = is_https(scope)
         secure = https or self.force_secure
         if not secure:
             await self.app(scope, receive, send)

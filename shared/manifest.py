@@ -22,6 +22,8 @@ ROLES = ("representative", "expert", "member")
 FORMS = ("rubric", "approval")
 CHANNELS = ("kiosk", "online")
 POLICIES = ("onsite-first", "latest", "first")
+#: Default of the optional ``merge.max_per_target`` (distinct online ballots per reviewer and target).
+MAX_PER_TARGET = 3
 #: Which ballot forms each role may cast (the 2017 model: representatives and experts
 #: score on a rubric, members give likes).
 ROLE_FORMS: dict[str, tuple[str, ...]] = {
@@ -96,6 +98,9 @@ class Manifest:
     clock_tolerance_s: int
     merge_policy: str
     selection: Selection
+    #: Distinct online ballots one reviewer may send for one target (``merge.max_per_target``,
+    #: optional; the server's flood limit, not a rule of DESIGN §5).
+    max_per_target: int = MAX_PER_TARGET
 
     @classmethod
     def from_json(cls, raw: Any) -> Manifest:
@@ -244,8 +249,9 @@ class Manifest:
         tolerance = s.integer(w["clock_tolerance_s"], "windows.clock_tolerance_s", lo=0, hi=86400)
 
         merge = s.obj(m["merge"], "merge")
-        s.keys(merge, "merge", {"policy"})
+        s.keys(merge, "merge", {"policy"}, {"max_per_target"})
         policy = s.choice(merge["policy"], "merge.policy", POLICIES)
+        per_target = s.integer(merge.get("max_per_target", MAX_PER_TARGET), "merge.max_per_target", lo=1, hi=100)
         selection = _selection(m["selection"], len(proposals))
 
         return cls(
@@ -268,6 +274,7 @@ class Manifest:
             clock_tolerance_s=tolerance,
             merge_policy=policy,
             selection=selection,
+            max_per_target=per_target,
         )
 
     @cached_property

@@ -14,6 +14,7 @@ from shared.errors import FormatError
 from ..auth import COOKIE, bearer_token, context, require_staff
 from ..body import SIGNED_BALLOTS, json_body_doc, read_json
 from ..context import Context
+from ..guards import guards_of
 from ..problems import Problem
 from ..services import actions, ingest, kiosks, views
 from ..services import staff as staff_service
@@ -49,8 +50,11 @@ async def login(request: Request, response: Response, ctx: Ctx) -> dict[str, Any
     client = request.client.host if request.client else ""
     try:
         token = await run_in_threadpool(
-            staff_service.login, ctx.db, name, password, ctx.settings.session_hours, ctx.clock, client=client
+            staff_service.login, ctx.db, name, password, ctx.settings.session_hours, ctx.clock, client=client,
+            throttle=guards_of(ctx).login,
         )
+    except staff_service.LoginBusy as exc:
+        raise Problem(429, "rate_limited", str(exc), retry_after=exc.retry_after) from exc
     except staff_service.LoginThrottled as exc:
         raise Problem(429, "too_many_attempts", str(exc), retry_after=exc.retry_after) from exc
     if token is None:
@@ -126,6 +130,12 @@ async def _body(request: Request, ctx: Context, what: str, required: set[str], o
 @router.post("/kiosks/{kiosk}/approve", summary="Enrol a registered kiosk (kiosk statement)")
 async def approve_kiosk(kiosk: str, ctx: Ctx, who: Staff) -> dict[str, Any]:
     out: dict[str, Any] = await run_in_threadpool(kiosks.approve, ctx, who, kiosk)
+    return out
+
+
+@router.post("/kiosks/{kiosk}/dismiss", summary="Dismiss a pending kiosk registration (not on the ledger)")
+async def dismiss_kiosk(kiosk: str, ctx: Ctx, who: Staff) -> dict[str, Any]:
+    out: dict[str, Any] = await run_in_threadpool(kiosks.dismiss, ctx, who, kiosk)
     return out
 
 

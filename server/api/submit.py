@@ -13,8 +13,10 @@ from starlette.concurrency import run_in_threadpool
 from ..auth import context
 from ..body import SIGNED_BALLOTS, check_json_type, json_body_doc, parse_body, read_json, read_limited
 from ..context import Context
-from ..problems import Problem
+from ..counting import MAX_BALLOT_CONTAINERS, MAX_BATCH_CONTAINERS, check_containers, client_address
+from ..problems import Problem, problem_response
 from ..services import ingest, kiosks
+from ..services.refusals import keep_anonymous
 
 router = APIRouter(prefix="/api/v1", tags=["submission"])
 Ctx = Annotated[Context, Depends(context)]
@@ -30,15 +32,17 @@ KioskId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 )
 async def post_ballot(request: Request, ctx: Ctx) -> JSONResponse:
     text: str | None = None
+    source = client_address(request)
     try:
         check_json_type(request, "signed ballot")
         raw = await read_limited(request, ctx.settings.max_body_bytes)
         text = raw.decode("utf-8", errors="replace")
+        check_containers(raw, MAX_BALLOT_CONTAINERS, "signed ballot")
         body = parse_body(raw, ctx.settings.max_body_bytes, "signed ballot")
     except Problem as p:
-        await run_in_threadpool(ingest.keep_refused_body, ctx, p, text)
+        await run_in_threadpool(ingest.keep_refused_body, ctx, p, text, source)
         raise
-    status, out = await run_in_threadpool(ingest.submit_online, ctx, body, text)
+    status, out = await run_in_threadpool(ingest.submit_online, ctx, body, text, source)
     return JSONResponse(out, status_code=status)
 
 
@@ -51,16 +55,30 @@ async def post_ballot(request: Request, ctx: Ctx) -> JSONResponse:
     responses={200: {"description": '{"results": [{"seq","status","id","index","code"}], "synced_seq", "synced_hash", "sth"}'}},
 )
 async def post_batch(request: Request, kiosk: KioskId, ctx: Ctx) -> Response:
-    check_json_type(request, "batch")
+    source = client_address(request)
+    try:
+        check_json_type(request, "batch")
+        # Enrolment from the path, before a byte of the body is read: an unknown or pending
+        # kiosk's batch costs one indexed lookup.
+        await run_in_threadpool(kiosks.require_enrolled, ctx, kiosk)
+    except Problem as p:
+        await run_in_threadpool(keep_anonymous, ctx, source, channel="kiosk", kiosk=kiosk, code=p.code,
+                                detail=f"sync: {p.detail}")
+        refused = problem_response(p.status, p.code, p.detail, **p.extra)
+        declared = request.headers.get("content-length", "")
+        if not declared.isdigit() or int(declared) > ctx.settings.max_body_bytes:
+            refused.headers["connection"] = "close"  # a large body is not read, nor waited for
+        return refused
     raw = await read_limited(request, ctx.settings.max_batch_bytes)
 
     def parse_and_submit() -> dict[str, Any]:  # both off the event loop: a batch is big
         try:
+            check_containers(raw, MAX_BATCH_CONTAINERS, "batch")  # count before building objects
             body = parse_body(raw, ctx.settings.max_batch_bytes, "batch", judged_later=SIGNED_BALLOTS)
         except Problem as p:
-            ingest.store_rejection(ctx, channel="kiosk", kiosk=kiosk, code=p.code, detail=f"sync: {p.detail}")
+            keep_anonymous(ctx, source, channel="kiosk", kiosk=kiosk, code=p.code, detail=f"sync: {p.detail}")
             raise
-        return ingest.submit_batch(ctx, kiosk, body)
+        return ingest.submit_batch(ctx, kiosk, body, source=source)
 
     result: dict[str, Any] = await run_in_threadpool(parse_and_submit)
     # Plain JSON of str, int and None: encoded directly (FastAPI's generic encoder walks
@@ -78,7 +96,7 @@ async def post_batch(request: Request, kiosk: KioskId, ctx: Ctx) -> Response:
 )
 async def post_kiosk(request: Request, ctx: Ctx) -> JSONResponse:
     body = await read_json(request, ctx.settings.max_body_bytes, what="kiosk registration")
-    status, out = await run_in_threadpool(kiosks.register, ctx, body)
+    status, out = await run_in_threadpool(kiosks.register, ctx, body, source=client_address(request))
     return JSONResponse(out, status_code=status)
 
 

@@ -34,7 +34,7 @@ from ..ledger.store import Appender
 from ..problems import Problem
 from .entries import ballot_entry_text, rejected_entry_text
 from .precheck import EARLY_CODES, Prepared, final_code, on_time, prepare
-from .refusals import revoked_among, store_rejection
+from .refusals import keep_anonymous, revoked_among, store_rejection
 
 log = logging.getLogger("simsa.server.batches")
 
@@ -45,6 +45,7 @@ class _Refusal(Exception):
     code: str
     detail: str
     seq: int | None = None
+    anonymous: bool = False  # before the kiosk's head signature: could be anyone's
 
 
 @dataclass
@@ -61,17 +62,22 @@ def _kiosk_row(conn: Connection, kiosk: str) -> Any:
     return conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
 
 
-def submit_batch(ctx: Context, kiosk: str, raw: Any, *, via: str = "sync") -> dict[str, Any]:
+def submit_batch(ctx: Context, kiosk: str, raw: Any, *, via: str = "sync", source: str = "") -> dict[str, Any]:
     """``POST /api/v1/kiosks/{kiosk}/batches`` and the staff bundle import: the per-record
-    results and the kiosk's synced seq, or :class:`Problem` for a batch refused whole."""
+    results and the kiosk's synced seq, or :class:`Problem` for a batch refused whole.
+    ``source`` is the client address, for refusals of what the kiosk did not sign."""
     signed: list[int] = []  # the head seq, once its signature verified
     try:
         return _submit(ctx, kiosk, raw, via, signed)
     except _Refusal as r:
-        with ctx.db.write() as conn:
-            store_rejection(ctx, conn, channel="kiosk", kiosk=kiosk[:64], seq=r.seq, code=r.code, detail=f"{via}: {r.detail}")
-            if signed:
-                note_signed_head(conn, kiosk, signed[0], ctx.ledger.received_at())
+        row: dict[str, Any] = {"channel": "kiosk", "kiosk": kiosk[:64], "seq": r.seq, "code": r.code, "detail": f"{via}: {r.detail}"}
+        if r.anonymous and via == "sync":  # a staff bundle import is kept whatever it is
+            keep_anonymous(ctx, source, **row)
+        else:
+            with ctx.db.write() as conn:
+                store_rejection(ctx, conn, **row)
+                if signed:
+                    note_signed_head(conn, kiosk, signed[0], ctx.ledger.received_at())
         raise Problem(r.status, r.code, r.detail, **({"signed_seq": signed[0]} if signed else {})) from None
 
 
@@ -90,19 +96,21 @@ def _checked(ctx: Context, kiosk: str, raw: Any, signed: list[int]) -> tuple[Bat
     try:
         batch = Batch.from_json(raw)
     except FormatError as exc:
-        raise _Refusal(400, "malformed", str(exc)) from exc
+        raise _Refusal(400, "malformed", str(exc), anonymous=True) from exc
     if batch.kiosk != kiosk:
-        raise _Refusal(400, "malformed", f"the batch is from kiosk {batch.kiosk!r}, posted for {kiosk!r}")
+        raise _Refusal(400, "malformed", f"the batch is from kiosk {batch.kiosk!r}, posted for {kiosk!r}", anonymous=True)
     with ctx.db.read() as conn:
         row = _kiosk_row(conn, kiosk)
     if row is None:
-        raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is not registered: register it and have staff approve it")
+        raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is not registered: register it and have staff approve it",
+                       anonymous=True)
     try:
         batch.verify_head(row.public_key)
     except VerificationError as exc:
         if row.status == "pending":
-            raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet") from exc
-        raise _Refusal(400, "bad_head_signature", str(exc), batch.head_seq) from exc
+            raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet",
+                           anonymous=True) from exc
+        raise _Refusal(400, "bad_head_signature", str(exc), batch.head_seq, anonymous=True) from exc
     signed.append(batch.head_seq)
     if row.status == "pending":
         raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet "

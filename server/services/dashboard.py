@@ -27,6 +27,7 @@ from ..db.schema import ballots, kiosk_records, kiosks, ledger_entries, rejectio
 from ..problems import Problem
 from . import reconcile, views
 from .channels import split_reviewers
+from .refusals import ANONYMOUS_CODES
 
 #: Rows of a ranking shown past its selection line (the full table and CSV hold the rest).
 RANKING_TAIL = 15
@@ -385,7 +386,12 @@ def _version(ctx: Context, conn: Connection) -> str:
             func.count(func.nullif(kiosks.c.status, "pending").cast(String)),
         )
     ).one()
-    rej = conn.execute(select(func.coalesce(func.max(rejections.c.id), 0))).scalar_one()
+    # Refusals of what nobody signed (anyone can send them, as fast as they like) do not
+    # move the stamp: staff pages must not re-fetch because a stranger sent garbage.
+    rej = conn.execute(
+        select(rejections.c.id).where(rejections.c.code.not_in(sorted(ANONYMOUS_CODES)))
+        .order_by(rejections.c.id.desc()).limit(1)
+    ).scalar_one_or_none() or 0
     return f"{size}.{closed}.{'.'.join(str(x) for x in k)}.{rej}"
 
 

@@ -4,9 +4,11 @@ and the staff actions that approve and close a kiosk (signed ledger statements).
 from __future__ import annotations
 
 import json
+import logging
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from shared import schema as s
@@ -15,13 +17,17 @@ from shared.credential import ID_RE
 from shared.encoding import jcs
 from shared.errors import FormatError, VerificationError
 from shared.keys import public_key_from_b64u, verify_b64u
-from shared.timefmt import parse_time
+from shared.timefmt import format_time, parse_time
 
 from ..context import Context
 from ..db.schema import kiosks
+from ..guards import guards_of, now_s
 from ..problems import Problem
+from ..throttle import Limited
 from .batches import note_signed_head
 from .staff import StaffMember, append_statement
+
+log = logging.getLogger("simsa.server.kiosks")
 
 
 def check_registration(body: Any) -> dict[str, Any]:
@@ -45,14 +51,36 @@ def check_registration(body: Any) -> dict[str, Any]:
     return dict(b)
 
 
-def register(ctx: Context, body: Any) -> tuple[int, dict[str, Any]]:
-    """Register a kiosk's key: ``202 pending`` until staff approve it, then ``200``."""
+def require_enrolled(ctx: Context, kiosk: str) -> None:
+    """``403 unknown_kiosk`` unless ``kiosk`` is approved (or closed): checked from the path
+    before a batch's body is read."""
+    with ctx.db.read() as conn:
+        st = conn.execute(select(kiosks.c.status).where(kiosks.c.id == kiosk)).scalar_one_or_none()
+    if st is None:
+        raise Problem(403, "unknown_kiosk", f"kiosk {kiosk} is not registered: register it and have staff approve it")
+    if st == "pending":
+        raise Problem(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet")
+
+
+def _expire_pending(ctx: Context, conn: Connection) -> None:
+    """Drop registrations left pending longer than ``pending_kiosk_hours``."""
+    cutoff = (ctx.clock() - timedelta(hours=ctx.settings.pending_kiosk_hours)).replace(microsecond=0)
+    conn.execute(delete(kiosks).where(kiosks.c.status == "pending", kiosks.c.requested_at < format_time(cutoff)))
+
+
+def register(ctx: Context, body: Any, *, source: str | None = None) -> tuple[int, dict[str, Any]]:
+    """Register a kiosk's key: ``202 pending`` until staff approve it, then ``200``.
+    A new registration from ``source`` (the client address) counts against
+    ``registrations_per_address_hour``, and at most ``max_pending_kiosks`` wait at once
+    (``429 rate_limited``); a registration pending longer than ``pending_kiosk_hours`` is dropped."""
     reg = check_registration(body)
     kid = reg["kiosk"]
     for _ in range(2):
         with ctx.db.write() as conn:
             row = conn.execute(select(kiosks.c.public_key, kiosks.c.status).where(kiosks.c.id == kid)).first()
             if row is None:
+                _expire_pending(ctx, conn)
+                _pending_room(ctx, conn, source)
                 try:
                     conn.execute(
                         insert(kiosks).values(
@@ -75,6 +103,34 @@ def register(ctx: Context, body: Any) -> tuple[int, dict[str, Any]]:
             raise Problem(409, "kiosk_key_conflict", f"kiosk {kid} is registered with another key; choose a new kiosk id")
         return (202 if row.status == "pending" else 200), {"kiosk": kid, "status": row.status}
     raise Problem(409, "conflict", "the registration raced with another; send it again")
+
+
+def _pending_room(ctx: Context, conn: Connection, source: str | None) -> None:
+    waiting = conn.execute(select(func.count()).select_from(kiosks).where(kiosks.c.status == "pending")).scalar_one()
+    if waiting >= ctx.settings.max_pending_kiosks:
+        raise Problem(429, "rate_limited", f"{waiting} kiosks are waiting for staff approval already, the most "
+                      "this server holds: ask staff to approve or dismiss some", retry_after=60)
+    if source is not None:
+        try:
+            guards_of(ctx).registrations.hit(source, now_s(), "kiosk registrations")
+        except Limited as exc:
+            raise Problem(429, "rate_limited", f"more than {ctx.settings.registrations_per_address_hour} kiosk "
+                          f"registrations from this address in an hour; retry in {exc.retry_after} s",
+                          retry_after=exc.retry_after) from None
+
+
+def dismiss(ctx: Context, who: StaffMember, kiosk: str) -> dict[str, Any]:
+    """Drop a pending registration (nothing is on the ledger for it yet); the kiosk may
+    register again. An approved or closed kiosk cannot be dismissed."""
+    with ctx.db.write() as conn:
+        row = conn.execute(select(kiosks.c.status).where(kiosks.c.id == kiosk)).first()
+        if row is None:
+            raise Problem(404, "not_found", f"no kiosk {kiosk} has registered")
+        if row.status != "pending":
+            raise Problem(409, "conflict", f"kiosk {kiosk} is {row.status}, not pending: close it instead")
+        conn.execute(delete(kiosks).where(kiosks.c.id == kiosk, kiosks.c.status == "pending"))
+    log.info("pending kiosk %s dismissed by %s", kiosk, who.name)
+    return {"kiosk": kiosk, "status": "dismissed"}
 
 
 def status(ctx: Context, kiosk: str) -> dict[str, Any]:

@@ -13,12 +13,17 @@ the account afterwards.
 
 from __future__ import annotations
 
+import contextlib
+import math
+import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -34,8 +39,12 @@ from shared.timefmt import to_millis
 from ..db.engine import Database
 from ..db.schema import staff, staff_sessions
 from ..ledger.store import Appender, Clock, utc_now
+from ..throttle import Backoff, Gate, Limited, Window
 
-_hasher = PasswordHasher()
+#: argon2id, 64 MiB and 3 passes as argon2-cffi's default, but one lane: a check then
+#: takes one core (the default's four lanes take four threads), so the login gate bounds
+#: the cores logins use. Hashes made with other parameters still verify.
+_hasher = PasswordHasher(parallelism=1)
 MIN_PASSWORD = 8
 
 
@@ -44,43 +53,67 @@ class StaffError(SimsaError):
 
 
 class LoginThrottled(StaffError):
-    """Too many wrong passwords for this name from this address; ``retry_after`` seconds."""
+    """Too many wrong passwords for this name or from this address; ``retry_after`` seconds."""
 
     def __init__(self, retry_after: int) -> None:
         super().__init__(f"too many wrong passwords; try again in {retry_after} s")
         self.retry_after = retry_after
 
 
-class LoginThrottle:
-    """At most ``limit`` wrong passwords per (name, client) in ``window_s``; then refuse
-    without checking the password until the window has passed. Per process: with several
-    API processes an attacker gets ``limit`` tries per process and window, still far too
-    few to guess a password."""
+T = TypeVar("T")
 
-    def __init__(self, limit: int = 5, window_s: float = 300.0) -> None:
-        self.limit, self.window_s = limit, window_s
-        self._failures: dict[tuple[str, str], list[float]] = {}
-        self._lock = threading.Lock()
+
+def _lower_priority() -> None:
+    """Password checks run at nice +10 (Linux: per thread); elsewhere at normal priority."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
+class LoginBusy(LoginThrottled):
+    """Too many password checks at once; ``retry_after`` seconds."""
+
+    def __init__(self, retry_after: int) -> None:
+        StaffError.__init__(self, f"the server is checking many passwords; try again in {retry_after} s")
+        self.retry_after = retry_after
+
+
+class LoginThrottle:
+    """Wrong passwords slow down, they never lock anyone out for long:
+
+    * per account name (from anywhere): ``free`` wrong passwords, then each next attempt
+      waits 1 s, 2 s, 4 s … at most ``cap_s`` after the last failure (so a stranger failing
+      a staff member's name can delay them by ``cap_s`` at most, not lock them out);
+    * per client address (any names): ``per_address`` wrong passwords in ``window_s``;
+    * at most ``running`` argon2 checks at once and ``queued`` waiting (each takes tens of
+      MiB and hundreds of ms); past that :class:`LoginBusy` at once.
+
+    While an account or address must wait, the password is not checked at all. Memory is
+    bounded (LRU tables, :mod:`server.throttle`); per process."""
+
+    def __init__(self, per_address: int = 30, window_s: float = 900.0, *, free: int = 5, cap_s: float = 30.0,
+                 running: int = 1, queued: int = 8) -> None:
+        self.account = Backoff(free, 1.0, cap_s, window_s)
+        self.address = Window(per_address, window_s)
+        self.gate = Gate(running, queued)
+        self._pool = ThreadPoolExecutor(running, thread_name_prefix="argon2", initializer=_lower_priority)
+
+    def run(self, fn: Callable[[], T]) -> T:
+        """Run a password check through the gate, on the gate's own low-priority threads
+        (so the event loop and the other requests come first on a busy machine)."""
+        with self.gate:
+            return self._pool.submit(fn).result()
 
     def check(self, name: str, client: str, now: float) -> None:
-        with self._lock:
-            recent = [t for t in self._failures.get((name, client), []) if now - t < self.window_s]
-            if recent:
-                self._failures[(name, client)] = recent
-            else:
-                self._failures.pop((name, client), None)
-            if len(recent) >= self.limit:
-                raise LoginThrottled(max(1, int(self.window_s - (now - recent[0])) + 1))
+        wait = max(self.account.wait(name, now), self.address.wait(client, now))
+        if wait > 0:
+            raise LoginThrottled(max(1, math.ceil(wait)))
 
     def failed(self, name: str, client: str, now: float) -> None:
-        with self._lock:
-            if len(self._failures) > 100_000:  # bounded memory under a spray of names
-                self._failures.clear()
-            self._failures.setdefault((name, client), []).append(now)
+        self.account.failed(name, now)
+        self.address.add(client, now)
 
     def succeeded(self, name: str, client: str) -> None:
-        with self._lock:
-            self._failures.pop((name, client), None)
+        self.account.succeeded(name)
 
 
 THROTTLE = LoginThrottle()
@@ -191,7 +224,10 @@ def login(db: Database, name: str, password: str, hours: float, clock: Clock = u
     :class:`LoginThrottled` after too many wrong passwords for the name from ``client``."""
     now_s = time.monotonic()
     throttle.check(name, client, now_s)
-    token = _login(db, name, password, hours, clock)
+    try:
+        token = throttle.run(lambda: _login(db, name, password, hours, clock))
+    except Limited as exc:
+        raise LoginBusy(exc.retry_after) from None
     if token is None:
         throttle.failed(name, client, now_s)
     else:

@@ -22,6 +22,7 @@ from ..problems import Problem
 from . import reconcile
 from .conflicts import conflicts as conflict_list
 from .kiosks import at_stake
+from .refusals import flush_anonymous
 from .replayed import ReplayedLedger
 
 
@@ -148,6 +149,7 @@ def rejection_list(
     reviewer: str | None = None, limit: int = 100, before: int | None = None,
 ) -> list[dict[str, Any]]:
     """Refused submissions, newest first, with their reason in Korean and English."""
+    flush_anonymous(ctx)  # a minute of counted refusals that is over: its summary rows first
     q = select(rejections).order_by(rejections.c.id.desc()).limit(min(max(limit, 1), 1000))
     for col, val in ((rejections.c.code, code), (rejections.c.channel, channel), (rejections.c.kiosk, kiosk), (rejections.c.reviewer, reviewer)):
         if val is not None:

@@ -521,6 +521,8 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "e.kiosk": ("등록된 키오스크 {kiosk:가} 없습니다.", "No kiosk {kiosk} has registered."),
     # flash messages after actions
     "f.approved": ("키오스크 {kiosk:를} 승인했습니다 (원장 #{index}).", "Kiosk {kiosk} approved (ledger #{index})."),
+    "f.dismissed": ("키오스크 {kiosk}의 등록 요청을 거절했습니다.", "Registration of kiosk {kiosk} dismissed."),
+    "k.dismiss": ("거절", "Dismiss"),
     "f.kiosk_closed": ("키오스크 {kiosk:를} 마감했습니다 (원장 #{index}).", "Kiosk {kiosk} closed (ledger #{index})."),
     "f.resolved": ("{reviewer} / {target} 결정을 기록했습니다 (원장 #{index}).", "Decision for {reviewer} / {target} recorded (ledger #{index})."),
     "f.revoked": ("{reviewer}의 자격증명을 취소했습니다 (원장 #{index}).", "Credential of {reviewer} revoked (ledger #{index})."),

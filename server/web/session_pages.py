@@ -16,6 +16,7 @@ from ..api.staff import set_session_cookie
 from ..auth import COOKIE, context
 from ..body import read_form
 from ..context import Context
+from ..guards import guards_of
 from ..services import staff as staff_service
 from . import i18n
 from .forms import LOGIN_COOKIE, check_csrf, check_login_csrf, new_login_token, session_token, text
@@ -63,7 +64,8 @@ async def login_submit(request: Request, ctx: Ctx) -> Response:
     client = request.client.host if request.client else ""
     try:
         token = await run_in_threadpool(
-            staff_service.login, ctx.db, name, password, ctx.settings.session_hours, ctx.clock, client=client
+            staff_service.login, ctx.db, name, password, ctx.settings.session_hours, ctx.clock, client=client,
+            throttle=guards_of(ctx).login,
         )
     except staff_service.LoginThrottled as exc:
         error = i18n.text(lang, "login.throttled").format(seconds=exc.retry_after)

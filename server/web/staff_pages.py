@@ -152,6 +152,16 @@ async def approve(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Respons
     return redirect("/staff/kiosks", "f.approved", kiosk=kiosk, index=out.get("index"))
 
 
+@router.post("/staff/kiosks/{kiosk}/dismiss")
+async def dismiss(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
+    if (stale := _stale(request, who, await request.form())) is not None:
+        return stale
+    _out, err = await _act(kiosks.dismiss, ctx, who, kiosk)
+    if err:
+        return _error("/staff/kiosks", err)
+    return redirect("/staff/kiosks", "f.dismissed", kiosk=kiosk)
+
+
 @router.post("/staff/kiosks/{kiosk}/close")
 async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
     form = await read_form(request)

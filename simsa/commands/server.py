@@ -68,11 +68,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"simsa server: listening on http://{settings.host}:{settings.port}", flush=True)
     try:
         app = create_app(settings, context=ctx)
-        uvicorn.run(
-            app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), access_log=False,
-            # X-Forwarded-* believed from the trusted proxies only (the settings', not uvicorn's env)
-            proxy_headers=True, forwarded_allow_ips=list(settings.trusted_proxies),
-        )
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), access_log=False,
+                    proxy_headers=False)  # X-Forwarded-*: server.guards.TrustedProxies, by setting only
     finally:
         ctx.close()
     return 0

@@ -149,7 +149,7 @@ def test_batches_refused_whole(srv: Harness, ballots: Ballots) -> None:
     refused({**b, "head": sign_head("k1", 4, b["head"]["hash"], Kiosk("k1").key)}, "bad_head_signature", 400)
     refused({**b, "records": b["records"][::-1]}, "malformed", 400)  # not consecutive
     refused({**b, "kiosk": "k2"}, "malformed", 400)  # names another kiosk than the URL
-    refused(b, "malformed", 400, kiosk="k2")
+    refused(b, "unknown_kiosk", 403, kiosk="k2")  # the path's kiosk is checked before the body is read
     stranger = Kiosk("k5")
     _fill(stranger, ballots, 1)
     refused(stranger.batch(), "unknown_kiosk", 403, kiosk="k5")

@@ -197,23 +197,37 @@ def test_login_is_throttled_after_five_wrong_passwords(srv: Harness) -> None:
     assert r.status_code == 200
 
 
-def test_login_throttle_window() -> None:
+def test_login_throttle_backs_off_per_account_and_counts_per_address() -> None:
     from server.services.staff import LoginThrottle, LoginThrottled
 
-    t = LoginThrottle(limit=3, window_s=60)
+    t = LoginThrottle(per_address=8, window_s=60, free=3, cap_s=4)
     for k in range(3):
         t.check("bob", "10.0.0.9", 100.0 + k)
         t.failed("bob", "10.0.0.9", 100.0 + k)
-    try:
-        t.check("bob", "10.0.0.9", 110.0)
+    try:  # the account waits 1 s after its third failure, from any address …
+        t.check("bob", "10.0.0.10", 102.5)
     except LoginThrottled as exc:
-        assert exc.retry_after == 51
+        assert exc.retry_after == 1
     else:
-        raise AssertionError("a fourth try inside the window was allowed")
-    t.check("bob", "10.0.0.10", 110.0)  # another address
-    t.check("bob", "10.0.0.9", 161.0)  # the first failure left the window
-    t.succeeded("bob", "10.0.0.9")
-    t.check("bob", "10.0.0.9", 162.0)
+        raise AssertionError("a fourth try right after three failures was allowed")
+    t.check("bob", "10.0.0.10", 103.0)  # … for 1 s only
+    t.failed("bob", "10.0.0.10", 103.0)
+    for k in range(2):
+        t.failed("bob", "10.0.0.11", 110.0 + k)
+    with_wait = [t.account.wait("bob", 111.0 + x) for x in (0, 3, 4)]
+    assert with_wait == [4.0, 1.0, 0.0]  # 1, 2, 4 s … capped at 4 s: never a lockout
+    t.succeeded("bob", "10.0.0.11")
+    t.check("bob", "10.0.0.11", 111.0)
+    for k in range(8):  # eight wrong passwords for eight names from one address
+        t.failed(f"n{k}", "10.0.0.12", 120.0)
+    try:
+        t.check("carol", "10.0.0.12", 121.0)
+    except LoginThrottled as exc:
+        assert exc.retry_after == 59
+    else:
+        raise AssertionError("the address was not throttled across names")
+    t.check("carol", "10.0.0.13", 121.0)  # another address is not
+    t.check("carol", "10.0.0.12", 180.0)  # the window has passed
 
 
 # --- disabling an account, re-enabling it, a new password -----------------------------

@@ -322,3 +322,18 @@ def test_invalid_signed_manifest(name: str, signed: Any, error: type[Exception],
 def test_mini_event_manifest_verifies(mini_manifest: Manifest) -> None:
     assert mini_manifest.event == "mini"
     assert len(mini_manifest.proposals) == 24 and len(mini_manifest.groups) == 2
+
+
+def test_merge_may_bound_the_ballots_per_target() -> None:
+    """``merge.max_per_target`` is optional (default 3) and additive to DESIGN's format."""
+    assert Manifest.from_json(tiny.manifest_raw()).max_per_target == 3
+    raw = tiny.manifest_raw()
+    raw["merge"] = {**raw["merge"], "max_per_target": 5}
+    assert Manifest.from_json(raw).max_per_target == 5
+    for bad in (0, 101, "3", True):
+        raw["merge"] = {**raw["merge"], "max_per_target": bad}
+        with pytest.raises(FormatError, match=r"merge\.max_per_target"):
+            Manifest.from_json(raw)
+    raw["merge"] = {"policy": "latest", "max_ballots": 3}
+    with pytest.raises(FormatError, match="max_ballots"):
+        Manifest.from_json(raw)

@@ -172,6 +172,15 @@ def add_staff(event_dir: Path, db_url: str | None, name: str, password: str) -> 
         raise RuntimeError(f"simsa staff add {name} failed ({r.returncode}):\n{r.stdout}{r.stderr}")
 
 
+#: Settings for a benchmark whose one client plays a whole venue: the per-address and
+#: per-reviewer flood limits (docs/SECURITY.md) raised out of the way.
+ONE_CLIENT_IS_A_VENUE = {
+    "SIMSA_SUBMIT_PER_ADDRESS_MINUTE": "100000000",
+    "SIMSA_SUBMIT_BYTES_PER_ADDRESS_MINUTE": str(1 << 50),
+    "SIMSA_BALLOTS_PER_REVIEWER_MINUTE": "100000000",
+    "SIMSA_REGISTRATIONS_PER_ADDRESS_HOUR": "100000000",
+}
+
 STAFF_NAME = "staff"
 STAFF_PASSWORD = "staff-password-1"
 
