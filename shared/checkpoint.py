@@ -122,7 +122,7 @@ def verify_cosignature(text: str, s: Signature, v: Verifier) -> int:
         raise VerificationError(f"the signature is not from witness {v.name}")
     if len(s.sig) != 8 + 64:
         raise VerificationError(f"cosignature by {v.name} is {len(s.sig)} bytes, not 72")
-    (ts,) = struct.unpack(">Q", s.sig[:8])
+    ts = int.from_bytes(s.sig[:8], "big")
     if ts > MAX_TIMESTAMP:
         raise VerificationError(f"cosignature by {v.name} has a timestamp beyond 2^63-1")
     verify(v.public, cosigned_message(text, ts), s.sig[8:], what=f"cosignature by {v.name}")
