@@ -17,12 +17,13 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from . import problems
-from .api import audit, staff, submit
+from .api import audit, staff, submit, tlog
 from .auth import LoginRedirect
 from .context import Context
 from .limits import BodyLimit
 from .settings import Settings
 from .web import router as web_router
+from .witnessing import start_pusher
 
 log = logging.getLogger("simsa.server")
 
@@ -44,9 +45,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx = context if context is not None else Context.open(settings)
         app.state.ctx = ctx
+        pusher = start_pusher(ctx)
         try:
             yield
         finally:
+            pusher.stop()
             if context is None:
                 ctx.close()
 
@@ -76,6 +79,7 @@ def create_app(
     app.include_router(audit.router)
     app.include_router(submit.router)
     app.include_router(staff.router)
+    app.include_router(tlog.router)
     for r in (*routers, web_router):
         app.include_router(r)
     return app

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     #: Fault injection for the crash test only: when set and the file does not exist yet, the
     #: next kiosk batch creates it and pauses after writing its entries, before committing.
     fault_pause_file: Path | None = None
+    #: The C2SP checkpoint origin of the ledger (``/tlog/checkpoint``); default
+    #: ``<host>/simsa/<event>`` with host ``localhost`` when listening on a wildcard or loopback.
+    tlog_origin: str | None = None
+    #: Witnesses the server pushes each new checkpoint to, each ``VKEY=URL``: the witness's
+    #: verifier key (name+id+key, type 0x04) and its submission prefix (``…/add-checkpoint``).
+    witnesses: tuple[str, ...] = ()
 
     @field_validator("event_dir")
     @classmethod
