@@ -64,6 +64,18 @@ class Settings(BaseSettings):
             raise ValueError(f"{v} has no manifest.json: pass the event folder made by `simsa event init`")
         return v
 
+    @field_validator("witnesses")
+    @classmethod
+    def _witnesses_parse(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        from .witnessing import parse_target
+
+        for spec in v:
+            try:
+                parse_target(spec)
+            except SimsaError as exc:
+                raise ValueError(str(exc)) from exc
+        return v
+
     @field_validator("db_url")
     @classmethod
     def _db_url_scheme(cls, v: str | None) -> str | None:

@@ -75,7 +75,7 @@ class Verifier:
     @classmethod
     def parse(cls, vkey: str) -> Verifier:
         """Parse ``<name>+<hex id>+<base64(type ‖ key)>``; the ID must match the key."""
-        parts = vkey.strip().split("+")
+        parts = vkey.strip().split("+", 2)  # the base64 may hold '+'; name and ID never do
         if len(parts) != 3:
             raise FormatError(f"a verifier key is name+id+key, got {vkey!r}")
         name, hid, material = parts

@@ -35,7 +35,7 @@ def read_key(path: Path) -> tuple[str, SigningKey]:
         text = path.read_text("utf-8").strip()
     except OSError as exc:
         raise FormatError(f"cannot read witness key {path}: {exc}") from exc
-    parts = text.split("+")
+    parts = text.split("+", 4)  # base64 may hold '+'; name and ID never do
     if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
         raise FormatError(f"{path} is not a witness key (PRIVATE+KEY+name+id+key); make one with `simsa witness keygen`")
     name = check_key_name(parts[2])

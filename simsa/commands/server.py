@@ -20,6 +20,11 @@ def register(sub: Any) -> None:
     p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, help="port to listen on (default 8000)")
     p.add_argument("--verify-workers", type=int, help="processes that verify large batches (default 2, 0: none)")
+    p.add_argument("--tlog-origin", metavar="ORIGIN", help="checkpoint origin (default <host>/simsa/<event>)")
+    p.add_argument(
+        "--witness", action="append", metavar="VKEY=URL",
+        help="a witness to push checkpoints to (its verifier key and URL); repeat for several",
+    )
     p.set_defaults(func=run)
 
 
@@ -54,6 +59,8 @@ def run(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         verify_workers=args.verify_workers,
+        tlog_origin=getattr(args, "tlog_origin", None),
+        witnesses=tuple(args.witness) if getattr(args, "witness", None) else None,
     )
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
     ctx = Context.open(settings)  # migrate and check the ledger before listening

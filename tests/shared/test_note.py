@@ -156,3 +156,12 @@ def test_cosignatures_count_distinct_known_witnesses() -> None:
     with pytest.raises(FormatError, match="timestamp"):
         cosign(note.text, "w.example/1", w1, 0)
     assert parse_signature_lines(s1.line() + s2.line())[1] == s2
+
+
+def test_vkeys_whose_base64_holds_a_plus_round_trip() -> None:
+    for i in range(200):
+        v = Verifier("w.example/x", SIG_COSIGNATURE, SigningKey(bytes([i]) * 32).public)
+        if "+" in v.vkey.split("+", 2)[2]:
+            assert Verifier.parse(v.vkey) == v
+            return
+    raise AssertionError("no key with '+' in its base64 among 200")
