@@ -34,6 +34,7 @@ class Target:
     verifier: Verifier
     url: str
     known: int = 0  # the size the witness last cosigned, as far as we know
+    done: str = ""  # the checkpoint text it last cosigned for us
     failures: int = 0
     next_try: float = 0.0
 
@@ -113,20 +114,20 @@ class Pusher:
                 if note is None:
                     return False
                 size = int(note.text.split("\n")[1])
-                if t.known == size:
+                if t.done == note.text:
                     return False
-                old = t.known if t.known < size else 0
-                proof = self.ctx.ledger.consistency(conn, old, size) if old else []
+                if t.known > size:
+                    return False  # the witness is ahead of this process's view: wait to grow past it
+                old = t.known
+                proof = self.ctx.ledger.consistency(conn, old, size) if 0 < old < size else []
             r = self._session.post(
                 f"{t.url}/add-checkpoint", data=request_body(old, proof, note).encode("utf-8"), timeout=self.timeout_s
             )
             if r.status_code == 409 and r.headers.get("content-type", "").startswith("text/x.tlog.size"):
                 held = int(r.text.strip())
-                if held == t.known:
-                    raise VerificationError(f"witness {t.verifier.name} refused size {held} it claims to hold")
+                if held == old:
+                    raise VerificationError(f"witness {t.verifier.name} answered 409 with the size {old} we sent")
                 t.known = held
-                if held >= size:
-                    return False  # another server process pushed a newer head already
                 continue
             if r.status_code != 200:
                 raise VerificationError(f"witness {t.verifier.name} answered {r.status_code}: {r.text.strip()[:200]}")
@@ -140,7 +141,7 @@ class Pusher:
                 stored = True
             if not stored:
                 raise VerificationError(f"witness {t.verifier.name} answered without its cosignature")
-            t.known = size
+            t.known, t.done = size, note.text
             return True
         return False
 

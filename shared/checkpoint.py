@@ -158,3 +158,28 @@ def require_cosigned(note: Note, witnesses: Sequence[Verifier], threshold: int) 
             f"{threshold} witness cosignatures the manifest demands (cosigned by: {have})"
         )
     return got
+
+
+def open_ledger_checkpoint(data: str | bytes, ledger_key_b64u: str) -> tuple[Checkpoint, Note]:
+    """A simsa ledger's checkpoint: the origin is read from its first line, and the note must
+    carry the ledger key's signature under that origin (the key alone identifies the ledger)."""
+    note = parse_note(data)
+    origin = parse_checkpoint_text(note.text).origin
+    return open_checkpoint(data, ledger_verifier(origin, ledger_key_b64u))
+
+
+@dataclass(frozen=True)
+class Witnessed:
+    """A checkpoint cosigned by at least the policy's threshold of its witnesses."""
+
+    checkpoint: Checkpoint
+    cosigners: dict[str, int]
+    text: str
+
+
+def check_witnessed(data: str | bytes, ledger_key_b64u: str, keys: Sequence[tuple[str, str]], threshold: int) -> Witnessed:
+    """Verify a checkpoint's ledger signature and ``threshold`` cosignatures from ``keys``
+    (``(name, b64u key)`` pairs, the manifest's witnesses); raise VerificationError/FormatError."""
+    cp, note = open_ledger_checkpoint(data, ledger_key_b64u)
+    got = require_cosigned(note, [witness_verifier(n, k) for n, k in keys], threshold)
+    return Witnessed(cp, got, data if isinstance(data, str) else data.decode("utf-8"))
