@@ -9,7 +9,7 @@ the same entries in simsa's format (for bundles holding an entry over 65535 byte
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
@@ -72,6 +72,14 @@ def get_witnessed(ctx: Ctx) -> Response:
             raise Problem(404, "not_found", f"no checkpoint is cosigned by {k} of the witnesses yet")
         body = t.cosigned(conn, note, names)
     return Response(body, media_type=TEXT, headers=MUTABLE)
+
+
+@router.get("/witnesses", summary="The manifest's witness policy (404 without one), for the /verify page")
+def get_witnesses(ctx: Ctx) -> dict[str, Any]:
+    policy = ctx.manifest.witnesses
+    if policy is None:
+        raise Problem(404, "not_found", "the manifest names no witnesses")
+    return {"threshold": policy.threshold, "keys": [{"name": k.name, "key": k.key} for k in policy.keys]}
 
 
 @router.get("/vkey", summary="The ledger's signed-note verifier key (for witness operators)")
