@@ -51,6 +51,12 @@ class StateDir:
     def close(self) -> None:
         self._lock.close()
 
+    def __enter__(self) -> StateDir:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def _file(self, origin: str) -> Path:
         return self.path / f"{origin_hash(origin)}.json"
 
