@@ -14,12 +14,14 @@ from pathlib import Path
 import requests
 
 from kiosk.api import LedgerClient
+from kiosk.sync import Syncer, SyncReport
 from kiosk.witnessed import WitnessAlarm, check_head_witnessed
 from shared.checkpoint import ledger_verifier
 from shared.ledger import TreeHead, verify_sth
 from shared.manifest import Manifest, verify_signed_manifest
 from shared.note import parse_note
 from simsa.cli import main
+from tests.kiosk.conftest import make_station
 from tests.server.kit import Ballots, reviewer_keys
 from tests.support.events import load_event_files
 from tests.support.live import REPO, SIMSA, LiveServer, _env, copy_event, free_port, start_server
@@ -77,6 +79,20 @@ def test_a_server_showing_two_histories_is_caught(tmp_path: Path) -> None:
         while liar.log().count("answered 422") < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert liar.log().count("answered 422") >= 2, liar.log()
+
+        # two real kiosks (their stores and Syncer), each shown one of the histories
+        files = load_event_files(base)
+        stations = [make_station(files, tmp_path / f"kiosk-{n}", kiosk_id=f"k-{n}") for n in "ab"]
+        syncers = [
+            Syncer(st.kiosk, st.store, LedgerClient.for_url(url))
+            for st, url in zip(stations, (honest.url, liar.url), strict=True)
+        ]
+        seen = [SyncReport(), SyncReport()]
+        for syncer, report in zip(syncers, seen, strict=True):
+            syncer.check_sth(report)
+        assert (seen[0].alarms, seen[0].witnessed_size) == ([], 2)
+        assert (seen[1].alarms, seen[1].witnessed_size) == (["not_witnessed"], None)
+        assert syncers[0].store.get_json("last_witnessed")["cosigners"] == sorted([v1.name, v2.name])
 
         kiosk_a, kiosk_b = LedgerClient.for_url(honest.url), LedgerClient.for_url(liar.url)
         w = check_head_witnessed(kiosk_a, m, _head(kiosk_a, m), None)
