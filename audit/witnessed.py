@@ -16,7 +16,7 @@ from shared.checkpoint import Witnessed, check_witnessed
 from shared.errors import FormatError, VerificationError
 from shared.ledger import TreeHead
 from shared.manifest import Manifest
-from shared.merkle import verify_consistency
+from shared.merkle import CompactRange, leaf_hash, verify_consistency
 
 from .source import SourceError
 from .verdict import Verdict
@@ -51,10 +51,27 @@ def witnessed_head(source: Any, manifest: Manifest, head: TreeHead) -> Witnessed
     if m > n:
         raise VerificationError(f"the witnessed checkpoint (size {m:,}) is ahead of the tree head shown (size {n:,})")
     proof = source.consistency_proof(m, n) if 0 < m < n else []
-    if proof is None:
-        raise VerificationError(f"no consistency proof from the witnessed size {m:,} to {n:,}")
+    if proof is None:  # an export folder: the root of its first m entries instead (verify
+        # then checks that all n entries hash to the head's root, so the head extends it)
+        if _prefix_root(source.folder, m) != w.checkpoint.root:
+            raise VerificationError(f"the first {m:,} entries do not hash to the witnessed checkpoint's root")
+        return w
     verify_consistency(m, n, w.checkpoint.root, head.root_hash, proof)
     return w
+
+
+def _prefix_root(folder: Any, m: int) -> bytes:
+    from .source import ENTRIES_FILE
+
+    cr = CompactRange()
+    with open(folder / ENTRIES_FILE, "rb") as f:
+        for line in f:
+            if cr.size == m:
+                break
+            cr.append(leaf_hash(line.rstrip(b"\n")))
+    if cr.size != m:
+        raise VerificationError(f"the export holds fewer than the {m:,} entries the witnessed checkpoint covers")
+    return cr.root()
 
 
 def check_witnesses(v: Verdict, source: Any, manifest: Manifest, head: TreeHead) -> None:

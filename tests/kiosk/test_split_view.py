@@ -107,6 +107,13 @@ def test_a_server_showing_two_histories_is_caught(tmp_path: Path) -> None:
         ok = _verify(honest.url, tmp_path / "state-a")
         assert ok.returncode == 0, ok.stdout + ok.stderr
         assert any(line.startswith("witnessed:") for line in json.loads(ok.stdout)["passed"])
+        export = tmp_path / "export-a"
+        ex = subprocess.run([*SIMSA, "ledger", "export", "--url", honest.url, str(export)],
+                            cwd=REPO, env=_env(None), capture_output=True, text=True, timeout=120)
+        assert ex.returncode == 0 and (export / "witnessed-checkpoint").is_file(), ex.stdout + ex.stderr
+        offline = _verify(str(export), tmp_path / "state-x")
+        assert offline.returncode == 0, offline.stdout + offline.stderr
+        assert any(line.startswith("witnessed:") for line in json.loads(offline.stdout)["passed"])
         bad = _verify(liar.url, tmp_path / "state-b")
         assert bad.returncode == 1, bad.stdout + bad.stderr
         assert "tree head not witnessed" in bad.stdout
