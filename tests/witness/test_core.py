@@ -86,3 +86,18 @@ def test_an_inconsistent_head_is_refused(w: Witness) -> None:
 def test_a_second_witness_process_cannot_share_the_state(w: Witness, tmp_path: Path) -> None:
     with pytest.raises(StateLocked):
         StateDir(tmp_path)
+
+
+def test_concurrent_requests_never_roll_the_witness_back(w: Witness) -> None:
+    """The spec's race: the check of the old size and the write of the new state are one
+    step, so a slower request for a smaller size cannot overwrite a larger one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    assert w.add_checkpoint(body(0, 4)).status == 200
+    sizes = [5, 9, 12, 16, 20] * 4
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda n: (n, w.add_checkpoint(body(4, n)).status), sizes))
+    assert [n for n, status in answers if status == 200] in ([5], [9], [12], [16], [20])
+    assert all(status in (200, 409) for _, status in answers)
+    won = next(n for n, status in answers if status == 200)
+    assert w.state.get(ORIGIN).size == won  # type: ignore[union-attr]
