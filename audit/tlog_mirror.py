@@ -20,7 +20,7 @@ from shared.checkpoint import ledger_verifier, open_checkpoint, parse_checkpoint
 from shared.errors import FormatError, VerificationError
 from shared.manifest import verify_signed_manifest
 from shared.note import parse_note
-from shared.tiles import TileReader, decode_bundle, tile_path, tiles_for
+from shared.tiles import TILE_WIDTH, TileReader, decode_bundle, tile_path, tiles_for
 
 from .source import HttpSource
 
@@ -70,8 +70,12 @@ def mirror_tiles(source: HttpSource, out: Path, *, progress: Callable[[int], Non
     reader = TileReader(get, cp.size)
     for level, n, width in tiles_for(cp.size):
         reader.tile(level, n)
+        simsa_path = tile_path("entries", n, width).replace("tile/entries/", "simsa-entries/", 1)
+        if level == 0 and width == TILE_WIDTH and (out / simsa_path).is_file():
+            kept += 1  # a full bundle was checked against its full tile when it was written
+            continue
         if level == 0:
-            lines = get(tile_path("entries", n, width).replace("tile/entries/", "simsa-entries/", 1)).split(b"\n")
+            lines = get(simsa_path).split(b"\n")
             if lines[-1] != b"":
                 raise FormatError(f"simsa-entries bundle {n} does not end in a newline")
             entries = lines[:-1]

@@ -92,7 +92,7 @@ def run_tiles(args: argparse.Namespace) -> int:
         return 1
     finally:
         source.close()
-    print(f"checkpoint of size {s.size:,} written to {args.out}: {s.fetched} files fetched, {s.kept} full tiles kept")
+    print(f"checkpoint of size {s.size:,} written to {args.out}: {s.fetched} files fetched, {s.kept} full tiles and bundles kept")
     if s.simsa_only:
         print(f"bundles {s.simsa_only[:5]} hold an entry over 65535 bytes: only simsa-entries/ has them")
     return 0
