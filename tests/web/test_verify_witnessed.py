@@ -68,6 +68,18 @@ def test_verify_page_shows_witnessed_and_not_yet(browser: Browser, tmp_path: Pat
             expect(page.locator("#verify-witness")).to_have_attribute("data-witnessed", "0")
             expect(page.locator("#verify-witness")).to_contain_text("not yet witnessed")
             page.screenshot(path=str(tmp_path / "verify-not-witnessed.png"), full_page=True)
+            # the browser's own note checks: a flipped cosignature byte, another ledger key
+            note = requests.get(srv.url + "/tlog/witnessed-checkpoint", timeout=10).text
+            policy = requests.get(srv.url + "/tlog/witnesses", timeout=10).json()
+            last = note.rstrip("\n").rsplit(" ", 1)[1]
+            flipped = note.replace(last, ("A" if last[10] != "A" else "B").join([last[:10], last[11:]]))
+            js = "([n, k, p]) => SimsaVerify.checkCheckpoint(n, k, p)"
+            good = page.evaluate(js, [note, m.ledger_key, policy])
+            assert good["ledgerOk"] and sorted(good["cosigners"]) == sorted([v1.name, v2.name])
+            bad = page.evaluate(js, [flipped, m.ledger_key, policy])
+            assert bad["cosigners"] == [] and bad["bad"] in (v1.name, v2.name)
+            other = page.evaluate(js, [note, m.authority_key, policy])
+            assert not other["ledgerOk"]
             assert watch.errors == []
             ctx.close()
     finally:
