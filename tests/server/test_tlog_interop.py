@@ -12,14 +12,15 @@ from pathlib import Path
 
 import pytest
 
+from audit.tlog_mirror import mirror_tiles
 from server.api.tlog import tlog_of
 from shared.checkpoint import check_witnessed, cosigners, ledger_verifier, open_checkpoint, witness_verifier
 from shared.encoding import b64u, b64u_decode
 from shared.keys import SigningKey
-from shared.note import SIG_COSIGNATURE, Verifier, b64, parse_note
-from shared.tiles import tile_path, tiles_for
+from shared.note import SIG_COSIGNATURE, Verifier, b64, parse_note, parse_signature_lines
 from tests.server.conftest import Harness
 from tests.server.test_tlog import _fill
+from tests.server.test_tlog_mirror import ClientSource
 from witness.core import Witness
 from witness.state import StateDir
 
@@ -41,20 +42,18 @@ def test_an_independent_tlog_client_reads_simsa_static_tiles(srv: Harness, tmp_p
     wkeys = [SigningKey(bytes([i]) * 32) for i in (5, 6)]
     wvs = [Verifier(f"w{i}.example/x", SIG_COSIGNATURE, k.public) for i, k in enumerate(wkeys)]
     text = srv.client.get("/tlog/checkpoint").text
-    for i, k in enumerate(wkeys):  # two in-process witnesses cosign it
+    cp, note = open_checkpoint(text, log)
+    for i, k in enumerate(wkeys):  # two in-process witnesses cosign it; the server stores the cosignatures
         with StateDir(tmp_path / f"w{i}") as st:
             w = Witness(wvs[i].name, k, {log.name: log}, st, lambda: 1767000000)
             a = w.add_checkpoint(b"old 0\n\n" + text.encode())
             assert a.status == 200
-            text += a.body
+            (sig,) = parse_signature_lines(a.body)
+            with srv.ctx.db.write() as conn:
+                t.store_cosignature(conn, cp.size, sig, 1767000000)
     out = tmp_path / "static"
-    out.mkdir()
-    (out / "checkpoint").write_text(text)
-    cp, _ = open_checkpoint(text, log)
-    for level, n, width in tiles_for(cp.size):
-        for path in [tile_path(level, n, width)] + ([tile_path("entries", n, width)] if level == 0 else []):
-            (out / path).parent.mkdir(parents=True, exist_ok=True)
-            (out / path).write_bytes(srv.client.get(f"/tlog/{path}").content)
+    mirror_tiles(ClientSource(srv), out)  # type: ignore[arg-type]  # what `simsa ledger tiles` writes
+    assert len(parse_note((out / "checkpoint").read_text()).signatures) == 3
     idx, firsts = [0, 255, 256, cp.size - 1], [1, 256, 300]
     want = {
         "inclusion": {
