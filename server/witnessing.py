@@ -96,10 +96,11 @@ class Pusher:
                 try:
                     self.push(t)
                     t.failures = 0
-                except (OSError, requests.RequestException, SimsaError) as exc:
+                except Exception as exc:  # a database hiccup must not end the thread either
                     t.failures += 1
                     t.next_try = time.monotonic() + min(30.0, 0.5 * 2 ** min(t.failures, 6))
-                    log.warning("witness %s: %s (retrying)", t.verifier.name, exc)
+                    expected = isinstance(exc, (OSError, requests.RequestException, SimsaError))
+                    log.warning("witness %s: %s%s (retrying)", t.verifier.name, "" if expected else f"{type(exc).__name__}: ", exc)
             self._wake.wait(self.poll_s)
             self._wake.clear()
 

@@ -14,6 +14,8 @@ from shared.encoding import b64u, b64u_decode
 from shared.merkle import leaf_hash, root_from_leaf_hashes
 from shared.tiles import TileReader, decode_bundle, tile_path, tiles_for
 from tests.server.conftest import Harness
+from tests.server.kit import Ballots
+from tests.support.events import EventFiles
 
 
 def _fill(srv: Harness, n: int, pad: int = 0) -> None:
@@ -100,3 +102,43 @@ def test_an_entry_over_65535_bytes_is_served_in_simsas_format(srv: Harness) -> N
     assert lines[-1] == b"" and len(lines) == 4
     level0 = srv.client.get("/tlog/tile/0/000.p/3").content
     assert b"".join(leaf_hash(e) for e in lines[:3]) == level0
+
+
+def test_a_dead_witness_never_blocks_ingest(
+    mini_event: EventFiles, db: tuple[str, str], ballots: Ballots
+) -> None:
+    """Pushing is a background thread: with the only witness unreachable, ballots go on the
+    ledger at once, the checkpoint is served without cosignatures and the pusher keeps trying."""
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from server.app import create_app
+    from shared.keys import SigningKey
+    from shared.note import SIG_COSIGNATURE, Verifier
+    from tests.server.conftest import make_settings
+    from tests.support.live import free_port
+
+    wv = Verifier("w.example/dead", SIG_COSIGNATURE, SigningKey(bytes([3]) * 32).public)
+    app = create_app(make_settings(mini_event.dir, db[0], witnesses=(f"{wv.vkey}=http://127.0.0.1:{free_port()}",)))
+    with TestClient(app) as client:
+        t0 = time.monotonic()
+        for rid in ballots.members()[:3]:
+            assert client.post("/api/v1/ballots", json=ballots.approval(rid)).status_code == 201
+        assert time.monotonic() - t0 < 10
+        assert client.get("/tlog/checkpoint").text.count("\u2014") == 1  # the ledger's signature only
+        assert client.get("/tlog/witnessed-checkpoint").status_code == 404
+        pusher = app.state.ctx.extras["pusher"]
+        deadline = time.monotonic() + 10
+        while pusher.targets[0].failures == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert pusher.targets[0].failures >= 1 and pusher._thread.is_alive()
+
+
+def test_a_bad_witness_setting_is_refused_by_name(mini_event: EventFiles) -> None:
+    from server.settings import Settings
+
+    with pytest.raises(ValueError, match="VKEY=URL"):
+        Settings(event_dir=mini_event.dir, witnesses=("nonsense",))
+    with pytest.raises(ValueError, match="type 0x04"):
+        Settings(event_dir=mini_event.dir, witnesses=("example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k=http://x",))
