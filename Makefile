@@ -10,7 +10,7 @@ APT_PACKAGES := libzbar0 xvfb xauth xdotool fonts-nanum chromium postgresql popp
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEMO_DIR ?= demo
 
-.PHONY: demo test lint typecheck pytest system venv bench clean help
+.PHONY: demo test lint typecheck pytest system venv bench clean help interop
 
 help:
 	@echo "make demo   — create a demo event, run the ledger server on SQLite, drive kiosks and online reviewers, print results"
@@ -47,8 +47,20 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
-pytest: system venv
+pytest: system venv interop
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# An independent C2SP tlog implementation (aics-tlog, PyPI, Python >= 3.12) in its own
+# virtualenv, for tests/server/test_tlog_interop.py; skipped (with a note) without python3.12.
+INTEROP_PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
+	$$p -c "" >/dev/null 2>&1 && { echo $$p; break; }; done)
+interop:
+	@if [ -x .venv-interop/bin/python ] && .venv-interop/bin/python -c "import aics_tlog" 2>/dev/null; then :; \
+	elif [ -n "$(INTEROP_PYTHON)" ]; then \
+		$(INTEROP_PYTHON) -m venv .venv-interop && \
+		.venv-interop/bin/pip install -q --disable-pip-version-check aics-tlog==0.2.1 \
+		|| echo "aics-tlog could not be installed: the interop test will be skipped"; \
+	else echo "no python3.12: the aics-tlog interop test will be skipped"; fi
 
 test: system venv lint typecheck pytest
 

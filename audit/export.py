@@ -5,6 +5,7 @@
 - ``sth.json``: the signed tree head the entries were read under (it covers them all);
 - ``manifest.json``: the signed manifest;
 - ``results.json``: the published results, when the server had published them.
+- ``witnessed-checkpoint``: the newest witness-cosigned checkpoint, when the server has one.
 
 Files are written under temporary names and renamed when complete, so a folder never
 holds a half-written export under the final names.
@@ -99,6 +100,9 @@ def export_ledger(
     summary says whether the copy is whole. Full verification is ``simsa verify DIR``."""
     signed = source.signed_manifest()
     manifest = verify_signed_manifest(signed)
+    from .witnessed import WITNESSED_FILE, fetch_witnessed
+
+    witnessed = fetch_witnessed(source)  # before the STH, so the STH covers it
     sth = source.sth()
     head = verify_sth(sth, manifest.ledger_key, event=manifest.event)
     if on_start:
@@ -113,4 +117,6 @@ def export_ledger(
 
     results = source.published_results()
     n, root = write_export(folder, signed, entries(), sth, results)
+    if witnessed is not None:
+        (folder / WITNESSED_FILE).write_bytes(witnessed)
     return ExportSummary(folder, n, n == head.tree_size and root == head.root_hash, results is not None)

@@ -159,6 +159,16 @@ def verify_receipt(
                     f"the ballot is on the ledger but was rejected ({entry.get('code')}): it does not count",
                 )
             )
+        if manifest.witnesses is not None:
+            from .witnessed import witnessed_head
+
+            w = witnessed_head(source, manifest, head)
+            covered = w.checkpoint.size
+            rc.passed.append(
+                f"witnessed: cosigned by {', '.join(sorted(w.cosigners))} (checkpoint of {covered:,} entries)"
+                if index < covered
+                else f"on the ledger, not yet witnessed: the newest cosigned checkpoint covers {covered:,} entries"
+            )
     except (FormatError, VerificationError, KeyError, TypeError) as exc:
         rc.problems.append(Problem(index, str(exc)))
     if store is not None and not rc.problems and remembered.ledger_key in (None, manifest.ledger_key):

@@ -46,6 +46,7 @@ from .source import LedgerSource
 from .state import Remembered, StateStore
 from .tree import LeafStore, check_extent, check_history, locate, spot_check
 from .verdict import Verdict, plural, utc_time
+from .witnessed import check_witnesses
 
 Progress = Callable[[int], None]
 
@@ -93,6 +94,7 @@ def verify_ledger(
     v.passed.append(
         f"tree head signed by the ledger key: {plural(n, 'entry', 'entries')}, {utc_time(head.timestamp)}"
     )
+    check_witnesses(v, source, manifest, head)
 
     try:
         olds = remembered.heads() if remembered.ledger_key == manifest.ledger_key else []

@@ -18,7 +18,7 @@ from typing import Any
 
 from shared.chain import make_batch
 from shared.errors import FormatError, VerificationError
-from shared.ledger import verify_sth
+from shared.ledger import TreeHead, verify_sth
 from shared.merkle import verify_consistency
 from shared.timefmt import format_time
 
@@ -57,6 +57,8 @@ class SyncReport:
     synced_seq: int = 0
     head_seq: int = 0
     sth_size: int | None = None
+    #: Size of the newest checkpoint cosigned as the manifest's witness policy demands.
+    witnessed_size: int | None = None
     online_sent: int = 0
     head_reported: bool = False
     alarms: list[str] = field(default_factory=list)
@@ -298,6 +300,20 @@ class Syncer:
                 return
         self.store.set_json("last_sth", raw)
         report.sth_size = new.tree_size
+        if m.witnesses is not None:
+            self.check_witnessed(report, new)
+
+    def check_witnessed(self, report: SyncReport, head: TreeHead) -> None:
+        """Under a witness policy: is the adopted head covered by a cosigned checkpoint?"""
+        from .witnessed import WitnessAlarm, check_head_witnessed, remembered
+
+        try:
+            w = check_head_witnessed(self.client, self.kiosk.manifest, head, self.store.get_json("last_witnessed"))
+        except WitnessAlarm as exc:
+            self._alarm(report, exc.code, exc.detail)
+            return
+        self.store.set_json("last_witnessed", remembered(w))
+        report.witnessed_size = w.checkpoint.size
 
 
 class SyncWorker(threading.Thread):

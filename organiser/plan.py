@@ -45,11 +45,15 @@ class EventPlan:
     clock_tolerance_s: int = 300
     merge_policy: str = "onsite-first"
     notes: list[str] = field(default_factory=list)
+    #: ``{"threshold": k, "keys": [{"name", "key"}]}`` (DESIGN §4), or None for no witness policy.
+    witnesses: dict[str, Any] | None = None
 
     def manifest(self, keys: dict[str, str], authority_key: str, ledger_key: str) -> dict[str, Any]:
         """The manifest object for this plan, given each reviewer's public key."""
         window = {"start": format_time(self.start), "end": format_time(self.end)}
+        extra = {"witnesses": self.witnesses} if self.witnesses else {}
         return {
+            **extra,
             "v": 1,
             "type": "manifest",
             "event": self.event,

@@ -17,7 +17,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 
 from . import problems
-from .api import audit, staff, submit
+from .api import audit, staff, submit, tlog
 from .auth import LoginRedirect
 from .context import Context
 from .guards import SubmitRate, TrustedProxies
@@ -25,6 +25,7 @@ from .limits import BodyLimit
 from .settings import Settings
 from .transport import Transport
 from .web import router as web_router
+from .witnessing import start_pusher
 
 log = logging.getLogger("simsa.server")
 
@@ -46,9 +47,11 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         ctx = context if context is not None else Context.open(settings)
         app.state.ctx = ctx
+        pusher = start_pusher(ctx)
         try:
             yield
         finally:
+            pusher.stop()
             if context is None:
                 ctx.close()
 
@@ -81,6 +84,7 @@ def create_app(
     app.include_router(audit.router)
     app.include_router(submit.router)
     app.include_router(staff.router)
+    app.include_router(tlog.router)
     for r in (*routers, web_router):
         app.include_router(r)
     return app

@@ -82,6 +82,12 @@ class Settings(BaseSettings):
     #: Fault injection for the crash test only: when set and the file does not exist yet, the
     #: next kiosk batch creates it and pauses after writing its entries, before committing.
     fault_pause_file: Path | None = None
+    #: The C2SP checkpoint origin of the ledger (``/tlog/checkpoint``); default
+    #: ``<host>/simsa/<event>`` with host ``localhost`` when listening on a wildcard or loopback.
+    tlog_origin: str | None = None
+    #: Witnesses the server pushes each new checkpoint to, each ``VKEY=URL``: the witness's
+    #: verifier key (name+id+key, type 0x04) and its submission prefix (``…/add-checkpoint``).
+    witnesses: tuple[str, ...] = ()
 
     @field_validator("event_dir")
     @classmethod
@@ -115,6 +121,18 @@ class Settings(BaseSettings):
     @property
     def trusted_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
         return tuple(ip_network(p.strip(), strict=False) for p in self.trusted_proxies.split(",") if p.strip())
+
+    @field_validator("witnesses")
+    @classmethod
+    def _witnesses_parse(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        from .witnessing import parse_target
+
+        for spec in v:
+            try:
+                parse_target(spec)
+            except SimsaError as exc:
+                raise ValueError(str(exc)) from exc
+        return v
 
     @field_validator("db_url")
     @classmethod

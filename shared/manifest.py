@@ -76,6 +76,20 @@ class Selection:
 
 
 @dataclass(frozen=True)
+class WitnessKey:
+    name: str
+    key: str
+
+
+@dataclass(frozen=True)
+class WitnessPolicy:
+    """``{"threshold": k, "keys": [{"name", "key"}]}``: k of these witnesses must cosign."""
+
+    threshold: int
+    keys: tuple[WitnessKey, ...]
+
+
+@dataclass(frozen=True)
 class Manifest:
     """A validated manifest. Build it with :meth:`from_json`."""
 
@@ -101,6 +115,8 @@ class Manifest:
     #: Distinct online ballots one reviewer may send for one target (``merge.max_per_target``,
     #: optional; the server's flood limit, not a rule of DESIGN §5).
     max_per_target: int = MAX_PER_TARGET
+    #: C2SP witnesses whose cosignatures clients demand on a tree head (None: no policy).
+    witnesses: WitnessPolicy | None = None
 
     @classmethod
     def from_json(cls, raw: Any) -> Manifest:
@@ -129,6 +145,7 @@ class Manifest:
                 "merge",
                 "selection",
             },
+            {"witnesses"},
         )
         s.const(m["v"], "manifest v", 1)
         s.const(m["type"], "manifest type", "manifest")
@@ -275,6 +292,7 @@ class Manifest:
             merge_policy=policy,
             selection=selection,
             max_per_target=per_target,
+            witnesses=_witnesses(m["witnesses"]) if "witnesses" in m else None,
         )
 
     @cached_property
@@ -325,6 +343,26 @@ def _selection(raw: Any, n_proposals: int) -> Selection:
         select=s.integer(sel["select"], "selection.select", lo=0, hi=n_proposals),
         normalize=s.choice(sel["normalize"], "selection.normalize", ("none", "zscore")),
     )
+
+
+def _witnesses(raw: Any) -> WitnessPolicy:
+    w = s.obj(raw, "witnesses")
+    s.keys(w, "witnesses", {"threshold", "keys"})
+    keys: list[WitnessKey] = []
+    for i, k in enumerate(s.array(w["keys"], "witnesses.keys", max_len=64)):
+        k = s.obj(k, f"witnesses.keys[{i}]")
+        s.keys(k, f"witnesses.keys[{i}]", {"name", "key"})
+        name = s.string(k["name"], f"witnesses.keys[{i}].name", max_len=200)
+        if not name.isprintable() or " " in name or "+" in name:
+            raise FormatError(f"witness name {name!r} must be printable, without spaces or '+'")
+        if any(x.name == name for x in keys):
+            raise FormatError(f"witness {name} appears twice")
+        public_key_from_b64u(s.string(k["key"], f"witness {name} key"), what=f"witness {name} key")
+        keys.append(WitnessKey(name, k["key"]))
+    threshold = s.integer(w["threshold"], "witnesses.threshold", lo=1, hi=max(1, len(keys)))
+    if not keys:
+        raise FormatError("witnesses.keys must name at least one witness")
+    return WitnessPolicy(threshold, tuple(keys))
 
 
 def sign_manifest(raw: dict[str, Any], authority: SigningKey) -> dict[str, Any]:

@@ -175,3 +175,14 @@ staff_sessions = Table(
     Column("created_at", String(40), nullable=False),
     Column("expires_ms", BigInteger, nullable=False),
 )
+
+#: Witness cosignatures (C2SP tlog-cosignature) the server received for its checkpoints:
+#: one signature line per (tree size, witness name), checked before it is stored.
+cosignatures = Table(
+    "cosignatures",
+    metadata,
+    Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
+    Column("witness", String(200), primary_key=True),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("line", Text, nullable=False),
+)

@@ -40,6 +40,11 @@ def register(sub: Any) -> None:
     )
     init.add_argument("--seed", type=int, help="seed for the demo's synthetic structure (not for keys)")
     init.add_argument("--workers", type=int, help="processes for sealing credentials (default: all cores)")
+    init.add_argument(
+        "--witness", action="append", default=[], metavar="VKEY",
+        help="a witness (its verifier key from `simsa witness keygen`) whose cosignatures clients demand; repeat",
+    )
+    init.add_argument("--witness-threshold", type=int, metavar="K", help="cosignatures demanded (default: all witnesses)")
     init.set_defaults(func=run_init)
     show = esub.add_parser("show", help="check an event folder's signed manifest and summarise it")
     show.add_argument("dir", type=Path)
@@ -86,6 +91,7 @@ def run_init(args: argparse.Namespace) -> int:
             )
     if args.pin_digits:
         plan.pin_digits = args.pin_digits
+    plan.witnesses = witness_policy(args.witness, args.witness_threshold)
     for note in plan.notes:
         console.print(f"[yellow]{note}[/yellow]")
     t0 = time.monotonic()
@@ -107,6 +113,28 @@ def run_init(args: argparse.Namespace) -> int:
     console.print(f"  {args.dir}/manifest.json, authority.key, ledger.key, credentials.csv, pins.csv")
     console.print("  keep authority.key offline; pins.csv travels apart from the cards")
     return 0
+
+
+def witness_policy(vkeys: list[str], threshold: int | None) -> dict[str, Any] | None:
+    """The manifest's ``witnesses`` from ``--witness VKEY`` options (None without any)."""
+    from shared.encoding import b64u
+    from shared.errors import FormatError
+    from shared.note import SIG_COSIGNATURE, Verifier
+
+    if not vkeys:
+        if threshold is not None:
+            raise FormatError("--witness-threshold needs at least one --witness")
+        return None
+    keys = []
+    for vk in vkeys:
+        v = Verifier.parse(vk)
+        if v.sig_type != SIG_COSIGNATURE:
+            raise FormatError(f"--witness {v.name}: a witness's verifier key has type 0x04 (from `simsa witness keygen`)")
+        keys.append({"name": v.name, "key": b64u(v.public)})
+    k = len(keys) if threshold is None else threshold
+    if not 1 <= k <= len(keys):
+        raise FormatError(f"--witness-threshold must be 1 to {len(keys)}, got {k}")
+    return {"threshold": k, "keys": keys}
 
 
 def run_show(args: argparse.Namespace) -> int:
@@ -133,6 +161,9 @@ def run_show(args: argparse.Namespace) -> int:
         f"  forms: kiosk {m.forms['kiosk']}, online {m.forms['online']}; scrypt ≥ 2^{m.kdf_min_logn}"
         + (" (DEMO)" if m.is_demo else "")
     )
+    if m.witnesses:
+        names = ", ".join(k.name for k in m.witnesses.keys)
+        print(f"  witnesses: {m.witnesses.threshold} of {len(m.witnesses.keys)} must cosign ({names})")
     w = m.windows
     print(
         f"  windows: kiosk {w['kiosk'].start:%Y-%m-%d %H:%M}–{w['kiosk'].end:%Y-%m-%d %H:%M} UTC, "

@@ -21,6 +21,7 @@ def register(sub: Any) -> None:
     ex.add_argument("--url", required=True, help="the server's base URL")
     ex.add_argument("dir", type=Path, help="the folder to write (created if needed)")
     ex.set_defaults(func=run_export)
+    register_tiles(lsub)
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -53,4 +54,45 @@ def run_export(args: argparse.Namespace) -> int:
         )
         return 1
     out.print(f"[green]✓[/green] the entries hash to the signed root; check everything with: simsa verify {args.dir}")
+    return 0
+
+
+def register_tiles(lsub: Any) -> None:
+    t = lsub.add_parser(
+        "tiles",
+        help="write the server's tiled log (C2SP tlog-tiles) as static files for nginx",
+        description="Fetch the server's /tlog checkpoint, hash tiles and entry bundles into DIR, check them "
+        "(ledger key signature, root from the tiles, every bundle against its tile) and write the checkpoint "
+        "last. Full tiles already in DIR are kept, so re-running it every few seconds fetches only new tiles.",
+    )
+    t.add_argument("--url", required=True, help="the server's base URL")
+    t.add_argument("--out", required=True, type=Path, help="the folder nginx serves as <prefix>/")
+    t.set_defaults(func=run_tiles)
+
+
+def run_tiles(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from audit.source import HttpSource, SourceError
+    from audit.tlog_mirror import mirror_tiles
+    from shared.errors import FormatError, VerificationError
+
+    err = Console(stderr=True, soft_wrap=True)
+    if not args.url.startswith(("http://", "https://")):
+        err.print(f"[red]simsa ledger tiles: --url must be http(s)://…, got {args.url}[/red]")
+        return 2
+    source = HttpSource(args.url)
+    try:
+        s = mirror_tiles(source, args.out)
+    except SourceError as exc:
+        err.print(f"[red]simsa ledger tiles: {exc}[/red]")
+        return 2
+    except (FormatError, VerificationError) as exc:
+        err.print(f"[bold red]✗ simsa ledger tiles: {exc}[/bold red] (the old checkpoint in {args.out} is kept)")
+        return 1
+    finally:
+        source.close()
+    print(f"checkpoint of size {s.size:,} written to {args.out}: {s.fetched} files fetched, {s.kept} full tiles and bundles kept")
+    if s.simsa_only:
+        print(f"bundles {s.simsa_only[:5]} hold an entry over 65535 bytes: only simsa-entries/ has them")
     return 0

@@ -22,6 +22,11 @@ def register(sub: Any) -> None:
     p.add_argument("--timezone", metavar="ZONE",
                    help="time zone the web pages show times in (default Asia/Seoul; SIMSA_TIMEZONE)")
     p.add_argument("--verify-workers", type=int, help="processes that verify large batches (default 2, 0: none)")
+    p.add_argument("--tlog-origin", metavar="ORIGIN", help="checkpoint origin (default <host>/simsa/<event>)")
+    p.add_argument(
+        "--witness", action="append", metavar="VKEY=URL",
+        help="a witness to push checkpoints to (its verifier key and URL); repeat for several",
+    )
     p.set_defaults(func=run)
 
 
@@ -57,6 +62,8 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         verify_workers=args.verify_workers,
         timezone=args.timezone,
+        tlog_origin=getattr(args, "tlog_origin", None),
+        witnesses=tuple(args.witness) if getattr(args, "witness", None) else None,
     )
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
     ctx = Context.open(settings)  # migrate and check the ledger before listening

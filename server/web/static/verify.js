@@ -103,6 +103,84 @@ const SimsaVerify = (() => {
     return crypto.subtle.verify({ name: "Ed25519" }, key, b64uDecode(sth.sig), enc.encode(jcs(body)));
   }
 
+  // ---- C2SP checkpoints and witness cosignatures (docs/PROTOCOL.md §12) ----------------
+  function b64Decode(text) {  // standard, padded base64
+    if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text) || text.length % 4) throw new Error("not base64");
+    return b64uDecode(text.replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, ""));
+  }
+
+  function concat(...parts) {
+    const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+    let i = 0;
+    for (const p of parts) { out.set(p, i); i += p.length; }
+    return out;
+  }
+
+  async function keyId(name, type, pub) {
+    return (await sha256(concat(enc.encode(name + "\n"), new Uint8Array([type]), pub))).slice(0, 4);
+  }
+
+  async function ed25519(pub, sig, msg) {
+    const key = await crypto.subtle.importKey("raw", pub, { name: "Ed25519" }, false, ["verify"]);
+    return crypto.subtle.verify({ name: "Ed25519" }, key, sig, msg);
+  }
+
+  // A checkpoint note: its ledger signature, and how many of the policy's witnesses cosign it.
+  async function checkCheckpoint(note, ledgerKeyB64u, policy) {
+    const cut = note.lastIndexOf("\n\n");
+    if (cut < 0) throw new Error("not a signed note");
+    const text = note.slice(0, cut + 1);
+    const lines = note.slice(cut + 2).split("\n").filter((l) => l);
+    const [origin, sizeText, rootText] = text.split("\n");
+    if (!/^(0|[1-9][0-9]*)$/.test(sizeText)) throw new Error("bad checkpoint size");
+    const sigs = lines.map((l) => {
+      const m = /^\u2014 (\S+) (\S+)$/.exec(l);
+      if (!m) throw new Error("bad signature line");
+      return { name: m[1], raw: b64Decode(m[2]) };
+    });
+    const ledgerPub = b64uDecode(ledgerKeyB64u);
+    const lid = await keyId(origin, 1, ledgerPub);
+    let ledgerOk = false;
+    for (const s of sigs) {
+      if (s.name === origin && equal(s.raw.slice(0, 4), lid)) {
+        if (!(await ed25519(ledgerPub, s.raw.slice(4), enc.encode(text)))) return { ledgerOk: false, cosigners: [] };
+        ledgerOk = true;
+      }
+    }
+    const cosigners = [];
+    for (const k of policy.keys) {
+      const pub = b64uDecode(k.key);
+      const wid = await keyId(k.name, 4, pub);
+      for (const s of sigs) {
+        if (s.name !== k.name || !equal(s.raw.slice(0, 4), wid) || s.raw.length !== 76) continue;
+        let ts = 0;
+        for (const b of s.raw.slice(4, 12)) ts = ts * 256 + b;
+        const msg = enc.encode(`cosignature/v1\ntime ${ts}\n` + text);
+        if (await ed25519(pub, s.raw.slice(12), msg)) { if (!cosigners.includes(k.name)) cosigners.push(k.name); }
+        else return { ledgerOk, cosigners: [], bad: k.name };
+      }
+    }
+    return { ledgerOk, cosigners, size: Number(sizeText), root: b64Decode(rootText) };
+  }
+
+  // Is the entry at `index` (leaf hash `leaf`) witnessed: included in a checkpoint the policy's
+  // threshold of witnesses cosigned? {policy: null} when the event names no witnesses.
+  async function witnessed(index, leaf, ledgerKeyB64u) {
+    const pr = await fetch("/tlog/witnesses", { cache: "no-store" });
+    if (pr.status === 404) return { policy: null };
+    const policy = await pr.json();
+    const res = await fetch("/tlog/witnessed-checkpoint", { cache: "no-store" });
+    if (res.status === 404) return { policy, ok: false, covered: false, cosigners: [] };
+    const cp = await checkCheckpoint(await res.text(), ledgerKeyB64u, policy);
+    const quorum = cp.ledgerOk && cp.cosigners.length >= policy.threshold;
+    let covered = false;
+    if (quorum && index < cp.size) {
+      const p = await getJson(`/api/v1/ledger/proof/inclusion?index=${index}&tree_size=${cp.size}`);
+      covered = equal(await rootFromInclusion(index, cp.size, leaf, p.audit_path.map(b64uDecode)), cp.root);
+    }
+    return { policy, ok: quorum, covered, cosigners: cp.cosigners, size: cp.size };
+  }
+
   async function fingerprint(publicKeyB64u) {
     const h = hex((await sha256(b64uDecode(publicKeyB64u))).slice(0, 8));
     return h.match(/.{4}/g).join("-");
@@ -180,11 +258,14 @@ const SimsaVerify = (() => {
     let sigOk = false;
     try { sigOk = await verifySth(sth, keyObj.public_key); } catch (e) { sigOk = false; }
     report("sth", sigOk, { sth, key: keyObj.public_key, fingerprint: await fingerprint(keyObj.public_key) });
-    return { ok: idOk && rootOk && sigOk, id, entry, index: found.index, sth };
+    let w = { policy: null };
+    try { w = await witnessed(found.index, leaf, keyObj.public_key); } catch (e) { w = { policy: {}, ok: false, covered: false, cosigners: [] }; }
+    if (w.policy) report("witness", w.ok && w.covered, w);
+    return { ok: idOk && rootOk && sigOk, id, entry, index: found.index, sth, witnessed: w.policy ? w.ok && w.covered : null };
   }
 
   return { b64u, b64uDecode, hex, jcs, sha256, leafHash, nodeHash, rootFromInclusion, verifySth,
-           fingerprint, shortCode, normaliseCode, normaliseReceipt, check };
+           checkCheckpoint, witnessed, fingerprint, shortCode, normaliseCode, normaliseReceipt, check };
 })();
 
 // ---- the page --------------------------------------------------------------------------
@@ -247,6 +328,12 @@ const SimsaVerify = (() => {
         } else if (name === "sth") {
           list.append(step(ok, ok ? T.step_sth : T.step_sth_bad,
             `${T.ledger_key}: ${d.key}`, `${T.fingerprint}: ${d.fingerprint}`, `${T.signed_at}: ${when(d.sth.timestamp)}`));
+        } else if (name === "witness") {
+          const title = ok ? T.step_witnessed : d.ok ? T.step_not_witnessed : T.step_witness_bad;
+          const li = step(ok, title, `${T.witnesses}: ${d.cosigners.join(", ") || "-"} (${d.cosigners.length}/${(d.policy.keys || []).length}, ≥ ${d.policy.threshold})`);
+          li.id = "verify-witness";
+          li.dataset.witnessed = ok ? "1" : "0";
+          list.append(li);
         }
       });
       if (res.ok) await listInName(res.entry.signed_ballot.ballot.reviewer, res.id);

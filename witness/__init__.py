@@ -1,0 +1,1 @@
+"""``simsa witness``: a C2SP tlog-witness that cosigns consistent checkpoints of simsa ledgers."""
