@@ -28,6 +28,7 @@ COMMAND_MODULES = (
     "cards",
     "results",
     "demo",
+    "backup",
 )
 
 
