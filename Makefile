@@ -6,16 +6,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := libzbar0 xvfb xauth xdotool fonts-nanum chromium postgresql poppler-utils \
-	libgl1 libegl1 libgl1-mesa-dri libgles2 libmtdev1
+	libgl1 libegl1 libgl1-mesa-dri libgles2 libmtdev1 \
+	nginx openssl shellcheck
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEMO_DIR ?= demo
 
-.PHONY: demo test lint typecheck pytest system venv bench clean help
+.PHONY: demo test lint typecheck pytest system venv bench clean help rehearse
 
 help:
 	@echo "make demo   — create a demo event, run the ledger server on SQLite, drive kiosks and online reviewers, print results"
 	@echo "make test   — ruff, mypy and the whole test suite"
 	@echo "make bench  — benchmarks (writes docs/BENCHMARKS.md figures)"
+	@echo "make rehearse — the production shape on this machine (PostgreSQL, 2 API processes, nginx/TLS), an event through it, a backup restored"
 
 # System packages: installed with apt-get when run as root; otherwise the exact command is printed.
 system:
@@ -54,6 +56,11 @@ test: system venv lint typecheck pytest
 
 demo: system venv
 	$(BIN)/simsa demo --dir $(DEMO_DIR)
+
+# deploy/rehearse: the whole deployment on loopback, from nothing to a closed, verified event and a
+# verified restore; REHEARSE_ARGS=--short for the small version the test suite runs.
+rehearse: system venv
+	SIMSA_PYTHON=$(abspath $(BIN))/python deploy/rehearse $(REHEARSE_ARGS)
 
 bench: system venv
 	$(BIN)/python -m bench.run
