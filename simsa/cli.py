@@ -29,6 +29,7 @@ COMMAND_MODULES = (
     "results",
     "demo",
     "backup",
+    "enrol",
 )
 
 
