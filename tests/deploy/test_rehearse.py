@@ -52,6 +52,24 @@ def test_short_rehearsal_closes_verifies_and_restores() -> None:
     assert not _processes_of(work.group(1))
 
 
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_rehearsal_past_its_time_limit_stops_everything_it_started() -> None:
+    missing = _missing()
+    if missing:
+        pytest.skip(f"deploy/rehearse needs Debian packages {missing} (make test installs them)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SIMSA_") and k != "REQUESTS_CA_BUNDLE"}
+    env.update(SIMSA_PYTHON=sys.executable, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    r = subprocess.run([str(REPO / "deploy" / "rehearse"), "--short", "--time-limit", "12"], cwd=REPO, env=env,
+                       capture_output=True, text=True, timeout=120, start_new_session=True)
+    assert r.returncode != 0
+    assert "time limit of 12 s reached" in r.stderr
+    work = re.search(r"rehearsal in (\S+)", r.stdout)
+    assert work is not None
+    assert not Path(work.group(1)).exists()
+    assert not _processes_of(work.group(1))
+
+
 def _processes_of(path: str) -> list[str]:
     """Processes whose command line or environment names ``path`` (the servers get the
     event folder from the env file, nginx and PostgreSQL their folders on the command line)."""
