@@ -10,7 +10,9 @@ nginx, with ``REQUESTS_CA_BUNDLE`` pointing at the venue CA as on a kiosk:
 - ``event``: a kiosk that only ever hands in a USB bundle, the kiosks' closures, staff
   closing every kiosk and the event, the results — and the tree head each kiosk saw last;
 - ``restored``: the restored server's tree head is a prefix of what was published and
-  consistent with the last head every kiosk saw.
+  consistent with the last head every kiosk saw;
+- ``resync``: the kiosks re-send to the restored server what the restore lost, and staff
+  import the USB bundle again.
 
 Run as ``python -m simsa.rehearsal STEP …``; exit status 0 when the step's checks hold.
 """
@@ -207,6 +209,55 @@ def restored(restored_url: str, published_url: str, note: dict[str, Any],
             int(pub["tree_size"]) - size, "consistent_with_kiosks": checked}
 
 
+def resync(url: str, kiosks_dir: Path, usb_dir: Path, staff: tuple[str, str]) -> dict[str, Any]:
+    """After the restore: every kiosk syncs with the restored server and re-sends what the
+    restore lost (from the server's synced seq), staff re-approve kiosks the backup did not
+    know and re-import the USB bundle; in the end the server holds every kiosk's chain."""
+    from kiosk.api import LedgerClient
+    from kiosk.bundle import read_bundle
+    from kiosk.identity import load
+    from kiosk.store import KioskStore
+    from kiosk.sync import Syncer
+    from simsa.demo import Staff
+
+    client, desk = LedgerClient.for_url(url), Staff(url, *staff)
+    resent, alarms, approved = 0, set(), 0
+    for path in sorted(kiosks_dir.glob("kiosk-*/kiosk.sqlite")):
+        store = KioskStore(path)
+        kiosk = load(store)
+        for _ in range(6):
+            report = Syncer(kiosk, store, client).sync_once()
+            alarms.update(report.alarms)
+            resent += report.pushed
+            if report.enrolment == "pending":
+                desk.call("POST", f"/api/v1/staff/kiosks/{kiosk.id}/approve")
+                approved += 1
+                continue
+            if report.enrolment in ("approved", "closed") and report.complete:
+                break
+        held = int(client.kiosk_status(kiosk.id).get("synced_seq", 0))
+        if held != store.head()[0]:
+            raise RehearsalError(f"after re-syncing, the restored server holds {kiosk.id} to seq {held} "
+                                 f"of {store.head()[0]}")
+    statuses: dict[str, int] = {}
+    for folder in sorted((usb_dir / "stick").glob("simsa-bundle-*")):
+        # the backup may predate the kiosk's registration: the bundle carries it
+        reg = json.loads((folder / "registration.json").read_text(encoding="utf-8"))
+        kid = str(reg.get("kiosk", "")) if isinstance(reg, dict) else ""
+        if client.kiosk_status(kid).get("status") in (None, "unknown"):
+            client.register(reg)
+        if client.kiosk_status(kid).get("status") == "pending":
+            desk.call("POST", f"/api/v1/staff/kiosks/{kid}/approve")
+            approved += 1
+        for batch in read_bundle(folder):
+            for r in desk.call("POST", "/api/v1/staff/bundles", batch).get("results", []):
+                statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    if statuses.get("rejected"):
+        raise RehearsalError(f"the USB bundle imported again was rejected in part: {statuses}")
+    return {"kiosk_records_resent": resent, "kiosk_alarms": sorted(alarms), "kiosks_approved_again": approved,
+            "usb_bundle_again": statuses}
+
+
 def _staff(text: str) -> tuple[str, str]:
     name, sep, pw = text.partition(":")
     if not sep:
@@ -237,6 +288,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     r.add_argument("--published", required=True)
     r.add_argument("--note", type=Path, required=True, help="the restored backup's .json note")
     r.add_argument("--event-report", type=Path, required=True, help="the JSON line `event` printed")
+    y = sub.add_parser("resync")
+    y.add_argument("--url", required=True)
+    y.add_argument("--kiosks-dir", type=Path, required=True)
+    y.add_argument("--usb-dir", type=Path, required=True)
+    y.add_argument("--staff", type=_staff, required=True)
     args = p.parse_args(argv)
     try:
         if args.step == "wait":
@@ -246,6 +302,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.step == "event":
             out = event(args.url.rstrip("/"), args.event, args.kiosks_dir, args.usb_dir, args.staff,
                         args.usb_ballots)
+        elif args.step == "resync":
+            out = resync(args.url.rstrip("/"), args.kiosks_dir, args.usb_dir, args.staff)
         else:
             note = json.loads(args.note.read_text(encoding="utf-8"))
             report = json.loads(args.event_report.read_text(encoding="utf-8"))

@@ -44,6 +44,10 @@ def test_short_rehearsal_closes_verifies_and_restores() -> None:
     assert re.search(r"requests per API process \(nginx's log\): :\d+ \d+ :\d+ \d+", out)  # both took part
     assert "VALID" in out
     assert re.search(r'"consistent_with_kiosks": 2', out)
+    # after the restore the kiosk that voted after the last backup re-sent those ballots
+    resent = re.search(r'"kiosk_records_resent": (\d+)', out)
+    assert resent is not None and int(resent.group(1)) >= 4, out[-3000:]
+    assert '"server_behind"' in out and '"usb_bundle_again": {"accepted": 4}' in out
     assert "rehearsal passed" in out
     # everything it started is stopped and its folder removed
     work = re.search(r"rehearsal in (\S+)", r.stdout)
