@@ -32,7 +32,7 @@ def need(tool: str) -> str:
 
 def test_every_script_is_found_and_executable() -> None:
     names = {p.relative_to(DEPLOY).as_posix() for p in SCRIPTS}
-    assert {"rehearse", "install-server", "tls/venue-ca", "kiosk/provision", "kiosk/xsession"} <= names
+    assert {"rehearse", "install-server", "as-simsa", "tls/venue-ca", "kiosk/provision", "kiosk/xsession"} <= names
     for p in SCRIPTS:
         assert p.stat().st_mode & 0o111, f"{p} is not executable"
 

@@ -29,6 +29,7 @@ def test_install_twice_gives_the_same_tree_and_keeps_the_env_file(tmp_path: Path
         assert (root / "etc/systemd/system" / unit).read_bytes() == (REPO / "deploy/systemd" / unit).read_bytes()
     assert (root / "etc/nginx/sites-enabled/simsa.conf").is_symlink()
     assert (root / "usr/local/bin/simsa").readlink() == Path("/opt/simsa/venv/bin/simsa")
+    assert after_first["usr/local/sbin/as-simsa"][0].endswith("755")
     for folder in ("srv/simsa/event", "srv/simsa/backups", "etc/ssl/simsa"):
         assert after_first[folder][0].endswith("700"), folder
     assert after_first["etc/simsa/simsa.env"][0].endswith("640")
@@ -44,3 +45,14 @@ def test_install_twice_gives_the_same_tree_and_keeps_the_env_file(tmp_path: Path
 def test_install_refuses_a_missing_wheelhouse(tmp_path: Path) -> None:
     r = install("--root", str(tmp_path / "root"), "--wheelhouse", str(tmp_path / "nothing"))
     assert r.returncode == 2 and "is not a folder" in r.stderr
+
+
+def test_as_simsa_says_what_is_missing(tmp_path: Path) -> None:
+    script = str(REPO / "deploy" / "as-simsa")
+    usage = subprocess.run([script], capture_output=True, text=True, timeout=30)
+    assert usage.returncode == 2 and "usage: sudo as-simsa COMMAND" in usage.stderr
+    if subprocess.run(["id", "-u"], capture_output=True, text=True).stdout.strip() == "0":
+        missing = subprocess.run([script, "true"], capture_output=True, text=True, timeout=30,
+                                 env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin",
+                                      "SIMSA_ENV_FILE": str(tmp_path / "simsa.env")})
+        assert missing.returncode == 1 and "simsa.env is missing" in missing.stderr
