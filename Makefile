@@ -6,16 +6,21 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := libzbar0 xvfb xauth xdotool fonts-nanum chromium postgresql poppler-utils \
-	libgl1 libegl1 libgl1-mesa-dri libgles2 libmtdev1
+	libgl1 libegl1 libgl1-mesa-dri libgles2 libmtdev1 \
+	nginx openssl shellcheck
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEMO_DIR ?= demo
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+DIST_NAME := simsa-$(VERSION)-$(shell . /etc/os-release && echo $$ID$$VERSION_ID)-$(shell dpkg --print-architecture 2>/dev/null || uname -m)
 
-.PHONY: demo test lint typecheck pytest system venv bench clean help interop
+.PHONY: demo test lint typecheck pytest system venv bench clean help interop rehearse dist
 
 help:
 	@echo "make demo   — create a demo event, run the ledger server on SQLite, drive kiosks and online reviewers, print results"
 	@echo "make test   — ruff, mypy and the whole test suite"
 	@echo "make bench  — benchmarks (writes docs/BENCHMARKS.md figures)"
+	@echo "make dist   — dist/simsa-…tar.gz: wheels, deploy/ and docs/ to install venue machines with no internet"
+	@echo "make rehearse — the production shape on this machine (PostgreSQL, 2 API processes, nginx/TLS), an event through it, a backup restored"
 
 # System packages: installed with apt-get when run as root; otherwise the exact command is printed.
 system:
@@ -67,8 +72,23 @@ test: system venv lint typecheck pytest
 demo: system venv
 	$(BIN)/simsa demo --dir $(DEMO_DIR)
 
+# deploy/rehearse: the whole deployment on loopback, from nothing to a closed, verified event and a
+# verified restore; REHEARSE_ARGS=--short for the small version the test suite runs.
+rehearse: system venv
+	SIMSA_PYTHON=$(abspath $(BIN))/python deploy/rehearse $(REHEARSE_ARGS)
+
+# The release tarball for machines with no internet: every wheel the server and the kiosk need
+# (built for THIS Debian release, Python and architecture: make it on a machine like the targets),
+# deploy/ and docs/. deploy/install-server and deploy/kiosk/provision install from its wheelhouse.
+dist: venv
+	rm -rf dist/$(DIST_NAME) dist/$(DIST_NAME).tar.gz && mkdir -p dist/$(DIST_NAME)
+	$(BIN)/pip wheel -q --disable-pip-version-check --wheel-dir dist/$(DIST_NAME)/wheelhouse '.[server,postgres,kiosk]'
+	cp -r deploy docs README.md LICENSE dist/$(DIST_NAME)/
+	tar -C dist -czf dist/$(DIST_NAME).tar.gz $(DIST_NAME)
+	@echo "wrote dist/$(DIST_NAME).tar.gz ($$(du -h dist/$(DIST_NAME).tar.gz | cut -f1)); sha256 $$(sha256sum dist/$(DIST_NAME).tar.gz | cut -c1-16)…"
+
 bench: system venv
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache artifacts
+	rm -rf $(VENV) $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache artifacts dist

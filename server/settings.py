@@ -21,6 +21,19 @@ from shared.errors import SimsaError
 from shared.keys import SigningKey
 from shared.manifest import Manifest, verify_signed_manifest
 
+#: Secrets that templates and docs show; a setting holding one was never filled in.
+PLACEHOLDER_SECRETS = frozenset({"change-me", "changeme", "change_me", "password", "secret", "…", "...", "xxx"})
+
+
+def _url_password(url: str) -> str | None:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).password
+    except (ArgumentError, ValueError):
+        return None
+
 
 class ConfigError(SimsaError):
     """The server cannot start with these settings; the message says what to fix."""
@@ -141,6 +154,17 @@ class Settings(BaseSettings):
             return None
         if not v.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
             raise ValueError("database URL must start with sqlite:/// or postgresql://")
+        return v
+
+    @field_validator("db_url")
+    @classmethod
+    def _no_placeholder_password(cls, v: str | None) -> str | None:
+        """The env file template (deploy/simsa.env.example) says CHANGE-ME: refuse to run on it."""
+        password = _url_password(v) if v else None
+        if password is not None and password.strip().lower() in PLACEHOLDER_SECRETS:
+            raise ValueError(
+                f"the database password is the placeholder {password!r}: make a real one (deploy/README.md)"
+            )
         return v
 
     @property

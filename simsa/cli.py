@@ -29,6 +29,8 @@ COMMAND_MODULES = (
     "results",
     "demo",
     "witness",
+    "backup",
+    "enrol",
 )
 
 
