@@ -16,9 +16,16 @@ from .base import KioskScreen
 class ScanScreen(KioskScreen):
     def show(self, session: Session) -> None:
         ids = self.ids
-        ids.title.text = self.t("scan.title")
-        ids.help.text = self.t("scan.help")
-        ids.step1.text = self.t("scan.step1")
+        camera = self.app.camera_error() is None
+        if self.app.online and not camera:  # nothing to show a card to: type or paste its text
+            ids.title.text, ids.help.text = self.t("scan.title.type"), self.t("scan.no_camera.online")
+            ids.step1.text = self.t("scan.step1.type")
+        elif self.app.online:
+            ids.title.text, ids.help.text = self.t("scan.title.online"), self.t("scan.help")
+            ids.step1.text = self.t("scan.step1.online")
+        else:
+            ids.title.text, ids.help.text = self.t("scan.title"), self.t("scan.help")
+            ids.step1.text = self.t("scan.step1")
         ids.step2.text = self.t("scan.step2")
         ids.step3.text = self.t(f"scan.step3.{session.form}")
         ids.step4.text = self.t("scan.step4")
@@ -43,7 +50,9 @@ class ScanScreen(KioskScreen):
         elif result is None:
             self.ids.hint.text = self.t("scan.hint.fit")
         elif result.text is not None:
-            self.ids.hint.text = self.t("scan.hint.reading")
+            notice = self.app.session.notice
+            refused = notice is not None and notice.error and self.app.session.step.value == "scan"
+            self.ids.hint.text = self.t("scan.hint.refused" if refused else "scan.hint.reading")
         elif result.ambiguous:
             self.ids.hint.text = self.t("scan.hint.two")
         else:

@@ -250,7 +250,7 @@ def main() -> None:
             scan.ids.paste.text = plan["credential"]
             tap(scan.ids.paste_go)
             yield until("PIN pad", lambda: step() == Step.PIN)
-            yield until("idle warning", lambda: bool(app.root_view.ids.idle_warning.text), plan["idle_s"] + 5)
+            yield until("idle warning", lambda: app.overlay.kind == "idle", plan["idle_s"] + 5)
             yield pause(0.3)
             shot("25b-idle-warning")
             yield until("idle logout", lambda: step() == Step.SCAN, plan["idle_s"] + 10)
