@@ -37,7 +37,10 @@ class ReceiptScreen(KioskScreen):
         kind = status_key(r)
         self.refused = kind == "refused"
         ids.title.text = self.t(f"receipt.title.{kind}")
-        ids.what.text = self.t("receipt.what", target=r.target, title=r.title if r.title != r.target else "")
+        if r.likes is not None:  # an approval ballot is for a group
+            ids.what.text = self.t("list.group", group=r.target)
+        else:
+            ids.what.text = self.t("receipt.what", target=r.target, title=r.title)
         if r.total is not None:
             ids.total.text = self.t("receipt.total", total=_num(r.total[0]), max=_num(r.total[1]))
         elif r.likes is not None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.graphics.texture import Texture
+from kivy.properties import BooleanProperty
 
 from kiosk.scanner import ScanResult
 from kiosk.session import Session
@@ -14,9 +15,12 @@ from .base import KioskScreen
 
 
 class ScanScreen(KioskScreen):
+    preview_on = BooleanProperty(True)  # online with no camera: no preview, room for typing
+
     def show(self, session: Session) -> None:
         ids = self.ids
         camera = self.app.camera_error() is None
+        self.preview_on = camera or not self.app.online
         if self.app.online and not camera:  # nothing to show a card to: type or paste its text
             ids.title.text, ids.help.text = self.t("scan.title.type"), self.t("scan.no_camera.online")
             ids.step1.text = self.t("scan.step1.type")

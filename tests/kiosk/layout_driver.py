@@ -33,8 +33,9 @@ def main() -> None:
     plan = json.loads(Path(sys.argv[1]).read_text())
     out = Path(plan["out"])
     out.mkdir(parents=True, exist_ok=True)
+    online = bool(plan.get("online"))
     kiosk, store = prepare(Path(plan["data"]), server=plan.get("server"), manifest=Path(plan["manifest"]),
-                           online=False, kiosk_id="k-layout", staff_pin=plan["staff_pin"])
+                           online=online, kiosk_id=None if online else "k-layout", staff_pin=plan["staff_pin"])
     sizes = [tuple(s) for s in plan["sizes"]]
     configure_kivy(fullscreen=False, size=sizes[0])
     from kivy.clock import Clock
@@ -45,7 +46,7 @@ def main() -> None:
     from kiosk.screens.fit import overflowing, small_targets
     from kiosk.session import Step
 
-    frames = Path(plan["frames"])
+    frames = Path(plan["frames"]) if plan.get("frames") else None
     app = KioskApp(kiosk, store, KioskOptions(frames=frames, camera=None, sync_interval=1.0, lang="ko",
                                              idle_s=plan["idle_s"]))
     result: dict[str, Any] = {"shots": [], "overflow": {}, "small": {}, "steps": [], "ok": False}
@@ -87,10 +88,59 @@ def main() -> None:
         yield pause(0.5)
         app.idle_timer.touch()
 
+    def online_script() -> Script:
+        """Online, no camera: the screen says to type the card; the card is revoked between
+        confirm and submit; the refusal is red, not counted, and stays on the list."""
+        import requests
+
+        yield until("scan screen", lambda: step() == Step.SCAN and app.root_view.ids.sm.current == "scan")
+        scan = app.screens["scan"]
+        result["online_scan"] = {"title": scan.ids.title.text, "step1": scan.ids.step1.text}
+        yield from check("21-online-type")
+        scan.ids.paste.text = plan["credential"]
+        press(scan.ids.paste_go)
+        yield until("PIN pad", lambda: step() == Step.PIN)
+        for d in plan["pin"]:
+            app.screens["pin"].press(d)
+        yield pause(0.7)
+        press(app.screens["pin"].ids.ok)
+        yield until("groups", lambda: step() == Step.ASSIGNMENTS, 30)
+        yield pause(0.7)
+        press(app.screens["assignments"].ids.next_todo)
+        yield until("approval sheet", lambda: step() == Step.APPROVAL)
+        yield pause(0.7)
+        for b in app.screens["approval"].ids.grid.children[::-1][:2]:
+            press(b)
+        yield from check("22-approval")
+        press(app.screens["approval"].ids.next)
+        yield until("confirm", lambda: step() == Step.CONFIRM)
+        yield pause(0.7)
+        # staff revoke the card now, at the server, before the reviewer taps submit
+        with requests.Session() as http:
+            token = http.post(plan["server"] + "/api/v1/staff/login", timeout=10,
+                              json={"name": plan["staff_name"], "password": plan["staff_password"]}).json()["token"]
+            r = http.post(plan["server"] + "/api/v1/staff/revocations", headers={"Authorization": f"Bearer {token}"},
+                          json={"reviewer": plan["reviewer"], "reason": "card reported lost"}, timeout=10)
+            result["revoked"] = r.status_code
+        press(app.screens["confirm"].ids.submit)
+        yield until("receipt", lambda: step() == Step.RECEIPT, 30)
+        yield from check("23-refused")
+        rec = app.screens["receipt"]
+        r0 = app.session.receipt
+        result["refused"] = {"red": rec.refused, "title": rec.ids.title.text, "detail": rec.ids.refused_detail.text,
+                             "delivery": r0.delivery.__dict__ if r0 and r0.delivery else None,
+                             "progress": list(app.session.progress), "ballot_id": r0.ballot_id if r0 else None}
+        press(rec.ids.list)
+        yield until("list", lambda: step() == Step.ASSIGNMENTS)
+        yield from check("24-list-refused")
+        rows = app.screens["assignments"].ids.rows.children[::-1]
+        result["refused_row"] = [(r.refused, r.ids.state.text) for r in rows]
+
     def script() -> Script:
         yield until("scan screen", lambda: step() == Step.SCAN and app.root_view.ids.sm.current == "scan")
         yield pause(1.0)
         yield from check("01-scan")
+        assert frames is not None
         (frames / "zz-card.png").write_bytes(Path(plan["card_frame"]).read_bytes())
         yield until("PIN pad", lambda: step() == Step.PIN, 30)
         (frames / "zz-card.png").unlink()
@@ -217,7 +267,7 @@ def main() -> None:
         press(staff.ids.leave)
         yield until("scan", lambda: step() == Step.SCAN)
 
-    gen = script()
+    gen = online_script() if online else script()
     state: dict[str, Any] = {"wait": None, "since": time.monotonic()}
 
     def tick(_dt: float) -> None:
