@@ -218,6 +218,7 @@ class Session:
         None when the text is refused at once or the kiosk is not waiting for a card."""
         if self.step != Step.SCAN:
             return None
+        text = "".join(text.split())  # a card's text typed in groups, or pasted with line breaks
         try:
             cred = parse(text)
         except CredentialFormatError:
