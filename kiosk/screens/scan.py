@@ -52,7 +52,9 @@ class ScanScreen(KioskScreen):
         if err:
             self.ids.hint.text = self.t("scan.no_camera.online" if self.app.online else "scan.no_camera")
         elif result is None:
-            self.ids.hint.text = self.t("scan.hint.fit")
+            notice = self.app.session.notice
+            refused = notice is not None and notice.error
+            self.ids.hint.text = self.t("scan.hint.refused" if refused else "scan.hint.fit")
         elif result.text is not None:
             notice = self.app.session.notice
             refused = notice is not None and notice.error and self.app.session.step.value == "scan"

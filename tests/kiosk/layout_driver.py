@@ -76,6 +76,8 @@ def main() -> None:
             yield until(f"{name} at {w}x{h}", sized(w, h), 10)
             yield pause(0.7)  # layout, then the text fitter
             key = f"{name}@{w}x{h}"
+            if overflowing(app.root_view) or small_targets(app.root_view):
+                yield pause(1.5)  # a loaded machine: let layout and fitter finish before judging
             result["overflow"][key] = overflowing(app.root_view)
             result["small"][key] = small_targets(app.root_view)
             path = out / f"{name}-{w}x{h}.png"
@@ -111,6 +113,7 @@ def main() -> None:
         yield pause(0.7)
         for b in app.screens["approval"].ids.grid.children[::-1][:2]:
             press(b)
+        yield until("two liked", lambda: len(app.session.choices) == 2, 10)
         yield from check("22-approval")
         press(app.screens["approval"].ids.next)
         yield until("confirm", lambda: step() == Step.CONFIRM)
@@ -141,6 +144,14 @@ def main() -> None:
         yield pause(1.0)
         yield from check("01-scan")
         assert frames is not None
+        # a code that is not a judging card: refused, and the hint under the camera says so
+        (frames / "zz-other.png").write_bytes(Path(plan["other_frame"]).read_bytes())
+        yield until("refused scan", lambda: app.session.notice is not None and app.session.notice.key == "card.not_simsa")
+        yield pause(1.0)
+        result["refused_hint"] = app.screens["scan"].ids.hint.text
+        (frames / "zz-other.png").unlink()
+        yield pause(0.5)
+        app.session.clear_notice()
         (frames / "zz-card.png").write_bytes(Path(plan["card_frame"]).read_bytes())
         yield until("PIN pad", lambda: step() == Step.PIN, 30)
         (frames / "zz-card.png").unlink()
@@ -156,7 +167,12 @@ def main() -> None:
         app.toggle_lang()  # this reviewer reads English; the next one must not inherit it
         yield from check("03-list-en")
         app.toggle_lang()
+        app.toggle_big_text()  # large, high-contrast text still fits
+        yield from check("03b-list-large")
+        result["big_text_font"] = app.screens["assignments"].ids.title.font_size
+        app.toggle_big_text()
         yield pause(0.7)
+        result["normal_text_font"] = app.screens["assignments"].ids.title.font_size
         lst = app.screens["assignments"]
         press(lst.ids.finish)  # with 11 left: a question, not a logout
         yield pause(0.3)
@@ -188,7 +204,7 @@ def main() -> None:
         for row in rubric.ids.rows.children[::-1]:
             chips = row.ids.chips.children[::-1]
             press(chips[-2])
-        yield pause(0.3)
+        yield until("sheet filled", lambda: all(v is not None for v in app.session.scores.values()), 10)
         yield from check("07-rubric-filled")
         press(rubric.ids.next)
         yield until("confirm", lambda: step() == Step.CONFIRM)
@@ -218,9 +234,8 @@ def main() -> None:
             yield pause(0.7)
             for row in rubric.ids.rows.children[::-1]:
                 press(row.ids.chips.children[0])
-            yield pause(0.2)
-            result.setdefault("loop", []).append([app.session.current.target if app.session.current else None,
-                                                  dict(app.session.scores)])
+            # a touch in a scroll view reaches its button a moment later: wait for the chips to light
+            yield until("sheet filled", lambda: all(v is not None for v in app.session.scores.values()), 10)
             press(rubric.ids.next)
             yield until("confirm", lambda: step() == Step.CONFIRM)
             yield pause(0.7)
@@ -229,7 +244,14 @@ def main() -> None:
             yield pause(0.7)
             screens_seen.add(app.root_view.ids.sm.current)
             if app.session.progress[1] > 0:
+                gate_ok = app.tap_gate.allows()
                 press(rec.ids.next)
+                if step() != Step.RUBRIC:  # record what happened to a tap that did nothing
+                    result.setdefault("lost", []).append({"gate": gate_ok, "step": step().value,
+                                                          "screen": app.root_view.ids.sm.current,
+                                                          "since": time.monotonic() - app.tap_gate.changed_at})
+                    yield pause(1.0)
+                    press(rec.ids.next)
             screens_seen.add(app.root_view.ids.sm.current)
         result["all_done"] = {"progress": list(app.session.progress), "receipts": len(app.session.receipts),
                               "list_seen": "assignments" in screens_seen}

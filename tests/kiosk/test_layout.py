@@ -99,12 +99,18 @@ def test_every_screen_fits_and_a_reviewer_gets_through_eleven(
     cv2.imwrite(str(frames / "a-hall.png"), frame(None, "none", 3))
     card = tmp_path / "card.png"
     cv2.imwrite(str(card), frame(mini_event.credentials["rep-01"], "clean", 5))
-    plan = {"data": str(tmp_path / "kiosk"), "manifest": str(mini_event.manifest_path),
+    other = tmp_path / "other.png"
+    cv2.imwrite(str(other), frame("https://example.org/not-a-judging-card", "clean", 5))
+    plan = {"other_frame": str(other), "data": str(tmp_path / "kiosk"), "manifest": str(mini_event.manifest_path),
             "server": f"http://127.0.0.1:{free_port()}",  # nobody listens: the staff screen shows a sync error
             "frames": str(frames), "card_frame": str(card), "pin": mini_event.pins["rep-01"], "staff_pin": STAFF_PIN,
             "out": str(out), "idle_s": 12, "sizes": SIZES}
     r = run_driver(plan, big_display, out, tmp_path / "kivy-home")
     assert_fits(r, out)
+    # 5. after a refused scan the camera hint no longer says "reading…"
+    assert r["refused_hint"] == "이 카드는 열 수 없습니다 (위 안내를 보세요)"
+    # 9. a large-text setting on every screen (the bar), and it fits too
+    assert r["big_text_font"] > r["normal_text_font"]
     # 3. no accidental exits
     assert r["finish_with_left"] == {"step": "assignments", "asking": True, "overlay": True}
     assert r["after_keep_going"] == "assignments"
