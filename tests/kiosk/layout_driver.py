@@ -186,6 +186,11 @@ def main() -> None:
         yield until("rubric", lambda: step() == Step.RUBRIC)
         rubric = app.screens["rubric"]
         yield from check("05-rubric-empty")
+        app.toggle_lang()  # "Community participation" and the other English labels fit too
+        yield from check("05b-rubric-en")
+        result["rubric_en_labels"] = [r.ids.label.text for r in rubric.ids.rows.children[::-1]]
+        app.toggle_lang()
+        yield pause(0.7)
         first_row = rubric.ids.rows.children[-1]
         app.set_score(first_row.criterion, 10)
         # the idle question over a half-filled sheet: the layout does not move, nothing is lost

@@ -109,6 +109,7 @@ def test_every_screen_fits_and_a_reviewer_gets_through_eleven(
     assert_fits(r, out)
     # 5. after a refused scan the camera hint no longer says "reading…"
     assert r["refused_hint"] == "이 카드는 열 수 없습니다 (위 안내를 보세요)"
+    assert "Community participation" in r["rubric_en_labels"]  # 1. fits whole at every size (checked above)
     # 9. a large-text setting on every screen (the bar), and it fits too
     assert r["big_text_font"] > r["normal_text_font"]
     # 3. no accidental exits
