@@ -69,14 +69,16 @@ def test_window_size_and_idle_options(mini_event: EventFiles, tmp_path: Path) ->
 
     assert parse_size("800x1280") == (800, 1280) and parse_size(" 1024 × 600 ") == (1024, 600)
     for bad in ("800", "800x", "10x10", "99999x800", "wide"):
-        with pytest.raises(ValueError, match="WIDTHxHEIGHT|out of range"):
+        with pytest.raises(ValueError, match=r"WIDTHxHEIGHT|out of range"):
             parse_size(bad)
     a = build_parser().parse_args(["kiosk", "--manifest", "m.json", "--size", "800x1280", "--idle", "120"])
     assert a.size == "800x1280" and a.idle == 120
-    common = {"data": tmp_path / "k", "server": None, "manifest": mini_event.manifest_path, "online": False,
-              "camera": None, "frames": None, "fullscreen": False, "kiosk_id": "k-1", "staff_pin": "246810",
-              "lang": "ko", "sync_interval": 15.0, "export_dir": None}
+    def start(size: str | None = None, idle_s: float | None = None) -> int:
+        return launch(data=tmp_path / "k", server=None, manifest=mini_event.manifest_path, online=False, camera=None,
+                      frames=None, fullscreen=False, kiosk_id="k-1", staff_pin="246810", lang="ko",
+                      sync_interval=15.0, export_dir=None, size=size, idle_s=idle_s)
+
     with pytest.raises(FormatError, match="--size"):
-        launch(**common, size="huge")
+        start(size="huge")
     with pytest.raises(FormatError, match="--idle"):
-        launch(**common, idle_s=2)
+        start(idle_s=2)
