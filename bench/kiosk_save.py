@@ -68,6 +68,8 @@ def main() -> int:
                 if len(save_ms) >= args.ballots:
                     break
                 session.choose(item.target)
+                if session.rescore_ask:  # judged before: the second tap opens it again
+                    session.choose(item.target)
                 for c in kiosk.manifest.rubric:
                     session.set_score(c.id, c.max // 2)
                 session.review()
@@ -77,8 +79,8 @@ def main() -> int:
                 save_ms.append((time.perf_counter() - t0) * 1000)
                 session.save_finished(result)
                 assert session.step == Step.RECEIPT, session.notice
-                session.next_item()
-            session.finish()
+                session.to_list()
+            session.logout()
         append_ms: list[float] = []
         sb = store.records(0, 1)[0]["signed_ballot"]
         raw = KioskStore(base / "raw" / "raw.sqlite")

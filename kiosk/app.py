@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from typing import Any
 from shared.timefmt import format_time
 
 from .camera import FolderFrames, FrameSource, OpenCVCamera, ScanWorker
+from .flow import WARN_S, Idle, IdleTimer, TapGate
 from .i18n import tr
 from .identity import Kiosk, close
 from .scanner import ScanResult
@@ -35,7 +37,7 @@ FONT_CANDIDATES = (
 )
 HERE = Path(__file__).resolve().parent
 NOTICE_S = 10.0
-WARN_S = 10.0  # seconds of warning before an idle logout
+BIG_TEXT = 1.25  # the large-text setting's factor
 
 
 def register_font() -> str | None:
@@ -78,6 +80,9 @@ class KioskApp(App):  # type: ignore[misc]
     lang = StringProperty("ko")
     online = BooleanProperty(False)
     font_missing = BooleanProperty(False)
+    portrait = BooleanProperty(False)
+    compact = BooleanProperty(False)  # a short screen (a 10" tablet in landscape)
+    big_text = BooleanProperty(False)
 
     def __init__(self, kiosk: Kiosk, store: KioskStore, opts: KioskOptions, **kw: Any) -> None:
         super().__init__(**kw)
@@ -86,7 +91,11 @@ class KioskApp(App):  # type: ignore[misc]
         self.online = kiosk.channel == "online"
         self.title = f"simsa — {kiosk.manifest.title_ko}"
         self.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simsa-job")
-        self.last_input = time.monotonic()
+        self.idle_timer = IdleTimer(opts.idle_s, min(WARN_S, opts.idle_s / 3))
+        self.tap_gate = TapGate()
+        self.overlay: Any = None
+        self._generation = -1
+        self._fit_ev: Any = None
         self.keys = ""
         self.keys_at = 0.0
         self.syncer: Any = None
@@ -94,6 +103,7 @@ class KioskApp(App):  # type: ignore[misc]
         self.source: FrameSource | None = None
         self.scan_worker: ScanWorker | None = None
         self.screens: dict[str, KioskScreen] = {}
+        self.root_view: Any = None
         self._quitting = False
         self._preview_seen = 0
         self._notice: tuple[Notice | None, float] = (None, 0.0)
@@ -131,9 +141,16 @@ class KioskApp(App):  # type: ignore[misc]
             self.screens[name] = screen
             sm.add_widget(screen)
         self.root_view = root
+        from .screens.overlay import Overlay
+
+        self.overlay = Overlay(self._overlay_choice)
         self.session.listeners.append(lambda _s: self.redraw())
         Window.bind(on_key_down=self._on_key_down, on_textinput=self._on_textinput,
-                    on_touch_down=self._on_touch, on_request_close=self._on_request_close)
+                    on_touch_down=self._on_touch, on_request_close=self._on_request_close,
+                    size=self._resized)
+        self._resized(Window, Window.size)
+        signal.signal(signal.SIGTERM, self._on_sigterm)  # after SDL's own handler, which only asks
+        signal.signal(signal.SIGINT, self._on_sigterm)
         Clock.schedule_interval(self._tick, 1.0)
         Clock.schedule_interval(self._preview, 1 / 12)
         self._start_camera()
@@ -161,6 +178,45 @@ class KioskApp(App):  # type: ignore[misc]
         )
         self.scan_worker.start()
 
+    @property
+    def last_input(self) -> float:
+        return self.idle_timer.last
+
+    @last_input.setter
+    def last_input(self, _value: float) -> None:
+        self.idle_timer.touch()
+
+    def _on_sigterm(self, _signum: int, _frame: Any) -> None:
+        """systemd stop, kill, Ctrl-C: end cleanly in every mode (fullscreen included) —
+        the workers finish, the store is committed, the window closes, exit code 0."""
+        self._quitting = True
+        Clock.schedule_once(lambda _dt: self.stop(), 0)
+
+    def _resized(self, _win: Any, size: Any) -> None:
+        w, h = size
+        self.portrait = h > w * 1.05
+        self.compact = h < 700
+        if self.root_view is not None:
+            self._draw_bar()
+        self.refit()
+
+    def refit(self, *_: Any) -> None:
+        """Fit the text of the screen shown, after the layout has settled."""
+        if self._fit_ev is None:
+            self._fit_ev = Clock.create_trigger(self._fit, 0.05)
+        self._fit_ev()
+
+    def _fit(self, _dt: float) -> None:
+        from .screens.fit import fit_texts
+
+        if fit_texts(self.root_view, BIG_TEXT if self.big_text else 1.0, contrast=self.big_text):
+            Clock.schedule_once(lambda _dt: fit_texts(self.root_view, BIG_TEXT if self.big_text else 1.0,
+                                                      contrast=self.big_text), 0.05)
+
+    def toggle_big_text(self) -> None:
+        self.big_text = not self.big_text
+        self.redraw()
+
     def on_stop(self) -> None:
         if self.scan_worker is not None:
             self.scan_worker.stop()
@@ -175,14 +231,25 @@ class KioskApp(App):  # type: ignore[misc]
     def redraw(self) -> None:
         """Show the screen of the session's step, drawn from the session."""
         s = self.session
+        if s.generation != self._generation:  # a new reviewer: the kiosk's own language and size
+            if self._generation >= 0 and s.step in (Step.SCAN, Step.CLOSED):
+                self.lang = self.opts.lang
+                self.big_text = False
+            self._generation = s.generation
         if s.notice is not self._notice[0]:
             self._notice = (s.notice, time.monotonic())
         name = STEP_SCREEN[s.step]
         sm = self.root_view.ids.sm
         if sm.current != name:
             sm.current = name
+        self.tap_gate.shown(name)
         self.screens[name].show(s)
         self._draw_bar()
+        if s.finish_asking:
+            self._show_overlay("finish")
+        elif self.overlay is not None and self.overlay.kind == "finish":
+            self._hide_overlay()
+        self.refit()
         if self.scan_worker is not None:
             if s.step == Step.SCAN:
                 self.scan_worker.active.set()
@@ -193,12 +260,13 @@ class KioskApp(App):  # type: ignore[misc]
         ids = self.root_view.ids
         m = self.kiosk.manifest
         ids.event_title.text = m.title_en if self.lang == "en" else m.title_ko
-        ids.demo.text = tr("demo.banner", self.lang) if m.is_demo else ""
+        ids.demo.text = tr("demo.short" if self.portrait else "demo.banner", self.lang) if m.is_demo else ""
         ids.demo.opacity = 1 if m.is_demo else 0
         ids.font_warning.text = "Korean font missing: install fonts-nanum" if self.font_missing else ""
         where = tr("channel.online", self.lang) if self.online else self.kiosk.id
         ids.where.text = where
         ids.lang_button.text = tr("lang.button", self.lang)
+        ids.big_text.text = tr("big_text.off" if self.big_text else "big_text.on", self.lang)
 
     def toggle_lang(self) -> None:
         self.lang = "en" if self.lang == "ko" else "ko"
@@ -270,6 +338,11 @@ class KioskApp(App):  # type: ignore[misc]
     def choose(self, target: str) -> None:
         self.session.choose(target)
 
+    def choose_next(self) -> None:
+        nxt = self.session.next_todo
+        if nxt is not None:
+            self.session.choose(nxt.target)
+
     def set_score(self, criterion: str, value: int) -> None:
         self.session.set_score(criterion, value)
 
@@ -287,8 +360,51 @@ class KioskApp(App):  # type: ignore[misc]
 
     def finish(self) -> None:
         self.session.finish()
-        if self.scan_worker is not None:
+        if self.scan_worker is not None and self.session.step in (Step.SCAN, Step.DONE):
             self.scan_worker.forget()  # the card still in front of the camera does not log in again
+
+    def to_list(self) -> None:
+        self.session.to_list()
+
+    def keep_going(self) -> None:
+        self.session.keep_going()
+
+    # --- overlays ------------------------------------------------------------------------
+
+    def _show_overlay(self, kind: str, seconds: int = 0) -> None:
+        o = self.overlay
+        t = self.lang
+        if kind == "finish":
+            left = self.session.progress[1]
+            o.ids.title.text = tr("finish.ask.title", t, n=left)
+            o.ids.body.text = tr("finish.ask.body", t)
+            o.ids.leave.text, o.ids.stay.text = tr("finish.ask.leave", t), tr("finish.ask.stay", t)
+        else:
+            o.ids.title.text = tr("idle.ask.title", t)
+            o.ids.body.text = tr("idle.ask.body", t, s=seconds)
+            o.ids.leave.text, o.ids.stay.text = tr("idle.ask.leave", t), tr("idle.ask.stay", t)
+        o.kind = kind
+        if o.parent is None:
+            self.root_view.add_widget(o)
+        self.refit()
+
+    def _hide_overlay(self) -> None:
+        o = self.overlay
+        if o is not None and o.parent is not None:
+            o.parent.remove_widget(o)
+        if o is not None:
+            o.kind = ""
+
+    def _overlay_choice(self, kind: str, choice: str) -> None:
+        self.idle_timer.touch()
+        self._hide_overlay()
+        if kind == "finish":
+            if choice == "leave":
+                self.finish()
+            else:
+                self.keep_going()
+        elif kind == "idle" and choice == "leave":
+            self.session.logout(Notice("bye", error=False))
 
     def back(self) -> None:
         self.session.back()
@@ -382,24 +498,31 @@ class KioskApp(App):  # type: ignore[misc]
 
     # --- input ---------------------------------------------------------------------------
 
-    def _on_touch(self, *_: Any) -> bool:
-        self.last_input = time.monotonic()
-        self.root_view.ids.idle_warning.text = ""
-        return False
+    def _on_touch(self, _win: Any, touch: Any) -> bool:
+        """Every touch keeps the session alive; one in the moment after a screen change is
+        not taken (it was meant for the screen before)."""
+        self.idle_timer.touch()
+        if self.overlay is not None and self.overlay.kind == "idle":
+            return False  # the overlay takes it: "continue"
+        overlay_up = self.overlay is not None and self.overlay.parent is not None
+        return not overlay_up and not self.tap_gate.allows()
 
     def _tick(self, _dt: float) -> None:
         notice, since = self._notice
         if notice is not None and self.session.step in (Step.SCAN, Step.CLOSED) and time.monotonic() - since > NOTICE_S:
             self.session.clear_notice()  # "thank you" or "not a card" is for the last person, not the next
-        idle = time.monotonic() - self.last_input
         active = self.session.step not in (Step.SCAN, Step.CLOSED) and not self.session.busy
-        left = self.opts.idle_s - idle
-        warning = self.root_view.ids.idle_warning
-        warning.text = tr("idle.warning", self.lang, s=max(1, int(left + 0.999))) if active and left <= WARN_S else ""
-        if active and left <= 0:
-            warning.text = ""
+        state, left = self.idle_timer.state()
+        if not active:
+            self.idle_timer.touch()
+            state = Idle.ACTIVE
+        if state == Idle.WARN:
+            self._show_overlay("idle", left)  # the sheet stays as it is under the question
+        elif self.overlay is not None and self.overlay.kind == "idle":
+            self._hide_overlay()
+        if state == Idle.EXPIRED:
             self.session.idle()
-            self.last_input = time.monotonic()
+            self.idle_timer.touch()
 
     def _on_request_close(self, *_: Any) -> bool:
         return self.opts.fullscreen and not self._quitting  # a kiosk is closed by staff, not by Alt-F4

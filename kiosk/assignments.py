@@ -26,6 +26,7 @@ class Item:
     offered: tuple[str, ...]  # approval: the proposals that may be liked
     done: int  # ballots saved here for this target
     previous: dict[str, Any] | None  # the last one's scores, or {"choices": [...]}
+    refused: int = 0  # online ballots the server refused: not done, shown as such
 
 
 def rubric_targets(manifest: Manifest, reviewer: str) -> list[str]:
@@ -51,7 +52,11 @@ def offered(manifest: Manifest, reviewer: str, group: str) -> tuple[str, ...]:
 def items_for(manifest: Manifest, reviewer: str, form: str, ballots: Sequence[LocalBallot]) -> list[Item]:
     """The reviewer's list with progress from the ballots saved here."""
     by_target: dict[str, list[LocalBallot]] = {}
+    refused: dict[str, int] = {}
     for b in ballots:
+        if b.status == "refused":  # the server refused it: it counts for nothing
+            refused[b.target] = refused.get(b.target, 0) + 1
+            continue
         by_target.setdefault(b.target, []).append(b)
 
     def previous(target: str) -> dict[str, Any] | None:
@@ -64,10 +69,11 @@ def items_for(manifest: Manifest, reviewer: str, form: str, ballots: Sequence[Lo
     if form == "rubric":
         return [
             Item(p, "rubric", manifest.proposals[p].title, manifest.proposals[p].group, (),
-                 len(by_target.get(p, [])), previous(p))
+                 len(by_target.get(p, [])), previous(p), refused.get(p, 0))
             for p in rubric_targets(manifest, reviewer)
         ]
     return [
-        Item(g, "approval", g, g, offered(manifest, reviewer, g), len(by_target.get(g, [])), previous(g))
+        Item(g, "approval", g, g, offered(manifest, reviewer, g), len(by_target.get(g, [])), previous(g),
+             refused.get(g, 0))
         for g in approval_groups(manifest, reviewer)
     ]

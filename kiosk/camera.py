@@ -116,7 +116,7 @@ class FolderFrames(FrameSource):
                     return
                 try:
                     self._put(read_image(str(f)))
-                except ValueError as exc:
+                except (ValueError, OSError) as exc:  # a file removed while playing: skip it
                     self.error = str(exc)
                 self._stop.wait(1 / self.fps)
             if not self.loop:

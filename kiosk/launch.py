@@ -71,16 +71,28 @@ def launch(
     sync_interval: float,
     export_dir: Path | None,
     authority: str | None = None,
+    size: str | None = None,
+    idle_s: float | None = None,
 ) -> int:
+    from .kivyconf import parse_size
+
+    try:
+        window = parse_size(size) if size else None
+    except ValueError as exc:
+        raise FormatError(f"--size: {exc}") from exc
+    if idle_s is not None and not 10 <= idle_s <= 3600:
+        raise FormatError(f"--idle must be between 10 and 3600 seconds, not {idle_s:g}")
     kiosk, store = prepare(data, server=server, manifest=manifest, online=online, kiosk_id=kiosk_id,
                            staff_pin=staff_pin, authority=authority)
     from .kivyconf import configure_kivy
 
-    configure_kivy(fullscreen=fullscreen)
+    configure_kivy(fullscreen=fullscreen, size=window)
     from .app import KioskApp, KioskOptions
+    from .session import IDLE_S
 
     opts = KioskOptions(camera=camera, frames=frames, fullscreen=fullscreen, lang=lang,
-                        sync_interval=sync_interval, export_dir=export_dir, data_dir=data)
+                        sync_interval=sync_interval, export_dir=export_dir, data_dir=data,
+                        idle_s=idle_s or IDLE_S)
     KioskApp(kiosk, store, opts).run()
     return 0
 

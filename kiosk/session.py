@@ -27,6 +27,8 @@ from shared.rules import check_ballot
 from shared.timefmt import format_time
 
 from .assignments import Item, items_for
+from .flow import IDLE_S as _FLOW_IDLE_S
+from .flow import FinishGuard, next_unscored
 from .i18n import code_text, tr
 from .identity import Kiosk, check_staff_pin
 from .store import KioskStore, LocalBallot
@@ -34,7 +36,7 @@ from .store import KioskStore, LocalBallot
 MAX_PIN_ATTEMPTS = 5
 MAX_STAFF_ATTEMPTS = 5
 STAFF_LOCK_S = 300
-IDLE_S = 60.0
+IDLE_S = _FLOW_IDLE_S
 
 
 class Step(StrEnum):
@@ -47,6 +49,7 @@ class Step(StrEnum):
     CONFIRM = "confirm"
     SAVING = "saving"
     RECEIPT = "receipt"
+    DONE = "done"
     STAFF_PIN = "staff_pin"
     STAFF_CHECKING = "staff_checking"
     STAFF = "staff"
@@ -108,6 +111,14 @@ class Receipt:
     target: str
     seq: int | None
     delivery: Delivery | None
+    title: str = ""
+    total: tuple[float, float] | None = None  # rubric: (weighted total, its maximum)
+    likes: int | None = None  # approval: how many proposals were liked
+
+    @property
+    def refused(self) -> bool:
+        """The server refused this online ballot: it counts for nothing."""
+        return self.delivery is not None and self.delivery.status == "refused"
 
 
 @dataclass(frozen=True)
@@ -175,13 +186,19 @@ class Session:
         self.scores: dict[str, int | None] = {}
         self.choices: list[str] = []
         self.receipt: Receipt | None = None
+        self.receipts: list[Receipt] = []  # every receipt of this session, for the summary
         self.pin_failures = 0
+        self.finish_guard = FinishGuard()
+        self.rescore_ask: str | None = None  # a done item whose "judge again" was tapped once
 
     def _changed(self) -> None:
         for listener in list(self.listeners):
             listener(self)
 
     def _go(self, step: Step, notice: Notice | None = None) -> None:
+        self.finish_guard.withdraw()  # any other action takes back "finish anyway?"
+        if step != Step.ASSIGNMENTS:
+            self.rescore_ask = None
         self.step = step
         self.notice = notice
         self._changed()
@@ -201,6 +218,7 @@ class Session:
         None when the text is refused at once or the kiosk is not waiting for a card."""
         if self.step != Step.SCAN:
             return None
+        text = "".join(text.split())  # a card's text typed in groups, or pasted with line breaks
         try:
             cred = parse(text)
         except CredentialFormatError:
@@ -306,11 +324,31 @@ class Session:
         return done, len(self.items) - done
 
     def choose(self, target: str) -> None:
+        """Open ``target``'s sheet. A proposal already done is opened only by a second,
+        deliberate tap (the first one asks, in :attr:`rescore_ask`)."""
         if self.step != Step.ASSIGNMENTS:
             return
         item = next((i for i in self.items if i.target == target), None)
         if item is None:
             return
+        if item.done and self.rescore_ask != target:
+            self.finish_guard.withdraw()
+            self.rescore_ask = target
+            self._changed()
+            return
+        self._open(item)
+
+    def cancel_rescore(self) -> None:
+        if self.rescore_ask is not None:
+            self.rescore_ask = None
+            self._changed()
+
+    @property
+    def next_todo(self) -> Item | None:
+        """The first item not yet done (list order)."""
+        return next_unscored(self.items, None)
+
+    def _open(self, item: Item) -> None:
         self.current = item
         self.scores = {c.id: None for c in self.manifest.rubric}
         self.choices = []
@@ -353,7 +391,9 @@ class Session:
         elif self.step in (Step.RUBRIC, Step.APPROVAL, Step.RECEIPT):
             self.current = None
             self._go(Step.ASSIGNMENTS)
-        elif self.step in (Step.PIN, Step.STAFF_PIN, Step.STAFF, Step.ASSIGNMENTS):
+        elif self.step == Step.ASSIGNMENTS:
+            self.finish()
+        elif self.step in (Step.PIN, Step.STAFF_PIN, Step.STAFF, Step.DONE):
             self.logout()
 
     @property
@@ -371,11 +411,13 @@ class Session:
         gen, item, key, reviewer = self.generation, self.current, self.key, self.cred.reviewer
         scores = {c: int(v) for c, v in self.scores.items() if v is not None}
         choices = sorted(self.choices)
+        total = self.weighted_total if item.form == "rubric" else None
         self._go(Step.SAVING)
-        return lambda: self._save(gen, item, key, reviewer, scores, choices)
+        return lambda: self._save(gen, item, key, reviewer, scores, choices, total)
 
     def _save(
-        self, gen: int, item: Item, key: SigningKey, reviewer: str, scores: dict[str, int], choices: list[str]
+        self, gen: int, item: Item, key: SigningKey, reviewer: str, scores: dict[str, int], choices: list[str],
+        total: tuple[float, float] | None = None,
     ) -> SaveDone:
         k = self.kiosk
         created = format_time(self.clock().replace(microsecond=0))
@@ -399,11 +441,13 @@ class Session:
         try:
             if k.channel == "kiosk":
                 saved = self.store.append(sb, reviewer=reviewer, target=item.target, created_at=created)
-                receipt = Receipt(saved.ballot_id, short_code(saved.ballot_id), item.target, saved.seq, None)
+                receipt = Receipt(saved.ballot_id, short_code(saved.ballot_id), item.target, saved.seq, None,
+                                  item.title, total, None if item.form == "rubric" else len(choices))
             else:
                 bid = self.store.queue_online(sb, reviewer=reviewer, target=item.target, created_at=created)
                 delivery = self.deliver(bid, sb) if self.deliver else Delivery("queued")
-                receipt = Receipt(bid, short_code(bid), item.target, None, delivery)
+                receipt = Receipt(bid, short_code(bid), item.target, None, delivery,
+                                  item.title, total, None if item.form == "rubric" else len(choices))
         except Exception as exc:  # a full disk, a read-only USB root: say so, save nothing
             return SaveDone(gen, None, Notice("save.failed", {"error": f"{type(exc).__name__}: {exc}"}))
         return SaveDone(gen, receipt, None, tuple(self.store.ballots_of(reviewer)))
@@ -415,17 +459,56 @@ class Session:
             self._go(Step.CONFIRM, r.notice)
             return
         self.receipt = r.receipt
+        self.receipts.append(r.receipt)
         self._refresh_items(r.ballots)
         self.current = None
         self._go(Step.RECEIPT)
 
     def next_item(self) -> None:
+        """From a receipt straight to the next proposal not yet done (the list when none)."""
+        if self.step != Step.RECEIPT:
+            return
+        after = self.receipt.target if self.receipt else None
+        self.receipt = None
+        nxt = next_unscored(self.items, after)
+        if nxt is None:
+            self._go(Step.ASSIGNMENTS)
+        else:
+            self._open(nxt)
+
+    def to_list(self) -> None:
         if self.step == Step.RECEIPT:
             self.receipt = None
             self._go(Step.ASSIGNMENTS)
 
+    @property
+    def finish_asking(self) -> bool:
+        """"N left — finish anyway?" is showing."""
+        return self.finish_guard.asking
+
     def finish(self) -> None:
-        self.logout(Notice("bye", error=False))
+        """End the session: with proposals left the first call only asks; then (or with
+        nothing left) the codes of the session are shown, and the key is forgotten."""
+        if self.step not in (Step.ASSIGNMENTS, Step.RECEIPT, Step.DONE):
+            return
+        if self.step == Step.DONE:
+            self.logout(Notice("bye", error=False))
+            return
+        if not self.finish_guard.request(self.progress[1]):
+            self._changed()
+            return
+        if not self.receipts:
+            self.logout(Notice("bye", error=False))
+            return
+        self.key = None  # nothing more is signed in this session
+        self.current = None
+        self._go(Step.DONE)
+
+    def keep_going(self) -> None:
+        """"Finish anyway?" answered no."""
+        if self.finish_guard.asking:
+            self.finish_guard.withdraw()
+            self._changed()
 
     # --- staff ---------------------------------------------------------------------------
 

@@ -93,8 +93,8 @@ class Reviewer:
             if _step(session) != Step.RECEIPT:
                 raise RuntimeError(f"{self.id}: the ballot for {target} was not saved: {session.notice}")
             saved += 1
-            session.next_item()
-        session.finish()
+            session.to_list()  # the simulator picks its own order from the list
+        session.logout()  # the reviewer walks away (a person would answer "finish anyway")
         return saved
 
 

@@ -3,9 +3,12 @@
 Cards and PINs are two documents so they can be printed, packed and handed out apart:
 a card alone cannot sign (DESIGN §3).
 
-- **Cards**: ten 90 × 54 mm cards a sheet (2 × 5, with cut guides). Each holds the
-  reviewer's ``SIMSA1`` QR code (error correction M, version ≤ 8), the reviewer id, the
-  event title, role and group, and short instructions. The code is drawn as vector
+- **Cards**: ten 90 × 54 mm cards a sheet (2 × 5, with cut guides), printed on both sides
+  (each front page is followed by its back, mirrored for long-edge duplex). The front holds
+  the reviewer's ``SIMSA1`` QR code (error correction M, version ≤ 8), the reviewer id, the
+  event title, role and 모둠 (group — the kiosk's word too); the back the instructions at
+  :data:`INSTRUCTION_PT` or more and, for online members, the credential as text in groups
+  of :data:`GROUP_CHARS` to type where there is no camera (the kiosk ignores the spaces). The code is drawn as vector
   modules :data:`QR_MM` wide *including* its 4-module quiet zone — a version-8 code gets
   ~0.67 mm modules, which a 720p camera at 30 cm still sees at ~2.5 pixels a module.
 - **PIN letters**: eight 105 × 74 mm slips a sheet, in the same order as the cards, each
@@ -48,13 +51,18 @@ ROLE_TEXT = {
     "member": ("주민 심사위원 (온라인)", "Community member (online)"),
 }
 HOW_KO = {
-    "kiosk": "행사장 키오스크 카메라에 QR 코드를 보여 주고 PIN을 입력하세요.",
-    "online": "온라인 심사 앱에서 이 QR 코드를 스캔하고 PIN을 입력하세요.",
+    "kiosk": "행사장 키오스크 카메라에 앞면의 QR 코드를 보여 주고 PIN을 입력하세요.",
+    "online": "온라인 심사 앱에서 앞면의 QR 코드를 보여 주거나, 아래 글자를 입력한 뒤 PIN을 입력하세요.",
 }
 HOW_EN = {
-    "kiosk": "Show this code to a kiosk camera at the venue, then type your PIN.",
-    "online": "Scan this code in the online judging app, then type your PIN.",
+    "kiosk": "Show the QR code on the front to a kiosk camera at the venue, then type your PIN.",
+    "online": "In the online judging app, show the QR code on the front or type the text below, then your PIN.",
 }
+#: Smallest type for instructions on the cards (points).
+INSTRUCTION_PT = 9.0
+#: The credential text on an online member's card, in groups of this many characters.
+GROUP_CHARS = 6
+GROUP_WORD = ("모둠", "group")
 KEEP_KO = "PIN은 따로 전달됩니다. 카드를 남에게 보이지 마세요."
 KEEP_EN = "Your PIN comes separately. Keep this card to yourself."
 
@@ -219,14 +227,45 @@ def _draw_card(c: object, m: Manifest, card: Card, i: int, matrix: Sequence[Sequ
     ty = _text(c, tx, ty - 3.6, card.reviewer, FONT_BOLD, 12.5, tw)
     ko, en = ROLE_TEXT[card.role]
     c.setFillColorRGB(0.14, 0.39, 0.67)  # type: ignore[attr-defined]
-    ty = _text(c, tx, ty + 0.6, f"{ko} · 조 {card.group}", FONT_BOLD, 6.6, tw)
-    ty = _text(c, tx, ty + 0.4, f"{en} · group {card.group}", FONT, 5.8, tw)
+    ty = _text(c, tx, ty + 0.6, ko, FONT_BOLD, 8.0, tw)
+    ty = _text(c, tx, ty + 0.4, en, FONT, 7.0, tw)
+    c.setFillColorRGB(0, 0, 0)  # type: ignore[attr-defined]
+    ty = _text(c, tx, ty - 0.8, f"{GROUP_WORD[0]} {card.group} · {GROUP_WORD[1]} {card.group}", FONT_BOLD, 9.0, tw)
     c.setFillColorRGB(0.2, 0.24, 0.28)  # type: ignore[attr-defined]
-    how = _channel(card.role)
-    ty = _text(c, tx, ty - 1.2, HOW_KO[how] + " " + KEEP_KO, FONT, 5.2, tw, lead=1.22)
-    _text(c, tx, ty - 0.2, HOW_EN[how] + " " + KEEP_EN, FONT, 4.9, tw, lead=1.2)
+    _text(c, tx, ty - 0.8, "사용 방법은 뒷면 · How to use: see the back", FONT, 7.0, tw)
     if m.is_demo:
         _badge(c, x + CARD_W - 13.5, y + 2.2)
+
+
+def grouped(credential: str, n: int = GROUP_CHARS) -> str:
+    """The credential in groups of ``n`` characters, for typing by hand."""
+    return " ".join(credential[k : k + n] for k in range(0, len(credential), n))
+
+
+def back_origin(i: int) -> tuple[float, float]:
+    """Where the back of the ``i``-th card is on the back page: mirrored left-right so a
+    long-edge duplex print puts it behind its front."""
+    k = i % (COLS * ROWS)
+    col, row = k % COLS, k // COLS
+    return card_origin(row * COLS + (COLS - 1 - col))
+
+
+def _draw_back(c: object, card: Card, i: int) -> None:
+    x, y = back_origin(i)
+    tx, tw = x + 4.0, CARD_W - 8.0
+    how = _channel(card.role)
+    c.setFillColorRGB(0, 0, 0)  # type: ignore[attr-defined]
+    ty = _text(c, tx, y + CARD_H - 6.0, f"사용 방법 · How to use  ({card.reviewer})", FONT_BOLD, 9.5, tw, lead=1.15)
+    c.setFillColorRGB(0.1, 0.12, 0.16)  # type: ignore[attr-defined]
+    size = INSTRUCTION_PT
+    ty = _text(c, tx, ty - 0.6, HOW_KO[how], FONT, size, tw, lead=1.15)
+    ty = _text(c, tx, ty - 0.2, HOW_EN[how], FONT, size, tw, lead=1.15)
+    if how == "online":
+        c.setFillColorRGB(0, 0, 0)  # type: ignore[attr-defined]
+        _text(c, tx, ty - 0.9, grouped(card.credential), "Courier-Bold", size, tw, lead=1.12)
+    else:
+        ty = _text(c, tx, ty - 0.6, KEEP_KO, FONT, size, tw, lead=1.15)
+        _text(c, tx, ty - 0.2, KEEP_EN, FONT, size, tw, lead=1.15)
 
 
 def _badge(c: object, x: float, y: float) -> None:
@@ -273,18 +312,24 @@ def write_cards(
         _guides(c, [(*card_origin(i), CARD_W, CARD_H) for i in range(len(chunk))])
         for i, card in enumerate(chunk):
             _draw_card(c, manifest, card, i, matrices[i])
-        _footer(c, manifest, f"cards {start + 1}–{start + len(chunk)} of {len(cards)} · 심사 카드")
+        _footer(c, manifest, f"cards {start + 1}–{start + len(chunk)} of {len(cards)} · 심사 카드 (앞면 · front)")
         c.showPage()
-        pages += 1
+        _guides(c, [(*back_origin(i), CARD_W, CARD_H) for i in range(len(chunk))])
+        for i, card in enumerate(chunk):
+            _draw_back(c, card, i)
+        _footer(c, manifest, f"cards {start + 1}–{start + len(chunk)} · 뒷면 · back (print both sides, long edge)",
+                INSTRUCTION_PT)
+        c.showPage()
+        pages += 2
         if progress:
             progress(len(chunk))
     c.save()
     return pages
 
 
-def _footer(c: object, m: Manifest, text: str) -> None:
+def _footer(c: object, m: Manifest, text: str, size: float = 6.5) -> None:
     c.setFillColorRGB(0.45, 0.5, 0.55)  # type: ignore[attr-defined]
-    c.setFont(FONT, 6.5)  # type: ignore[attr-defined]
+    c.setFont(FONT, size)  # type: ignore[attr-defined]
     c.drawString(15 * MM, 6 * MM, f"{m.event} · {text} · 점선을 따라 자르세요 · cut along the dotted lines")  # type: ignore[attr-defined]
 
 

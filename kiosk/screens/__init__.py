@@ -17,6 +17,7 @@ SCREENS: dict[str, tuple[str, str]] = {
     "approval": ("kiosk.screens.approval", "ApprovalScreen"),
     "confirm": ("kiosk.screens.confirm", "ConfirmScreen"),
     "receipt": ("kiosk.screens.receipt", "ReceiptScreen"),
+    "done": ("kiosk.screens.done", "DoneScreen"),
     "staff": ("kiosk.screens.staff", "StaffScreen"),
     "closed": ("kiosk.screens.closed", "ClosedScreen"),
 }
@@ -33,6 +34,7 @@ STEP_SCREEN: dict[Step, str] = {
     Step.CONFIRM: "confirm",
     Step.SAVING: "confirm",
     Step.RECEIPT: "receipt",
+    Step.DONE: "done",
     Step.STAFF: "staff",
     Step.CLOSED: "closed",
 }

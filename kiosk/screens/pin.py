@@ -41,7 +41,7 @@ class PinScreen(KioskScreen):
 
     def _draw(self) -> None:
         n = len(self.digits)
-        self.ids.dots.text = "  ".join(["●"] * n + ["○"] * max(0, 6 - n))
+        self.ids.dots.text = " ".join(["●"] * n + ["○"] * max(0, 6 - n))
         self.ids.ok.disabled = n < 4 or self.ids.spinner.active
 
     def press(self, digit: str) -> None:

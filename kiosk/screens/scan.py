@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from kivy.graphics.texture import Texture
+from kivy.properties import BooleanProperty
 
 from kiosk.scanner import ScanResult
 from kiosk.session import Session
@@ -14,11 +15,21 @@ from .base import KioskScreen
 
 
 class ScanScreen(KioskScreen):
+    preview_on = BooleanProperty(True)  # online with no camera: no preview, room for typing
+
     def show(self, session: Session) -> None:
         ids = self.ids
-        ids.title.text = self.t("scan.title")
-        ids.help.text = self.t("scan.help")
-        ids.step1.text = self.t("scan.step1")
+        camera = self.app.camera_error() is None
+        self.preview_on = camera or not self.app.online
+        if self.app.online and not camera:  # nothing to show a card to: type or paste its text
+            ids.title.text, ids.help.text = self.t("scan.title.type"), self.t("scan.no_camera.online")
+            ids.step1.text = self.t("scan.step1.type")
+        elif self.app.online:
+            ids.title.text, ids.help.text = self.t("scan.title.online"), self.t("scan.help")
+            ids.step1.text = self.t("scan.step1.online")
+        else:
+            ids.title.text, ids.help.text = self.t("scan.title"), self.t("scan.help")
+            ids.step1.text = self.t("scan.step1")
         ids.step2.text = self.t("scan.step2")
         ids.step3.text = self.t(f"scan.step3.{session.form}")
         ids.step4.text = self.t("scan.step4")
@@ -41,9 +52,13 @@ class ScanScreen(KioskScreen):
         if err:
             self.ids.hint.text = self.t("scan.no_camera.online" if self.app.online else "scan.no_camera")
         elif result is None:
-            self.ids.hint.text = self.t("scan.hint.fit")
+            notice = self.app.session.notice
+            refused = notice is not None and notice.error
+            self.ids.hint.text = self.t("scan.hint.refused" if refused else "scan.hint.fit")
         elif result.text is not None:
-            self.ids.hint.text = self.t("scan.hint.reading")
+            notice = self.app.session.notice
+            refused = notice is not None and notice.error and self.app.session.step.value == "scan"
+            self.ids.hint.text = self.t("scan.hint.refused" if refused else "scan.hint.reading")
         elif result.ambiguous:
             self.ids.hint.text = self.t("scan.hint.two")
         else:

@@ -3,14 +3,56 @@ actions — sync now, export a USB bundle, close the kiosk."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from kivy.factory import Factory
 
+from kiosk.i18n import code_text, tr
 from kiosk.session import Session
 
 from .base import KioskScreen
+
+#: The event's time zone for everything the staff screen shows (SIMSA_TZ overrides).
+EVENT_TZ = "Asia/Seoul"
+
+
+def event_zone() -> ZoneInfo:
+    name = os.environ.get("SIMSA_TZ") or EVENT_TZ
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(EVENT_TZ)
+
+
+def local_time(stamp: str | None, tz: ZoneInfo | None = None) -> str | None:
+    """``2026-12-02T09:05:01Z`` → ``12-02 18:05:01 KST`` in the event's time zone; text that
+    is not a timestamp comes back as it is."""
+    if not stamp:
+        return None
+    try:
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    except ValueError:
+        return stamp
+    if when.tzinfo is None:
+        return stamp
+    local = when.astimezone(tz or event_zone())
+    return local.strftime("%m-%d %H:%M:%S ") + (local.tzname() or "")
+
+
+def readable_error(raw: str, lang: str) -> tuple[str, str]:
+    """The sync worker's last error (``<stamp> <message>``) as (when, what in words) plus
+    the technical message kept short for whoever fixes it."""
+    stamp, _, detail = raw.partition(" ")
+    when = local_time(stamp) or ""
+    if not stamp[:4].isdigit():
+        when, detail = "", raw
+    words = tr("staff.error.unreachable", lang)
+    short = detail if len(detail) <= 90 else detail[:87] + "…"
+    return when, f"{words}\n({short})" if short else words
 
 
 @dataclass(frozen=True)
@@ -67,12 +109,13 @@ class StaffScreen(KioskScreen):
             (t("staff.enrolment"), t(f"enrol.{v.enrolment}") + ("  ·  " + t("staff.syncing") if v.syncing else "")),
             (t("staff.queue"), f"{v.head_seq - v.synced_seq + v.queued_online}  ({t('staff.chain', head=v.head_seq, synced=v.synced_seq)})"),
             ("", t("staff.results", accepted=v.accepted, duplicate=v.duplicate, rejected=v.rejected)),
-            (t("staff.last_sync"), v.last_sync or t("staff.never")),
+            (t("staff.last_sync"), local_time(v.last_sync) or t("staff.never")),
             (t("staff.last_sth"), f"#{v.last_sth['tree_size']}  {v.last_sth['root_hash'][:16]}…" if v.last_sth else t("staff.never")),
             ("", t("staff.opened", n=v.opened) + "  ·  " + t("staff.locked", n=v.locked)),
         ]
         if v.last_error:
-            rows.append((t("staff.error"), v.last_error))
+            when, what = readable_error(v.last_error, self.app.lang)
+            rows.append((t("staff.error") + (f"\n{when}" if when else ""), what))
         grid = ids.info
         grid.clear_widgets()
         for k, val in rows:
@@ -84,7 +127,7 @@ class StaffScreen(KioskScreen):
         if not v.alarms:
             box.add_widget(Factory.AlarmLine(text=t("staff.no_alarms"), color=(0.07, 0.44, 0.23, 1)))
         for at, code, detail in v.alarms[:6]:
-            box.add_widget(Factory.AlarmLine(text=f"{at}  {code}: {detail}"))
+            box.add_widget(Factory.AlarmLine(text=f"{local_time(at)}  {code_text(code, self.app.lang)}: {detail}"))
         ids.sync.disabled = v.server is None or v.syncing
         ids.close.disabled = v.closed
 

@@ -30,6 +30,10 @@ def register(sub: Any) -> None:
     src.add_argument("--camera", type=int, metavar="N", default=0, help="camera index (default 0)")
     src.add_argument("--frames", type=Path, metavar="DIR", help="play the images of DIR as camera frames")
     p.add_argument("--fullscreen", action="store_true", help="kiosk mode: fullscreen, borderless, Escape ignored")
+    p.add_argument("--size", metavar="WxH", help="window size when not --fullscreen, e.g. 800x1280 for a portrait "
+                   "screen (default 1280x800; --fullscreen takes the display's own size)")
+    p.add_argument("--idle", type=float, default=None, metavar="S", help="seconds without a touch before the "
+                   "kiosk asks whether to continue and then logs the reviewer out (default 90)")
     p.add_argument("--authority", metavar="KEY", help="pin the organiser's authority key (b64u): a manifest "
                    "signed by another key is refused")
     p.add_argument("--kiosk-id", metavar="ID", help="this kiosk's id on first set-up (default from its key)")
@@ -78,6 +82,8 @@ def run_kiosk(args: argparse.Namespace) -> int:
         sync_interval=args.sync_interval,
         export_dir=args.export_dir,
         authority=args.authority,
+        size=args.size,
+        idle_s=args.idle,
     )
 
 

@@ -104,6 +104,17 @@ def main() -> None:
     def step() -> Step:
         return app.session.step
 
+    def leave(finish: Any) -> Script:
+        """Finish with work left: answer "finish anyway", then close the codes of the visit."""
+        tap(finish)
+        if app.session.finish_asking:
+            yield pause(0.3)
+            tap(app.overlay.ids.leave)
+        yield until("codes of the visit", lambda: step() in (Step.DONE, Step.SCAN))
+        if step() == Step.DONE:
+            yield pause(0.3)
+            tap(app.screens["done"].ids.close)
+
     def kiosk_script() -> Script:
         yield until("scan screen", lambda: step() == Step.SCAN and app.root_view.ids.sm.current == "scan")
         yield until("a frame was decoded",
@@ -163,13 +174,13 @@ def main() -> None:
         rids = app.screens["receipt"].ids
         result["code_shown"], result["qr_data"] = rids.code.text, rids.qr.data
         result["saved_before_network"] = store.head()[0] == receipt.seq
-        tap(app.screens["receipt"].ids.next)
+        tap(app.screens["receipt"].ids.list)
         yield until("assignments again", lambda: step() == Step.ASSIGNMENTS)
         app.toggle_lang()
         yield pause(0.4)
         shot("08-assignments-english")
         app.toggle_lang()
-        tap(app.screens["assignments"].ids.finish)
+        yield from leave(app.screens["assignments"].ids.finish)
         yield until("back to scan", lambda: step() == Step.SCAN)
         yield pause(0.4)
         shot("09-scan-after-finish")
@@ -244,13 +255,13 @@ def main() -> None:
         assert receipt is not None and receipt.delivery is not None
         result["ballot_id"] = receipt.ballot_id
         result["delivery"] = receipt.delivery.__dict__
-        tap(app.screens["receipt"].ids.finish)
+        yield from leave(app.screens["receipt"].ids.finish)
         yield until("back to scan", lambda: step() == Step.SCAN)
         if plan.get("idle_s"):
             scan.ids.paste.text = plan["credential"]
             tap(scan.ids.paste_go)
             yield until("PIN pad", lambda: step() == Step.PIN)
-            yield until("idle warning", lambda: bool(app.root_view.ids.idle_warning.text), plan["idle_s"] + 5)
+            yield until("idle warning", lambda: app.overlay.kind == "idle", plan["idle_s"] + 5)
             yield pause(0.3)
             shot("25b-idle-warning")
             yield until("idle logout", lambda: step() == Step.SCAN, plan["idle_s"] + 10)

@@ -59,3 +59,26 @@ def test_cli_arguments() -> None:
     s = p.parse_args(["kiosk-sim", "--event", "e", "--server", "http://x", "--kiosks", "2", "--ballots", "9",
                       "--staff", "a:b"])
     assert (s.kiosks, s.ballots, s.staff) == (2, 9, "a:b")
+
+
+def test_window_size_and_idle_options(mini_event: EventFiles, tmp_path: Path) -> None:
+    """Issue 11: ``--size WxH`` (and a clear error for anything else), ``--idle S``."""
+    from kiosk.kivyconf import parse_size
+    from kiosk.launch import launch
+    from simsa.cli import build_parser
+
+    assert parse_size("800x1280") == (800, 1280) and parse_size(" 1024 × 600 ") == (1024, 600)
+    for bad in ("800", "800x", "10x10", "99999x800", "wide"):
+        with pytest.raises(ValueError, match=r"WIDTHxHEIGHT|out of range"):
+            parse_size(bad)
+    a = build_parser().parse_args(["kiosk", "--manifest", "m.json", "--size", "800x1280", "--idle", "120"])
+    assert a.size == "800x1280" and a.idle == 120
+    def start(size: str | None = None, idle_s: float | None = None) -> int:
+        return launch(data=tmp_path / "k", server=None, manifest=mini_event.manifest_path, online=False, camera=None,
+                      frames=None, fullscreen=False, kiosk_id="k-1", staff_pin="246810", lang="ko",
+                      sync_interval=15.0, export_dir=None, size=size, idle_s=idle_s)
+
+    with pytest.raises(FormatError, match="--size"):
+        start(size="huge")
+    with pytest.raises(FormatError, match="--idle"):
+        start(idle_s=2)

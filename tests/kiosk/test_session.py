@@ -211,8 +211,9 @@ def test_rubric_from_list_to_receipt(station: Station) -> None:
     assert sb.id == session.receipt.ballot_id
     assert sb.ballot.kiosk == station.kiosk.id and sb.ballot.channel == "kiosk"
     sb.verify(station.manifest.reviewers[rid].key)
-    session.next_item()
-    assert step(session) == Step.ASSIGNMENTS
+    session.next_item()  # straight on to the next proposal still to do, not back to the list
+    assert step(session) == Step.RUBRIC and session.current is not None
+    assert session.current.target == next(i.target for i in session.items if not i.done and i.target != first)
 
 
 def test_rescoring_shows_the_previous_scores_and_makes_a_new_ballot(station: Station) -> None:
@@ -220,10 +221,12 @@ def test_rescoring_shows_the_previous_scores_and_makes_a_new_ballot(station: Sta
     session = station.session()
     station.login(session, rid)
     station.vote_first(session, value=7)
-    session.finish()
+    session.logout()
     station.login(session, rid)
     item = session.items[0]
     assert item.done == 1 and item.previous == {c.id: min(7, c.max) for c in station.manifest.rubric}
+    session.choose(item.target)  # a done proposal: the first tap only asks
+    assert step(session) == Step.ASSIGNMENTS and session.rescore_ask == item.target
     session.choose(item.target)
     assert all(v is None for v in session.scores.values())
     for c in station.manifest.rubric:
@@ -302,7 +305,7 @@ def test_idle_logout_forgets_the_key_and_ignores_late_results(station: Station) 
     assert session.notice is not None and session.notice.key == "idle.logout"
     session.unlock_finished(result)  # a stale result changes nothing
     assert step(session) == Step.SCAN and session.key is None
-    assert IDLE_S == 60
+    assert IDLE_S == 90
 
 
 def test_staff_pin(station: Station) -> None:
@@ -334,7 +337,7 @@ def test_closed_kiosk_takes_no_cards(station: Station) -> None:
     session = station.session()
     station.login(session, station.reviewer())
     station.vote_first(session)
-    session.finish()
+    session.logout()
     closure = close(station.kiosk, station.store, "2017-02-23T18:00:00Z")
     assert closure["seq"] == 1 and closure["counts"] == {"credentials_opened": 1, "ballots_saved": 1}
     session.kiosk_closed()

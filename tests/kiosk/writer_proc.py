@@ -43,6 +43,8 @@ def child(data: Path, creds: dict[str, str], pins: dict[str, str], reviewers: li
         item = session.items[n % len(session.items)]
         n += 1
         session.choose(item.target)
+        if session.rescore_ask:  # judged before: the second tap opens it again
+            session.choose(item.target)
         for c in kiosk.manifest.rubric:
             session.set_score(c.id, (n + pid) % (c.max + 1))
         session.review()
@@ -50,7 +52,7 @@ def child(data: Path, creds: dict[str, str], pins: dict[str, str], reviewers: li
         assert step(session) == Step.RECEIPT and session.receipt is not None, session.notice
         sys.stdout.write(f"SAVED {pid} {session.receipt.seq} {session.receipt.ballot_id}\n")
         sys.stdout.flush()
-        session.next_item()
+        session.to_list()
 
 
 def main() -> None:

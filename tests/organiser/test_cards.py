@@ -77,10 +77,10 @@ def test_every_card_scans_from_30_cm_with_the_kiosk_scanner(
     _, cards = load_cards(mini_event.dir)
     pages = _render(printed[0], CAMERA_PX_PER_MM)
     per = COLS * ROWS
-    assert len(pages) == -(-len(cards) // per)
+    assert len(pages) == 2 * -(-len(cards) // per)  # each sheet's front, then its back
     read = []
     for n in range(len(cards)):
-        pixels = _card_pixels(pages[n // per], n % per, CAMERA_PX_PER_MM)
+        pixels = _card_pixels(pages[2 * (n // per)], n % per, CAMERA_PX_PER_MM)
         read.append(decode(_camera_frame(pixels)).text)
     assert read == [c.credential for c in cards]
     assert read == [mini_event.credentials[c.reviewer] for c in cards]
@@ -164,3 +164,36 @@ def test_long_pins_stay_inside_their_slip(mini_event: EventFiles, tmp_path: Path
         doc.close()
     slip_right = (slip_origin(0)[0] + SLIP_W) * 72 / 25.4
     assert right < slip_right - 4 * 72 / 25.4, (right, slip_right)
+
+
+def test_backs_give_instructions_at_9_pt_and_the_online_text_the_kiosk_accepts(
+    printed: tuple[Path, Path], mini_event: EventFiles, tmp_path: Path
+) -> None:
+    """Issue 11: instructions ≥ 9 pt on the back, the kiosk's word 모둠 (never 조), and an
+    online member's credential as text that the kiosk opens when typed with its spaces."""
+    from organiser.cards import INSTRUCTION_PT, back_origin, grouped
+    from tests.kiosk.conftest import make_station
+
+    doc = pdfium.PdfDocument(str(printed[0]))
+    try:
+        front, back = doc[0].get_textpage(), doc[1].get_textpage()
+        front_text, back_text = front.get_text_range(), back.get_text_range()
+        sizes = set()
+        for k in range(back.count_chars()):
+            ch = back.get_text_range(k, 1)
+            if ch.strip():
+                sizes.add(round(pdfium.raw.FPDFText_GetFontSize(back.raw, k), 1))
+    finally:
+        doc.close()
+    assert min(sizes) >= INSTRUCTION_PT
+    assert "모둠" in front_text and "조 " not in front_text
+    assert "사용 방법" in back_text and "How to use" in back_text
+    assert back_origin(0)[0] > back_origin(1)[0]  # mirrored for a long-edge duplex print
+    _, cards = load_cards(mini_event.dir)
+    member = next(c for c in cards if c.role == "member")
+    typed = grouped(member.credential)
+    assert " " in typed and typed.replace(" ", "") == member.credential
+    st = make_station(mini_event, tmp_path / "online", channel="online")
+    session = st.session()
+    job = session.scanned(typed + "\n")
+    assert job is not None  # parsed: the spaces a person types are not part of the code

@@ -1,0 +1,125 @@
+"""The rules that keep a reviewer moving and in their session (kiosk.flow), on an injected
+clock, and the session transitions built on them: finish with work left asks first, the
+receipt leads to the next proposal, a done proposal is re-scored only on purpose, and an
+online ballot the server refused is never counted as done."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from kiosk.assignments import Item
+from kiosk.flow import FinishGuard, Idle, IdleTimer, TapGate, next_unscored, todo_first
+from kiosk.session import Delivery, Step, run_job
+from tests.kiosk.conftest import Station, step
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def item(target: str, done: int = 0) -> Item:
+    return Item(target, "rubric", target, "g", (), done, None)
+
+
+def test_idle_timer_warns_then_expires_and_input_resets_it() -> None:
+    clock = FakeClock()
+    idle = IdleTimer(timeout_s=30, warn_s=10, clock=clock)
+    assert idle.state()[0] == Idle.ACTIVE
+    clock.t += 21
+    assert idle.state() == (Idle.WARN, 9)
+    idle.touch()
+    assert idle.state()[0] == Idle.ACTIVE
+    clock.t += 30
+    assert idle.state() == (Idle.EXPIRED, 0)
+    with pytest.raises(ValueError, match="positive"):
+        IdleTimer(timeout_s=0, clock=clock)
+    assert IdleTimer(timeout_s=5, warn_s=20, clock=clock).warn_s == 5
+
+
+def test_finish_guard_asks_once_when_work_is_left() -> None:
+    g = FinishGuard()
+    assert g.request(0) is True
+    assert g.request(3) is False and g.asking
+    assert g.request(3) is True and not g.asking
+    g.request(3)
+    g.withdraw()
+    assert g.request(3) is False
+
+
+def test_tap_gate_ignores_taps_right_after_a_screen_change() -> None:
+    clock = FakeClock()
+    gate = TapGate(settle_s=0.6, clock=clock)
+    gate.shown("receipt")
+    assert not gate.allows()
+    clock.t += 0.7
+    assert gate.allows()
+    gate.shown("receipt")  # a redraw of the same screen is no change
+    assert gate.allows()
+    gate.shown("assignments")
+    clock.t += 0.3
+    assert not gate.allows()
+
+
+def test_next_unscored_goes_forward_and_wraps() -> None:
+    items = [item("a", 1), item("b"), item("c", 1), item("d")]
+    assert next_unscored(items, "b") == items[3]
+    assert next_unscored(items, "d") == items[1]
+    assert next_unscored(items, None) == items[1]
+    assert next_unscored([item("a", 1)], "a") is None
+    assert [i.target for i in todo_first(items)] == ["b", "d", "a", "c"]
+
+
+def test_eleven_proposals_without_the_list_and_no_stray_exit(station: Station) -> None:
+    """Receipt → "next proposal" opens the next sheet each time; "finish" with work left asks."""
+    session = station.session()
+    rid = station.reviewer(role="representative")
+    station.login(session, rid)
+    n = len(session.items)
+    assert n >= 2
+    session.choose(session.items[0].target)
+    for k in range(n):
+        assert step(session) == Step.RUBRIC, k
+        for c in station.manifest.rubric:
+            session.set_score(c.id, 1)
+        session.review()
+        session.save_finished(run_job(session.confirm()))
+        assert step(session) == Step.RECEIPT
+        assert session.receipt is not None and session.receipt.title and session.receipt.total is not None
+        if k == 0:
+            session.finish()  # a stray tap on "finish" with proposals left only asks
+            assert step(session) == Step.RECEIPT and session.finish_asking
+            session.keep_going()
+            assert not session.finish_asking
+        session.next_item()
+    assert step(session) == Step.ASSIGNMENTS and session.progress == (n, 0)
+    assert len(session.receipts) == n
+    session.finish()  # nothing left: no question, the codes of the session
+    assert step(session) == Step.DONE and session.key is None and len(session.receipts) == n
+    session.finish()
+    assert step(session) == Step.SCAN and session.receipts == []
+
+
+def test_refused_online_ballot_is_not_done(online_station: Station) -> None:
+    st = online_station
+    calls: list[Any] = []
+
+    def refuse(bid: str, sb: dict[str, Any]) -> Delivery:
+        calls.append(bid)
+        st.store.online_result(bid, "refused", code="revoked_credential")
+        return Delivery("refused", code="revoked_credential")
+
+    session = st.session(deliver=refuse)
+    station_reviewer = st.reviewer("online")
+    st.login(session, station_reviewer)
+    st.vote_first(session)
+    assert session.receipt is not None and session.receipt.refused
+    assert session.progress[0] == 0  # not counted as done
+    assert session.items[0].refused == 1 and session.items[0].done == 0
+    session.to_list()
+    assert step(session) == Step.ASSIGNMENTS and calls

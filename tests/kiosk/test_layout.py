@@ -1,0 +1,199 @@
+"""Issue 11, "the kiosk for the people in front of it", played in a real window under Xvfb
+(tests/kiosk/layout_driver.py) at 1280×800, 800×1280 and 1024×600: every screen fits
+(no label's text outside its box, no touch target under 48 dp), a reviewer scores eleven
+proposals without the list and cannot end the session by a stray tap, a refused online
+ballot is red and not counted, and SIGTERM ends even a fullscreen kiosk cleanly.
+Screenshots go to ``artifacts/kiosk-layout*/``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cv2
+import pytest
+
+from kiosk.tools.frames import frame
+from tests.kiosk.conftest import STAFF_PIN
+from tests.support.events import EventFiles
+from tests.support.live import STAFF_NAME, STAFF_PASSWORD, LiveServer, free_port
+
+pytestmark = [pytest.mark.gui, pytest.mark.slow]
+REPO = Path(__file__).resolve().parents[2]
+SIZES = [[1280, 800], [800, 1280], [1024, 600]]
+
+
+@pytest.fixture(scope="module")
+def big_display() -> Iterator[str]:
+    """A private Xvfb display large enough for a portrait window (1280×1280)."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
+    r, w = os.pipe()
+    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x1280x24", "-nolisten", "tcp"],
+                            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(w)
+    with os.fdopen(r) as f:
+        number = f.readline().strip()
+    try:
+        assert number, "Xvfb did not report a display"
+        yield f":{number}"
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def _env(display: str, kivy_home: Path, console: bool = False) -> dict[str, str]:
+    env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(REPO), "KIVY_NO_ARGS": "1",
+           "KIVY_HOME": str(kivy_home)}
+    if not console:
+        env["KIVY_NO_CONSOLELOG"] = "1"
+    return env
+
+
+def run_driver(plan: dict[str, Any], display: str, out: Path, kivy_home: Path, timeout: float = 420) -> dict[str, Any]:
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    plan_path = out / "plan.json"
+    plan_path.write_text(json.dumps(plan))
+    with open(out / "driver.log", "wb") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "tests.kiosk.layout_driver", str(plan_path)], cwd=REPO,
+                                env=_env(display, kivy_home), stdout=log, stderr=subprocess.STDOUT)
+        try:
+            proc.wait(timeout)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    text = (out / "driver.log").read_text(errors="replace")
+    assert (out / "result.json").exists(), f"the app ended without a result:\n{text[-4000:]}"
+    result: dict[str, Any] = json.loads((out / "result.json").read_text())
+    assert result["ok"], f"{result.get('error')}\n{text[-3000:]}"
+    return result
+
+
+def assert_fits(result: dict[str, Any], out: Path) -> None:
+    overflow = {k: v for k, v in result["overflow"].items() if v}
+    small = {k: v for k, v in result["small"].items() if v}
+    assert overflow == {}, json.dumps(overflow, ensure_ascii=False, indent=1)
+    assert small == {}, json.dumps(small, ensure_ascii=False, indent=1)
+    for name in result["shots"]:
+        assert (out / name).stat().st_size > 10_000, name
+    for w, h in SIZES:
+        assert any(n.endswith(f"-{w}x{h}.png") for n in result["shots"])
+
+
+def test_every_screen_fits_and_a_reviewer_gets_through_eleven(
+    mini_event: EventFiles, tmp_path: Path, artifacts_dir: Path, big_display: str
+) -> None:
+    out = artifacts_dir / "kiosk-layout"
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    cv2.imwrite(str(frames / "a-hall.png"), frame(None, "none", 3))
+    card = tmp_path / "card.png"
+    cv2.imwrite(str(card), frame(mini_event.credentials["rep-01"], "clean", 5))
+    other = tmp_path / "other.png"
+    cv2.imwrite(str(other), frame("https://example.org/not-a-judging-card", "clean", 5))
+    plan = {"other_frame": str(other), "data": str(tmp_path / "kiosk"), "manifest": str(mini_event.manifest_path),
+            "server": f"http://127.0.0.1:{free_port()}",  # nobody listens: the staff screen shows a sync error
+            "frames": str(frames), "card_frame": str(card), "pin": mini_event.pins["rep-01"], "staff_pin": STAFF_PIN,
+            "out": str(out), "idle_s": 12, "sizes": SIZES}
+    r = run_driver(plan, big_display, out, tmp_path / "kivy-home")
+    assert_fits(r, out)
+    # 5. after a refused scan the camera hint no longer says "reading…"
+    assert r["refused_hint"] == "이 카드는 열 수 없습니다 (위 안내를 보세요)"
+    assert "Community participation" in r["rubric_en_labels"]  # 1. fits whole at every size (checked above)
+    # 9. a large-text setting on every screen (the bar), and it fits too
+    assert r["big_text_font"] > r["normal_text_font"]
+    # 3. no accidental exits
+    assert r["finish_with_left"] == {"step": "assignments", "asking": True, "overlay": True}
+    assert r["after_keep_going"] == "assignments"
+    assert r["receipt_finish"] == {"step": "receipt", "asking": True}
+    # a second tap 0.2 s after "next proposal" does not press the sheet's "next" under the finger
+    assert r["double_tap"] == {"step": "rubric", "notice": None, "scores": ["None"] * 4}
+    # 8. the idle question covers the sheet without moving it, and "continue" keeps it
+    assert r["idle_asked"]["title"] == "계속하시겠어요?" and r["idle_asked"]["moved"] == 0
+    assert r["idle_kept"] == {"step": "rubric", "score": 10, "overlay": False}
+    # 5. the receipt names the proposal, the total and where to check
+    rec = r["receipt"]
+    assert rec["what"].startswith("p02 ") and rec["total"] == "합계 80점 / 100점"
+    assert rec["check"].endswith("/verify") and rec["title"] == "이 키오스크에 저장되었습니다"
+    # 4. eleven proposals, receipt to next sheet, never the list
+    assert r["all_done"] == {"progress": [11, 0], "receipts": 11, "list_seen": False}
+    assert r["done_codes"] == 11
+    assert r["lang_after"] == "ko"  # the English of the last reviewer is not the next one's
+    # 9. the staff screen: local time, an error in words, no overlap with the title
+    st = r["staff"]
+    assert st["title_bottom"] >= st["info_top"]
+    joined = "\n".join(st["texts"])
+    assert "KST" in joined and "서버에 닿지 않습니다" in joined
+    assert not any(t.rstrip().endswith("Z") for t in st["texts"])
+
+
+def test_online_refused_ballot_is_red_and_not_counted(
+    live_server: LiveServer, mini_event: EventFiles, tmp_path: Path, artifacts_dir: Path, big_display: str
+) -> None:
+    out = artifacts_dir / "kiosk-layout-online"
+    rid = sorted(r for r in mini_event.credentials if r.startswith("mem-"))[0]
+    plan = {"data": str(tmp_path / "online"), "manifest": str(mini_event.manifest_path), "server": live_server.url,
+            "online": True, "credential": mini_event.credentials[rid], "pin": mini_event.pins[rid], "reviewer": rid,
+            "staff_pin": STAFF_PIN, "staff_name": STAFF_NAME, "staff_password": STAFF_PASSWORD, "out": str(out),
+            "idle_s": 120, "sizes": SIZES}
+    r = run_driver(plan, big_display, out, tmp_path / "kivy-home")
+    assert_fits(r, out)
+    # 6. no camera online: the screen says to type the card, not to show it
+    assert r["online_scan"]["title"] == "카드의 글자를 입력해 주세요" and "입력" in r["online_scan"]["step1"]
+    # 2. refused between confirm and submit: red, "not accepted", not done, on the list in red
+    assert r["revoked"] == 200
+    ref = r["refused"]
+    assert ref["red"] is True and ref["title"] == "제출되지 않았습니다" and "직원" in ref["detail"]
+    assert ref["delivery"]["status"] == "refused" and ref["progress"][0] == 0
+    assert any(refused and text for refused, text in r["refused_row"])
+
+
+def test_sigterm_ends_a_fullscreen_kiosk_cleanly(
+    mini_event: EventFiles, tmp_path: Path, big_display: str
+) -> None:
+    """9. systemd stops the kiosk: exit 0 within seconds, the store intact; no CRITICAL at start."""
+    frames = tmp_path / "frames"
+    frames.mkdir()
+    cv2.imwrite(str(frames / "a-hall.png"), frame(None, "none", 3))
+    data = tmp_path / "kiosk"
+    cmd = [sys.executable, "-m", "simsa", "kiosk", "--data", str(data), "--manifest", str(mini_event.manifest_path),
+           "--frames", str(frames), "--fullscreen", "--kiosk-id", "k-term", "--staff-pin", STAFF_PIN]
+    log_path = tmp_path / "kiosk.log"
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(cmd, cwd=REPO, env=_env(big_display, tmp_path / "kivy-home", console=True),
+                                stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and proc.poll() is None:
+                if "Start application main loop" in log_path.read_text(errors="replace"):
+                    break
+                time.sleep(0.3)
+            time.sleep(1.5)
+            assert proc.poll() is None, log_path.read_text(errors="replace")[-3000:]
+            proc.send_signal(signal.SIGTERM)
+            started = time.monotonic()
+            rc = proc.wait(15)
+            took = time.monotonic() - started
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    text = log_path.read_text(errors="replace")
+    assert rc == 0, text[-3000:]
+    assert took < 10
+    assert "CRITICAL" not in text, text[-3000:]
+    from kiosk.store import KioskStore
+
+    store = KioskStore(data / "kiosk.sqlite")
+    assert store.get("kiosk_id") == "k-term" or store.get_json("signed_manifest") is not None
+    assert store.head()[0] == 0
