@@ -67,8 +67,43 @@ PATTERNS: Final[list[tuple[re.Pattern[str], str]]] = [
         (r"(.+) has unexpected fields? (.+)", "{0}에 알 수 없는 항목 {1:이} 있습니다"),
         (r"(.+) must be one of (.+), got (.+)", "{0:은} {1} 중 하나여야 합니다 (받은 값 {2})"),
         (r"(.+) is longer than (\d+) characters", "{0:이} {1}자보다 깁니다"),
+        # the server's own refusals (flood limits, late records, closing)
+        (r"seq (\d+) arrived after the kiosk was closed: logged, not counted",
+         "순번 {0}의 기록이 키오스크 마감 뒤에 왔습니다. 원장에 남겼지만 집계하지 않습니다"),
+        (r"seq (\d+) arrived after the event was closed: logged, not counted",
+         "순번 {0}의 기록이 행사 마감 뒤에 왔습니다. 원장에 남겼지만 집계하지 않습니다"),
+        (r"(\S+) sent more than (\d+) ballots in a minute", "{0:이} 1분에 {1}개보다 많은 투표를 보냈습니다"),
+        (r"(\S+) has (\d+) ballots for (\S+) already, the most this event takes \(merge\.max_per_target\)",
+         "{0}의 {2}에 대한 투표가 이미 {1}개로, 이 행사가 받는 최대치입니다 (merge.max_per_target)"),
+        (r"(\d+) kiosks are waiting for staff approval already, the most this server holds: ask staff to approve or dismiss some",
+         "승인을 기다리는 키오스크가 이미 {0}대로, 이 서버가 받는 최대치입니다. 운영진이 승인하거나 거절해야 합니다"),
+        (r"more than (\d+) kiosk registrations from this address in an hour",
+         "이 주소에서 한 시간에 키오스크 등록이 {0}건을 넘었습니다"),
+        (r"(\d+) kiosk registrations from this address are waiting for staff approval already, the most per address "
+         r"\(pending_kiosks_per_address\): ask staff to approve or dismiss some",
+         "이 주소에서 승인을 기다리는 키오스크 등록이 이미 {0}건으로, 주소당 최대치입니다 (pending_kiosks_per_address). "
+         "운영진이 승인하거나 거절해야 합니다"),
+        (r"too many submissions from this address", "이 주소에서 보낸 요청이 너무 많습니다"),
+        (r"too many wrong passwords", "비밀번호를 여러 번 틀렸습니다"),
+        (r"the server is checking many passwords", "서버가 많은 비밀번호를 확인하고 있습니다"),
+        (r"send (.+) with Content-Type: application/json", "본문({0})을 Content-Type: application/json으로 보내세요"),
+        (r"send (.+) as application/json, not (.+)", "본문({0})을 {1:이} 아니라 application/json으로 보내세요"),
+        (r"the body is (\d+) bytes; at most (\d+) are accepted here", "요청 본문이 {0}바이트로, 한도 {1}바이트보다 큽니다"),
+        (r"the body is more than (\d+) bytes, the limit here", "요청 본문이 한도 {0}바이트보다 큽니다"),
+        (r"type (.+) to confirm the override", "강제 마감을 확인하려면 {0:을} 입력하세요"),
+        (r"give the reason for the override \(1-500 characters\); it goes on the ledger",
+         "강제 마감 사유를 적으세요 (1~500자). 사유는 원장에 기록됩니다"),
+        (r"(\d+) kiosk\(s\) are open or behind: (.+)\. Close each kiosk first, or override with a reason \(it goes on the ledger\)",
+         "열려 있거나 기록이 덜 온 키오스크가 {0}대입니다: {1}. 먼저 각 키오스크를 마감하거나, 사유를 적고 강제로 마감하세요 (사유는 원장에 기록됩니다)"),
+        (r"(\d+) more refusals like this from (.+) in the minute from (\S+):00Z, not kept one by one",
+         "{2}:00Z부터 1분 동안 {1}에서 같은 거절이 {0}건 더 있었습니다 (하나하나 남기지 않음)"),
+        (r"(\d+) more refusals from (\d+) other sources in the minute from (\S+):00Z",
+         "{2}:00Z부터 1분 동안 다른 주소 {1}곳에서 거절이 {0}건 더 있었습니다"),
     ]
 ]
+
+#: "…; retry in N s" after a flood limit's detail.
+_RETRY: Final = re.compile(r"(.+); (?:retry|try again) in (\d+) s\Z", re.S)
 
 
 def _ko(detail: str) -> str | None:
@@ -77,6 +112,10 @@ def _ko(detail: str) -> str | None:
         inner = _ko(via.group(3))
         where = f"USB 묶음 ({via.group(2)})" if via.group(2) else _CHANNEL["sync"]
         return None if inner is None else f"{where}: {inner}"
+    retry = _RETRY.match(detail)
+    if retry:
+        inner = _ko(retry.group(1))
+        return None if inner is None else f"{inner}. {retry.group(2)}초 뒤에 다시 시도하세요"
     for pattern, ko in PATTERNS:
         m = pattern.match(detail)
         if m:

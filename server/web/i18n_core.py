@@ -98,4 +98,12 @@ CORE_TEXT: dict[str, tuple[str, str]] = {
         "The event was not closed: {n} {n:kiosk is|kiosks are} open or behind. Close each kiosk first, or give a reason.",
     ),
     "x.reason_blank": ("행사를 마감하지 않았습니다: 사유를 입력하세요.", "The event was not closed: give a reason."),
+    "res.counted": (
+        "접수된 투표와 집계된 투표: 한 심사위원이 한 대상에 여러 번 낸 투표는 하나만 집계됩니다 (병합 규칙이나 운영진 결정으로).",
+        "Accepted and counted ballots: when a reviewer sent several ballots for one target, one is counted (by the merge rule or a staff decision).",
+    ),
+    "res.counted.row": (
+        "{channel}: 접수 {accepted} = 집계 {counted} + 중복 투표에서 밀린 표 {lost} (규칙 {rule}, 운영진 결정 {staff})",
+        "{channel}: accepted {accepted} = counted {counted} + conflict losers {lost} (by rule {rule}, by staff decision {staff})",
+    ),
 }

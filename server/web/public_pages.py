@@ -17,7 +17,7 @@ from shared.keys import fingerprint
 from ..auth import context
 from ..context import Context
 from ..problems import Problem
-from ..services import channels, dashboard
+from ..services import channels, dashboard, reconcile
 from . import i18n, localtime, results_view
 from .render import STATIC, lang_of, page
 from .staff_pages import page_number, sth_time
@@ -131,6 +131,6 @@ def results_page(request: Request, ctx: Ctx) -> Response:
     results = dashboard.published_results(ctx)
     return page(
         request, "results.html", nav="results", R=results, base_url=base_url(request),
-        downloads=[("CSV", "/api/v1/results.csv"), ("JSON", "/api/v1/results")],
+        downloads=[("CSV", "/api/v1/results.csv"), ("JSON", "/api/v1/results")], rc=reconcile.counted(ctx),
         **results_view.view(ctx, lang_of(request), results, page_number(request)),
     )

@@ -247,6 +247,10 @@ async def resolve(request: Request, ctx: Ctx, who: Staff) -> Response:
 # --- rejections --------------------------------------------------------------------------
 
 
+#: The server's own codes a kept refusal can carry, beside DESIGN §5's.
+STORED_SERVER_CODES = ("too_many_ballots", "rate_limited", "too_large", "unsupported_media_type")
+
+
 @router.get("/staff/rejections")
 def rejections_page(
     request: Request, ctx: Ctx, who: Staff,
@@ -260,7 +264,8 @@ def rejections_page(
     limit = 100
     rows = views.rejection_list(ctx, **f, limit=limit, before=before)
     kiosk_ids = sorted({k["kiosk"] for k in views.kiosks_table(ctx)} | ({f["kiosk"]} if f["kiosk"] else set()))
-    codes = [c for c in ALL_CODES] + sorted(c for c in ("kiosk_pending", "too_large") if c == f["code"])
+    codes = [*ALL_CODES, *STORED_SERVER_CODES]
+    codes += [f["code"]] if f["code"] and f["code"] not in codes else []
     return page(
         request, "rejections.html", who=who, nav="rejections", live=True,
         rows=rows, f=f, codes=codes, kiosk_ids=kiosk_ids,
