@@ -47,6 +47,8 @@ class EventPlan:
     notes: list[str] = field(default_factory=list)
     #: ``{"threshold": k, "keys": [{"name", "key"}]}`` (DESIGN §4), or None for no witness policy.
     witnesses: dict[str, Any] | None = None
+    #: ``merge.max_per_target`` (the flood limit), or None to leave the manifest's default (3).
+    max_per_target: int | None = None
 
     def manifest(self, keys: dict[str, str], authority_key: str, ledger_key: str) -> dict[str, Any]:
         """The manifest object for this plan, given each reviewer's public key."""
@@ -77,7 +79,8 @@ class EventPlan:
                 "kiosk": dict(window),
                 "clock_tolerance_s": self.clock_tolerance_s,
             },
-            "merge": {"policy": self.merge_policy},
+            "merge": {"policy": self.merge_policy,
+                      **({"max_per_target": self.max_per_target} if self.max_per_target is not None else {})},
             "selection": self.selection,
         }
 

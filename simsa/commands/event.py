@@ -45,6 +45,11 @@ def register(sub: Any) -> None:
         help="a witness (its verifier key from `simsa witness keygen`) whose cosignatures clients demand; repeat",
     )
     init.add_argument("--witness-threshold", type=int, metavar="K", help="cosignatures demanded (default: all witnesses)")
+    init.add_argument(
+        "--max-per-target", type=max_per_target, metavar="1..20",
+        help="distinct online ballots one reviewer may send for one target, the flood limit "
+        "(manifest merge.max_per_target; default 3)",
+    )
     init.set_defaults(func=run_init)
     show = esub.add_parser("show", help="check an event folder's signed manifest and summarise it")
     show.add_argument("dir", type=Path)
@@ -92,6 +97,7 @@ def run_init(args: argparse.Namespace) -> int:
     if args.pin_digits:
         plan.pin_digits = args.pin_digits
     plan.witnesses = witness_policy(args.witness, args.witness_threshold)
+    plan.max_per_target = args.max_per_target
     for note in plan.notes:
         console.print(f"[yellow]{note}[/yellow]")
     t0 = time.monotonic()
@@ -113,6 +119,17 @@ def run_init(args: argparse.Namespace) -> int:
     console.print(f"  {args.dir}/manifest.json, authority.key, ledger.key, credentials.csv, pins.csv")
     console.print("  keep authority.key offline; pins.csv travels apart from the cards")
     return 0
+
+
+def max_per_target(text: str) -> int:
+    """``--max-per-target``: a whole number from 1 to 20."""
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 20:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to 20, got {text!r}")
+    return n
 
 
 def witness_policy(vkeys: list[str], threshold: int | None) -> dict[str, Any] | None:
@@ -164,6 +181,7 @@ def run_show(args: argparse.Namespace) -> int:
     if m.witnesses:
         names = ", ".join(k.name for k in m.witnesses.keys)
         print(f"  witnesses: {m.witnesses.threshold} of {len(m.witnesses.keys)} must cosign ({names})")
+    print(f"  flood limit: {m.max_per_target} distinct online ballots per reviewer and target (merge.max_per_target)")
     w = m.windows
     print(
         f"  windows: kiosk {w['kiosk'].start:%Y-%m-%d %H:%M}–{w['kiosk'].end:%Y-%m-%d %H:%M} UTC, "
