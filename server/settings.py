@@ -75,6 +75,8 @@ class Settings(BaseSettings):
     #: registration may stay pending before it is dropped.
     registrations_per_address_hour: int = Field(default=20, ge=1)
     max_pending_kiosks: int = Field(default=100, ge=1)
+    #: Registrations from one client address that may be pending at once (a venue NAT: raise it).
+    pending_kiosks_per_address: int = Field(default=10, ge=1)
     pending_kiosk_hours: float = Field(default=24.0, gt=0)
     #: Refusals of unauthenticated submissions kept in full (code, hash, short prefix) per
     #: source and minute, and over all sources per minute; the rest are counted.

@@ -103,6 +103,7 @@ kiosks = Table(
     Column("rejected", BigInteger, nullable=False, default=0),
     Column("closure", Text, nullable=True),
     Column("closed_index", BigInteger, nullable=True),
+    Column("source", String(64), nullable=True),  # the client address that registered it
 )
 
 #: Every kiosk record on the ledger: fork detection and receipts for re-sent records.

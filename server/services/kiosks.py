@@ -71,10 +71,11 @@ def _expire_pending(ctx: Context, conn: Connection) -> None:
 def register(ctx: Context, body: Any, *, source: str | None = None) -> tuple[int, dict[str, Any]]:
     """Register a kiosk's key: ``202 pending`` until staff approve it, then ``200``.
     A new registration from ``source`` (the client address) counts against
-    ``registrations_per_address_hour``, and at most ``max_pending_kiosks`` wait at once
-    (``429 rate_limited``); a registration pending longer than ``pending_kiosk_hours`` is dropped."""
+    ``registrations_per_address_hour``, at most ``pending_kiosks_per_address`` from one
+    address and ``max_pending_kiosks`` in all wait at once (``429 rate_limited``); a registration pending longer than ``pending_kiosk_hours`` is dropped."""
     reg = check_registration(body)
     kid = reg["kiosk"]
+    source = None if source is None else source[:64]  # as the kiosks table keeps it
     for _ in range(2):
         with ctx.db.write() as conn:
             row = conn.execute(select(kiosks.c.public_key, kiosks.c.status).where(kiosks.c.id == kid)).first()
@@ -94,6 +95,7 @@ def register(ctx: Context, body: Any, *, source: str | None = None) -> tuple[int
                             reported_seq=0,
                             accepted=0,
                             rejected=0,
+                            source=source,
                         )
                     )
                 except IntegrityError:
@@ -111,6 +113,12 @@ def _pending_room(ctx: Context, conn: Connection, source: str | None) -> None:
         raise Problem(429, "rate_limited", f"{waiting} kiosks are waiting for staff approval already, the most "
                       "this server holds: ask staff to approve or dismiss some", retry_after=60)
     if source is not None:
+        mine = conn.execute(select(func.count()).select_from(kiosks).where(
+            kiosks.c.status == "pending", kiosks.c.source == source)).scalar_one()
+        if mine >= ctx.settings.pending_kiosks_per_address:
+            raise Problem(429, "rate_limited", f"{mine} kiosk registrations from this address are waiting for staff "
+                          "approval already, the most per address (pending_kiosks_per_address): ask staff to "
+                          "approve or dismiss some", retry_after=60)
         try:
             guards_of(ctx).registrations.hit(source, now_s(), "kiosk registrations")
         except Limited as exc:
