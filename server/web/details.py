@@ -83,6 +83,12 @@ PATTERNS: Final[list[tuple[re.Pattern[str], str]]] = [
          r"\(pending_kiosks_per_address\): ask staff to approve or dismiss some",
          "이 주소에서 승인을 기다리는 키오스크 등록이 이미 {0}건으로, 주소당 최대치입니다 (pending_kiosks_per_address). "
          "운영진이 승인하거나 거절해야 합니다"),
+        (r"kiosk " + _WHO + r" is not registered: register it and have staff approve it",
+         "키오스크 {0:은} 등록되지 않았습니다. 등록한 뒤 운영진의 승인을 받으세요"),
+        (r"kiosk " + _WHO + r" is registered but staff have not approved it yet",
+         "키오스크 {0:은} 등록되었지만 아직 운영진이 승인하지 않았습니다"),
+        (r"the (.+) holds (?:at least )?(\d+) JSON objects and arrays; at most (\d+) are accepted",
+         "{0}에 JSON 객체와 배열이 너무 많습니다 ({1}개 이상, 한도 {2}개)"),
         (r"too many submissions from this address", "이 주소에서 보낸 요청이 너무 많습니다"),
         (r"too many wrong passwords", "비밀번호를 여러 번 틀렸습니다"),
         (r"the server is checking many passwords", "서버가 많은 비밀번호를 확인하고 있습니다"),

@@ -53,6 +53,12 @@ def test_every_code_reads_in_korean_and_english(code: str) -> None:
          "이 주소에서 한 시간에 키오스크 등록이 20건을 넘었습니다. 60초 뒤에 다시 시도하세요"),
         ("send the ballot as application/json, not text/plain",
          "본문(the ballot)을 text/plain이 아니라 application/json으로 보내세요"),
+        ("sync: kiosk hall-a-01 is registered but staff have not approved it yet",
+         "네트워크 동기화: 키오스크 hall-a-01은 등록되었지만 아직 운영진이 승인하지 않았습니다"),
+        ("kiosk k9 is not registered: register it and have staff approve it",
+         "키오스크 k9는 등록되지 않았습니다. 등록한 뒤 운영진의 승인을 받으세요"),
+        ("the kiosk batch holds at least 5000 JSON objects and arrays; at most 4016 are accepted",
+         "kiosk batch에 JSON 객체와 배열이 너무 많습니다 (5000개 이상, 한도 4016개)"),
         ("the body is more than 65536 bytes, the limit here", "요청 본문이 한도 65536바이트보다 큽니다"),
         ("type k1 to confirm the override", "강제 마감을 확인하려면 k1을 입력하세요"),
         ("2 kiosk(s) are open or behind: k1 (open), k2 (approved). Close each kiosk first, "
