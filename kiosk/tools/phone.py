@@ -35,7 +35,8 @@ SIZES = ((1920, 1080), (1280, 720), (640, 480))
 
 
 def rasterise_cards(pdf: Path, dpi: int = 300) -> list[Frame]:
-    """Every card of a ``simsa cards`` PDF as a BGR image, in print order."""
+    """The front of every card of a ``simsa cards`` PDF as a BGR image, in print order
+    (the PDF alternates front and back pages for duplex printing; backs carry no code)."""
     import pypdfium2
 
     from organiser.cards import CARD_H, CARD_W, COLS, PAGE_H, ROWS, card_origin
@@ -43,7 +44,9 @@ def rasterise_cards(pdf: Path, dpi: int = 300) -> list[Frame]:
     doc = pypdfium2.PdfDocument(str(pdf))
     out: list[Frame] = []
     px = dpi / 25.4
-    for page in doc:
+    for n, page in enumerate(doc):
+        if n % 2:  # a back page
+            continue
         rgb = np.asarray(page.render(scale=dpi / 72).to_numpy())[:, :, :3]
         img = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
         for i in range(COLS * ROWS):

@@ -95,6 +95,9 @@ class Harness:
     event: EventFiles
     token: str
 
+    def __repr__(self) -> str:  # short: hypothesis prints it with a falsifying example
+        return f"Harness({self.ctx.manifest.event})"
+
     @property
     def staff(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"}

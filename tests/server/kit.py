@@ -44,6 +44,9 @@ class Ballots:
     manifest: Manifest
     keys: dict[str, SigningKey]
 
+    def __repr__(self) -> str:  # short: hypothesis prints it with a falsifying example
+        return f"Ballots({self.manifest.event}, {len(self.keys)} keys)"
+
     def reps(self) -> list[str]:
         return [r for r, v in self.manifest.reviewers.items() if v.role == "representative"]
 

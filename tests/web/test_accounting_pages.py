@@ -129,14 +129,14 @@ def test_closing_a_kiosk_with_unsent_ballots_needs_an_override_and_loses_nothing
     page.fill("#override-confirm", "k2")
     page.fill("#override-reason", "the kiosk was unplugged")
     page.click("#close-kiosk-btn")
-    expect(page.locator("#flash")).to_contain_text("키오스크 이름 k1를 정확히 입력하고 사유를 적으세요")
+    expect(page.locator("#flash")).to_contain_text("키오스크 이름 k1을 정확히 입력하고 사유를 적으세요")
     expect(page).to_have_url(re.compile("/staff/kiosks/k1"))
     assert len(site.entries()) == size
     page.goto("/staff/kiosks/k1")
     page.fill("#override-confirm", "k1")
     page.fill("#override-reason", "the kiosk was unplugged and sent back")
     page.click("#close-kiosk-btn")
-    expect(page.locator("#flash")).to_contain_text("키오스크 k1를 마감했습니다")
+    expect(page.locator("#flash")).to_contain_text("키오스크 k1을 마감했습니다")
     close = site.entries()[-1]
     assert close["type"] == "kiosk-close" and close["statement"]["override"]["missing"] == {"first": 6, "last": 8}
     assert close["statement"]["override"]["reason"] == "the kiosk was unplugged and sent back"

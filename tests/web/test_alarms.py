@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from server.context import Context
+from server.services.channels import SourceWatch
 from server.services.dashboard import alarms
 from shared.manifest import Manifest
 from shared.timefmt import format_time
@@ -25,8 +26,16 @@ def overview(open_conflicts: int = 0, closed: bool = False, revoked: int = 0) ->
             "rejections": {"online": {"revoked_credential": revoked}} if revoked else {}}
 
 
+class _Watched(SourceWatch):
+    """Reviewers' sources as given, without a database (the split alarm's own tests are in
+    tests/server/test_split_reviewer.py)."""
+
+    def update(self, ctx: Context) -> None:
+        pass
+
+
 def ctx_at(m: Manifest, when: datetime) -> Context:
-    return cast(Context, SimpleNamespace(manifest=m, clock=lambda: when))
+    return cast(Context, SimpleNamespace(manifest=m, clock=lambda: when, extras={"source_watch": _Watched()}))
 
 
 def test_each_problem_named_worst_first(mini_manifest: Manifest) -> None:
