@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from shared.encoding import jcs, sha256
 from shared.errors import FormatError, VerificationError
 from shared.ledger import verify_sth
 from shared.manifest import verify_signed_manifest
@@ -39,9 +40,10 @@ from shared.merkle import CompactRange
 from shared.replay import LedgerError, Replay
 from shared.timefmt import parse_time
 
-from .checker import FACTS, UNCANONICAL, init_worker, unpack
+from .checker import FACTS, SAME_MANIFEST, UNCANONICAL, init_worker, unpack
 from .pages import checked_or_named, pages_checked, start_pool, worker_usage
 from .results import check_results
+from .rulebook import packed
 from .source import LedgerSource
 from .state import Remembered, StateStore
 from .tree import LeafStore, check_extent, check_history, locate, spot_check
@@ -121,9 +123,13 @@ def verify_ledger(
     last_time: datetime | None = None
     late = 0
     stopped = False
-    pool = start_pool(v.workers, manifest) if v.workers > 1 and n > 0 else None
+    # The workers get the rules' view of the manifest by reviewer index, not the manifest
+    # (audit.rulebook), and only the digest of the signed manifest entry 0 must hold.
+    worker_args = (packed(manifest), sha256(jcs(signed)))
+    pool = start_pool(v.workers, worker_args) if v.workers > 1 and n > 0 else None
     if pool is None:
-        init_worker(manifest)
+        init_worker(*worker_args)
+    del worker_args
     before = len(v.problems)
     # A million ballots stay alive in the replay state; the cyclic collector would walk
     # them again and again (it more than doubles the main process's time) while the loop
@@ -156,6 +162,8 @@ def verify_ledger(
                         v.signatures += facts.signature_ok
                         kind, received = facts.kind, facts.received_at
                     else:
+                        if tag == SAME_MANIFEST:
+                            item = {"received_at": item, "signed_manifest": signed, "type": "manifest"}
                         if i == 0 and isinstance(item, dict) and item.get("signed_manifest") != signed:
                             v.fail(0, "the manifest entry is not the signed manifest the source publishes")
                             stopped = True
