@@ -9,8 +9,10 @@ role and community as one-byte / two-byte codes, the assignments as an index int
 distinct assignment sets — and ships to a worker as ~10 MB of pickle.
 
 :func:`worker_manifest` is the verified :class:`Manifest` with its raw JSON dropped and
-``reviewers`` / ``assignments`` read through the table. The rules read those two only
-with ``get`` (see :mod:`shared.rules`); the table is a read-only :class:`Mapping`.
+``reviewers`` / ``assignments`` read through the table — in the workers and, since it is
+all the verifier needs, in the main process too (:func:`audit.verify.verify_ledger`). The
+table is a read-only :class:`Mapping` (``get``, ``[]``, ``in``, ``len``, iteration);
+nothing reads ``Manifest.raw`` after the signature is checked.
 """
 
 from __future__ import annotations
@@ -158,5 +160,7 @@ def table_of(m: Manifest) -> ReviewerTable:
 
 
 def packed(m: Manifest) -> bytes:
-    """A :func:`worker_manifest` as the bytes handed to each worker."""
-    return pickle.dumps(worker_manifest(m), protocol=pickle.HIGHEST_PROTOCOL)
+    """``m`` as a :func:`worker_manifest` (it may be one already), in the bytes handed to
+    each worker."""
+    lean = m if isinstance(cast(object, m.reviewers), ReviewerTable) else worker_manifest(m)
+    return pickle.dumps(lean, protocol=pickle.HIGHEST_PROTOCOL)
