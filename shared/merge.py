@@ -70,6 +70,12 @@ class Accepted:
                 intern(self.channel),
                 intern(self.form),
             )
+            # ... and the reviewer's id (a few ballots each), the kiosk's, the choices'
+            self.reviewer = intern(self.reviewer)
+            if kiosk is not None:
+                self.kiosk = intern(kiosk)
+            if self.choices is not None:
+                self.choices = tuple(intern(c) if type(c) is str else c for c in self.choices)
 
     @property
     def signed(self) -> SignedBallot:
