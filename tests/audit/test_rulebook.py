@@ -16,6 +16,7 @@ from audit.rulebook import ReviewerTable, packed, table_of, worker_manifest
 from audit.source import ExportSource
 from shared.encoding import b64u_decode, jcs, sha256
 from shared.facts import ballot_facts
+from shared.keys import SigningKey
 from shared.manifest import verify_signed_manifest
 from shared.merkle import leaf_hash
 from tests.support.ledgers import LedgerBuilder
@@ -39,27 +40,31 @@ def test_table_reads_as_the_manifest(mini_ledger: LedgerBuilder) -> None:
     assert wm.raw == {} and wm.event == m.event and wm.windows == m.windows and wm.groups == m.groups
 
 
-def _variants(entry: dict[str, Any], m_groups: list[str], other: str) -> list[dict[str, Any]]:
-    """The entry and copies of it that break a rule read through reviewers or assignments."""
+def _variants(entry: dict[str, Any], groups: list[str], other: str, keys: dict[str, SigningKey]) -> list[dict[str, Any]]:
+    """The entry and copies of it with another reviewer, group or proposal, re-signed by
+    the reviewer they name (unknown reviewer, not assigned, conflict of interest, wrong
+    form…), and one left with the first reviewer's signature (bad signature)."""
     out = [entry]
     ballot = entry["signed_ballot"]["ballot"]
-    for field, value in (("reviewer", "nobody"), ("reviewer", other), ("group", "g-none"), ("proposal", "p-none")):
-        if field in ballot:
-            e = copy.deepcopy(entry)
-            e["signed_ballot"]["ballot"][field] = value
-            out.append(e)
-    for g in m_groups:
-        if "group" in ballot and g != ballot["group"]:
-            e = copy.deepcopy(entry)
-            e["signed_ballot"]["ballot"]["group"] = g
-            out.append(e)
+    changes: list[tuple[str, str]] = [("reviewer", "nobody"), ("reviewer", other)]
+    changes += [("group", g) for g in [*groups, "g-none"] if "group" in ballot and g != ballot["group"]]
+    changes += [("proposal", "p-none")] if "proposal" in ballot else []
+    for field, value in changes:
+        e = copy.deepcopy(entry)
+        b = e["signed_ballot"]["ballot"]
+        b[field] = value
+        key = keys.get(b["reviewer"])
+        e["signed_ballot"]["sig"] = key.sign_b64u(jcs(b)) if key is not None else "A" * 86
+        out.append(e)
+    unsigned = copy.deepcopy(entry)
+    unsigned["signed_ballot"]["ballot"]["reviewer"] = other
+    out.append(unsigned)
     return out
 
 
-def test_worker_manifest_gives_the_same_facts(mini_ledger: LedgerBuilder) -> None:
-    """Every ballot of the mini ledger, and copies with another reviewer, group or proposal
-    (unknown reviewer, bad signature, not assigned, conflict of interest…): the same
-    facts — verdict, codes and messages — from the table as from the manifest."""
+def test_worker_manifest_gives_the_same_facts(mini_ledger: LedgerBuilder, mini_keys: dict[str, SigningKey]) -> None:
+    """Every ballot of the mini ledger and its variants: the same facts — verdict, codes
+    and messages — from the table as from the manifest."""
     m = mini_ledger.manifest
     wm = worker_manifest(m)
     ballots = [e for e in mini_ledger.entries if e["type"] in ("ballot", "rejected")]
@@ -67,14 +72,15 @@ def test_worker_manifest_gives_the_same_facts(mini_ledger: LedgerBuilder) -> Non
     reviewers = list(m.reviewers)
     seen_codes: set[str | None] = set()
     for k, entry in enumerate(ballots):
-        for e in _variants(entry, list(m.groups), reviewers[k % len(reviewers)]):
+        for e in _variants(entry, list(m.groups), reviewers[k % len(reviewers)], mini_keys):
             want = ballot_facts(m, e, keep_signed=False)
             got = ballot_facts(wm, e, keep_signed=False)
             assert got == want
             if want.verdict is not None:
                 failure = want.verdict.early or want.verdict.late
                 seen_codes.add(None if failure is None else failure[0])
-    assert {None, "unknown_reviewer", "bad_signature"} <= seen_codes
+    want_codes = {None, "unknown_reviewer", "bad_signature", "not_assigned", "conflict_of_interest", "wrong_form"}
+    assert want_codes <= seen_codes, seen_codes
 
 
 def test_manifest_entry_is_hashed_not_parsed(mini_export: Path) -> None:
