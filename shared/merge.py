@@ -81,6 +81,8 @@ class Accepted:
     def signed(self) -> SignedBallot:
         if self._signed is None:
             assert self._sb_jcs is not None
+            if not self._sb_jcs:
+                raise ValueError(f"ballot {self.id} was replayed without its bytes (Replay(keep_bytes=False))")
             return SignedBallot.from_json(json.loads(self._sb_jcs))
         return self._signed
 
