@@ -9,10 +9,12 @@ depends on the entries before (:meth:`shared.replay.Replay.add_facts`). Other en
 
 from __future__ import annotations
 
+import pickle
+import re
 from base64 import urlsafe_b64decode
 from typing import Any
 
-from shared.encoding import b64u_decode, jcs, parse_canonical
+from shared.encoding import jcs, parse_canonical, sha256
 from shared.errors import FormatError, SimsaError
 from shared.facts import BallotFacts, ballot_facts
 from shared.keys import signature_ok
@@ -20,25 +22,31 @@ from shared.manifest import Manifest
 from shared.merkle import leaf_hash
 from shared.rules import StatelessVerdict
 
+from .rulebook import ReviewerTable, table_of
 from .source import MAX_ENTRY_BYTES, EntryError, Page, page_entries
 
 #: Tags of a page's items: an entry for the full replay, a ballot's facts, an entry with
-#: no RFC 8785 form (so no leaf hash).
-ENTRY, FACTS, UNCANONICAL = 0, 1, 2
+#: no RFC 8785 form (so no leaf hash), entry 0 holding exactly the signed manifest the
+#: worker was given (the payload is its ``received_at``; the main process has the rest).
+ENTRY, FACTS, UNCANONICAL, SAME_MANIFEST = 0, 1, 2, 3
 
 #: (leaf hashes, 32 bytes an entry; one (tag, payload) an entry; or the first entry that
 #: cannot be read, as (index, problem), with nothing else).
 PageResult = tuple[bytes, list[tuple[int, Any]], tuple[int, str] | None]
 
 _MANIFEST: Manifest | None = None
-_KEYS: dict[str, bytes] = {}
+_TABLE: ReviewerTable | None = None
+_SIGNED_DIGEST = b""
 
 
-def init_worker(manifest: Manifest) -> None:
-    """Give this process the (already verified) manifest and its reviewers' raw keys."""
-    global _MANIFEST, _KEYS
-    _MANIFEST = manifest
-    _KEYS = {rid: b64u_decode(r.key, length=32) for rid, r in manifest.reviewers.items()}
+def init_worker(packed_manifest: bytes, signed_digest: bytes) -> None:
+    """Give this process the (already verified) manifest as :func:`audit.rulebook.packed`
+    made it, and the SHA-256 of the signed manifest's RFC 8785 bytes (entry 0 that holds
+    exactly those bytes is hashed, not parsed: a city manifest line is 33 MB)."""
+    global _MANIFEST, _TABLE, _SIGNED_DIGEST
+    manifest = pickle.loads(packed_manifest)
+    assert isinstance(manifest, Manifest)
+    _MANIFEST, _TABLE, _SIGNED_DIGEST = manifest, table_of(manifest), signed_digest
 
 
 def check_page(page: Page) -> PageResult:
@@ -50,6 +58,10 @@ def check_page(page: Page) -> PageResult:
     leaves = bytearray()
     items: list[tuple[int, Any]] = []
     for j, (entry, data) in enumerate(parsed):
+        if isinstance(entry, _Same):
+            leaves += leaf_hash(entry.line)
+            items.append((SAME_MANIFEST, entry.received_at))
+            continue
         if data is None:
             try:
                 data = jcs(entry)
@@ -71,7 +83,11 @@ def _parsed(page: Page) -> list[tuple[Any, bytes | None]]:
     if lines and lines[-1] == b"":
         lines.pop()
     out: list[tuple[Any, bytes | None]] = []
-    for line in lines[: page.count]:
+    for k, line in enumerate(lines[: page.count]):
+        same = _same_manifest(line) if page.start + k == 0 else None
+        if same is not None:
+            out.append((same, line))
+            continue
         value = parse_canonical(line, max_bytes=MAX_ENTRY_BYTES)
         if value is None:
             return [(e, None) for e in page_entries(page)]
@@ -79,6 +95,35 @@ def _parsed(page: Page) -> list[tuple[Any, bytes | None]]:
     if len(out) != page.count:
         return [(e, None) for e in page_entries(page)]  # names the missing line
     return out
+
+
+class _Same:
+    """Entry 0 whose text is the canonical manifest entry of the given signed manifest."""
+
+    __slots__ = ("line", "received_at")
+
+    def __init__(self, line: bytes, received_at: str) -> None:
+        self.line, self.received_at = line, received_at
+
+
+_MANIFEST_HEAD = b'{"received_at":"'
+_MANIFEST_MID = b'","signed_manifest":'
+_MANIFEST_TAIL = b',"type":"manifest"}'
+_PLAIN_TIME = re.compile(rb"[0-9A-Za-z:.+-]{1,64}")
+
+
+def _same_manifest(line: bytes) -> _Same | None:
+    """The line is ``{"received_at":T,"signed_manifest":M,"type":"manifest"}`` in RFC 8785
+    form with M's bytes those of the verified signed manifest (by SHA-256) and T a plain
+    text (no escapes): then it needs no parse. None for anything else (parsed as usual)."""
+    if not _SIGNED_DIGEST or not line.startswith(_MANIFEST_HEAD) or not line.endswith(_MANIFEST_TAIL):
+        return None
+    mid = line.find(_MANIFEST_MID, len(_MANIFEST_HEAD))
+    if mid < 0 or not _PLAIN_TIME.fullmatch(line, len(_MANIFEST_HEAD), mid):
+        return None
+    if sha256(line[mid + len(_MANIFEST_MID) : len(line) - len(_MANIFEST_TAIL)]) != _SIGNED_DIGEST:
+        return None
+    return _Same(line, line[len(_MANIFEST_HEAD) : mid].decode("ascii"))
 
 
 def _item(index: int, entry: Any, data: bytes) -> tuple[int, Any]:
@@ -131,7 +176,8 @@ def _signature_ok(sb: Any, entry_jcs: bytes, kind: str) -> bool:
         ballot, sig = sb["ballot"], sb["sig"]
         rid = ballot["reviewer"]
         message = _ballot_bytes(entry_jcs, kind)
-        return signature_ok(_KEYS[rid], message if message is not None else jcs(ballot),
+        assert _TABLE is not None, "init_worker first"
+        return signature_ok(_TABLE.key(rid), message if message is not None else jcs(ballot),
                             urlsafe_b64decode(sig + "=="))
     except (SimsaError, KeyError, TypeError, ValueError):
         return False

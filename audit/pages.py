@@ -2,7 +2,7 @@
 
 The work a page needs no ledger state for (:func:`audit.checker.check_page`: its text
 read, its leaf hashes, each ballot's facts) runs in a process pool — forkserver where
-there is one, else spawn — whose workers hold the verified manifest
+there is one, else spawn — whose workers hold the rules' view of the verified manifest
 (:func:`audit.checker.init_worker`). A few pages are kept in flight; the main process
 takes the results in index order and applies the rest (:func:`audit.verify.verify_ledger`).
 Without a pool each page is checked in the main process. Before the pool shuts down, its
@@ -17,8 +17,6 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-
-from shared.manifest import Manifest
 
 from .checker import PageResult, check_page, init_worker
 from .source import EntryError, LedgerSource, Page
@@ -68,12 +66,13 @@ def checked_or_named(
         v.fail(exc.index, exc.problem)
 
 
-def start_pool(workers: int, manifest: Manifest) -> ProcessPoolExecutor:
-    """A pool of ``workers`` processes that hold the manifest, every one already started."""
+def start_pool(workers: int, init_args: tuple[bytes, bytes]) -> ProcessPoolExecutor:
+    """A pool of ``workers`` processes that hold the manifest (``init_args`` of
+    :func:`audit.checker.init_worker`), every one already started."""
     methods = multiprocessing.get_all_start_methods()
     ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     pool = ProcessPoolExecutor(
-        max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=(manifest,)
+        max_workers=workers, mp_context=ctx, initializer=init_worker, initargs=init_args
     )
     # Start every worker now, before any reader thread runs.
     for f in [pool.submit(_noop) for _ in range(workers)]:

@@ -36,7 +36,7 @@ from shared.manifest import sign_manifest
 from shared.merge import Accepted, merge
 from shared.merkle import CompactRange, leaf_hash
 from shared.tally import results_hash, tally
-from shared.timefmt import format_time, to_millis
+from shared.timefmt import format_time, parse_time, to_millis
 
 KIOSKS = 200
 CHUNK = 5000
@@ -45,7 +45,8 @@ START = datetime(2019, 6, 1, 9, 0, tzinfo=UTC)
 
 def cache_dir(ballots: int) -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "simsa" / "bench" / f"city-{ballots}"
+    # v2: received_at follows created_at (rule 11 by the server's clock); older exports fail it
+    return base / "simsa" / "bench" / f"city-v2-{ballots}"
 
 
 def reviewer_key(reviewer: str) -> SigningKey:
@@ -129,8 +130,10 @@ def generate(out: Path, *, ballots: int = 1_000_000, members: int = 200_000, wor
         tree = CompactRange()
         clock = [START - timedelta(minutes=30)]
 
-        def now() -> str:
-            clock[0] += timedelta(milliseconds=1)
+        def now(floor: datetime | None = None) -> str:
+            # The server's clock: a millisecond an entry, and never before a ballot was
+            # made (rule 11 judges an online ballot by when the server received it).
+            clock[0] = max(clock[0] + timedelta(milliseconds=1), floor or clock[0])
             return format_time(clock[0])
 
         kiosk_keys = {f"k{k:03d}": SigningKey(sha256(f"simsa bench kiosk {k}".encode())) for k in range(1, KIOSKS + 1)}
@@ -149,7 +152,7 @@ def generate(out: Path, *, ballots: int = 1_000_000, members: int = 200_000, wor
             done = 0
             for chunk, signed_chunk in _signed(pool, _specs(raw, ballots, rng), 2 * workers + 2):
                 for (_i, reviewer, group, choices, kiosk, created), sbj in zip(chunk, signed_chunk, strict=True):
-                    when = now().encode()
+                    when = now(parse_time(created)).encode()
                     channel = "kiosk" if kiosk else "online"
                     seq: int | None = None
                     if kiosk:

@@ -70,11 +70,19 @@ class Accepted:
                 intern(self.channel),
                 intern(self.form),
             )
+            # ... and the reviewer's id (a few ballots each), the kiosk's, the choices'
+            self.reviewer = intern(self.reviewer)
+            if kiosk is not None:
+                self.kiosk = intern(kiosk)
+            if self.choices is not None:
+                self.choices = tuple(intern(c) if type(c) is str else c for c in self.choices)
 
     @property
     def signed(self) -> SignedBallot:
         if self._signed is None:
             assert self._sb_jcs is not None
+            if not self._sb_jcs:
+                raise ValueError(f"ballot {self.id} was replayed without its bytes (Replay(keep_bytes=False))")
             return SignedBallot.from_json(json.loads(self._sb_jcs))
         return self._signed
 

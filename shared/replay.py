@@ -102,16 +102,20 @@ class Replay:
         check_ballots: bool = True,
         verified_manifest: tuple[Any, Manifest] | None = None,
         keep_signed: bool = True,
+        keep_bytes: bool = True,
     ) -> None:
         """``verified_manifest``: a signed manifest the caller has verified, and its
         :class:`Manifest`; an entry 0 that holds exactly that signed manifest is not
         verified again (a city manifest takes seconds). ``keep_signed=False``: accepted
         ballots keep only what merge and tally read and their RFC 8785 bytes (the parsed
         signed ballot is rebuilt from those when asked for) — a fraction of the memory
-        for a long-lived replay of a million ballots."""
+        for a long-lived replay of a million ballots. ``keep_bytes=False`` (with
+        ``keep_signed=False``, or with facts judged elsewhere): not even those bytes — the
+        auditor reads only merge and tally of its accepted ballots, never a ballot again."""
         self.state = LedgerState()
         self.check_ballots = check_ballots
         self.keep_signed = keep_signed
+        self.keep_bytes = keep_bytes
         self._signature_checked = False
         self._entry_jcs: bytes | None = None
         self._verified_manifest = verified_manifest
@@ -282,7 +286,8 @@ class Replay:
         if bid in st.ids and kiosk is None:
             raise FormatError(f"ballot {bid} is on the ledger twice (first at {st.ids[bid]})")
         st.ids.setdefault(bid, i)
-        st.accepted.append(Accepted(bid, i, f.signed, kiosk, seq, fields=f.fields, sb_jcs=f.sb_jcs))
+        sb_jcs = f.sb_jcs if self.keep_bytes or f.signed is not None else b""
+        st.accepted.append(Accepted(bid, i, f.signed, kiosk, seq, fields=f.fields, sb_jcs=sb_jcs))
         if kiosk is not None:
             st.kiosks[kiosk].accepted += 1
 
