@@ -14,6 +14,7 @@ from kivy.factory import Factory
 from kiosk.i18n import code_text, tr
 from kiosk.session import Session
 
+from . import theme
 from .base import KioskScreen
 
 #: The event's time zone for everything the staff screen shows (SIMSA_TZ overrides).
@@ -77,6 +78,8 @@ class StaffView:
     alarms: list[tuple[str, str, str]]
     closed: bool
     syncing: bool
+    #: Under a witness policy: the last witnessed ``{"size", "root", "cosigners"}`` ({} if none yet).
+    witnessed: dict[str, Any] | None = None
 
 
 class StaffScreen(KioskScreen):
@@ -113,6 +116,10 @@ class StaffScreen(KioskScreen):
             (t("staff.last_sth"), f"#{v.last_sth['tree_size']}  {v.last_sth['root_hash'][:16]}…" if v.last_sth else t("staff.never")),
             ("", t("staff.opened", n=v.opened) + "  ·  " + t("staff.locked", n=v.locked)),
         ]
+        if v.witnessed is not None:
+            rows.insert(8, (t("staff.witnessed"), t("staff.witnessed.size", size=v.witnessed["size"],
+                                                    n=len(v.witnessed.get("cosigners", [])))
+                            if v.witnessed else t("staff.never")))
         if v.last_error:
             when, what = readable_error(v.last_error, self.app.lang)
             rows.append((t("staff.error") + (f"\n{when}" if when else ""), what))
@@ -125,7 +132,7 @@ class StaffScreen(KioskScreen):
         box = ids.alarms
         box.clear_widgets()
         if not v.alarms:
-            box.add_widget(Factory.AlarmLine(text=t("staff.no_alarms"), color=(0.07, 0.44, 0.23, 1)))
+            box.add_widget(Factory.AlarmLine(text=t("staff.no_alarms"), color=theme.pal.SUCCESS))
         for at, code, detail in v.alarms[:6]:
             box.add_widget(Factory.AlarmLine(text=f"{local_time(at)}  {code_text(code, self.app.lang)}: {detail}"))
         ids.sync.disabled = v.server is None or v.syncing
