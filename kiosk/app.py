@@ -274,7 +274,7 @@ class KioskApp(App):  # type: ignore[misc]
         ids = self.root_view.ids
         m = self.kiosk.manifest
         ids.event_title.text = m.title_en if self.lang == "en" else m.title_ko
-        ids.demo.text = tr("demo.short" if self.portrait else "demo.banner", self.lang) if m.is_demo else ""
+        ids.demo.text = tr("demo.short" if self.portrait or self.compact else "demo.banner", self.lang) if m.is_demo else ""
         ids.demo.opacity = 1 if m.is_demo else 0
         ids.font_warning.text = "Korean font missing: install fonts-nanum" if self.font_missing else ""
         where = tr("channel.online", self.lang) if self.online else self.kiosk.id

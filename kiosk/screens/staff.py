@@ -14,7 +14,6 @@ from kivy.factory import Factory
 from kiosk.i18n import code_text, tr
 from kiosk.session import Session
 
-from . import theme
 from .base import KioskScreen
 
 #: The event's time zone for everything the staff screen shows (SIMSA_TZ overrides).
@@ -132,7 +131,9 @@ class StaffScreen(KioskScreen):
         box = ids.alarms
         box.clear_widgets()
         if not v.alarms:
-            box.add_widget(Factory.AlarmLine(text=t("staff.no_alarms"), color=theme.pal.SUCCESS))
+            line = Factory.AlarmLine(text=t("staff.no_alarms"))
+            line.ok = True
+            box.add_widget(line)
         for at, code, detail in v.alarms[:6]:
             box.add_widget(Factory.AlarmLine(text=f"{local_time(at)}  {code_text(code, self.app.lang)}: {detail}"))
         ids.sync.disabled = v.server is None or v.syncing

@@ -192,7 +192,7 @@ def main() -> None:
         app.toggle_lang()  # this reviewer reads English; the next one must not inherit it
         yield from check("03-list-en")
         app.toggle_lang()
-        app.toggle_big_text()  # large, high-contrast text still fits
+        app.toggle_big_text()  # large text still fits (and in high contrast: check())
         yield from check("03b-list-large")
         result["big_text_font"] = app.screens["assignments"].ids.title.font_size
         app.toggle_big_text()

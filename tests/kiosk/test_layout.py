@@ -156,6 +156,7 @@ def test_every_screen_fits_and_a_reviewer_gets_through_eleven(
     joined = "\n".join(st["texts"])
     assert "KST" in joined and "서버에 닿지 않습니다" in joined
     assert not any(t.rstrip().endswith("Z") for t in st["texts"])
+    assert "증인" not in joined and "itness" not in joined  # no witnesses in this manifest: nothing about them
 
 
 def test_online_refused_ballot_is_red_and_not_counted(
