@@ -61,8 +61,10 @@ class ScanScreen(KioskScreen):
             self.ids.hint.text = self.t("scan.hint.refused" if refused else "scan.hint.reading")
         elif result.ambiguous:
             self.ids.hint.text = self.t("scan.hint.two")
-        else:
-            self.ids.hint.text = self.t("scan.hint.none")
+        else:  # no code in this frame; while a refusal is up the hint keeps pointing at it
+            notice = self.app.session.notice
+            refused = notice is not None and notice.error and self.app.session.step.value == "scan"
+            self.ids.hint.text = self.t("scan.hint.refused" if refused else "scan.hint.none")
         self.ids.guide.found = bool(result and result.text)
 
     def show_frame(self, buf: bytes, size: tuple[int, int]) -> None:

@@ -55,6 +55,16 @@ def readable_error(raw: str, lang: str) -> tuple[str, str]:
     return when, f"{words}\n({short})" if short else words
 
 
+def witnessed_text(witnessed: dict[str, Any] | None, lang: str) -> str | None:
+    """The staff screen's "witnessed" value: None without a witness policy (no row), "never"
+    before the first cosigned checkpoint, else its size and how many witnesses cosigned."""
+    if witnessed is None:
+        return None
+    if not witnessed:
+        return tr("staff.never", lang)
+    return tr("staff.witnessed.size", lang, size=witnessed["size"], n=len(witnessed.get("cosigners", [])))
+
+
 @dataclass(frozen=True)
 class StaffView:
     """Everything the staff screen shows, read from the store on a worker."""
@@ -115,10 +125,9 @@ class StaffScreen(KioskScreen):
             (t("staff.last_sth"), f"#{v.last_sth['tree_size']}  {v.last_sth['root_hash'][:16]}…" if v.last_sth else t("staff.never")),
             ("", t("staff.opened", n=v.opened) + "  ·  " + t("staff.locked", n=v.locked)),
         ]
-        if v.witnessed is not None:
-            rows.insert(8, (t("staff.witnessed"), t("staff.witnessed.size", size=v.witnessed["size"],
-                                                    n=len(v.witnessed.get("cosigners", [])))
-                            if v.witnessed else t("staff.never")))
+        witnessed = witnessed_text(v.witnessed, self.app.lang)
+        if witnessed is not None:
+            rows.insert(8, (t("staff.witnessed"), witnessed))
         if v.last_error:
             when, what = readable_error(v.last_error, self.app.lang)
             rows.append((t("staff.error") + (f"\n{when}" if when else ""), what))

@@ -5,6 +5,7 @@ online ballot the server refused is never counted as done."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
@@ -145,3 +146,14 @@ def test_witness_alarms_read_in_korean_and_english() -> None:
         assert ko != code and en != code and ko != en, code
         assert any("\uac00" <= ch <= "\ud7a3" for ch in ko) and en.isascii(), code
     assert code_text("no_such_code", "ko") == "no_such_code"
+
+
+def test_staff_screen_shows_the_witnessed_size_only_under_a_witness_policy() -> None:
+    os.environ.setdefault("KIVY_NO_ARGS", "1")  # Kivy must not read pytest's arguments
+    from kiosk.screens.staff import witnessed_text
+
+    assert witnessed_text(None, "ko") is None  # no witnesses in the manifest: no row
+    assert witnessed_text({}, "ko") == tr("staff.never", "ko")
+    seen = {"size": 12, "root": "x", "cosigners": ["w1.example/simsa", "w2.example/simsa"]}
+    assert witnessed_text(seen, "ko") == "#12까지 (2명 서명)"
+    assert witnessed_text(seen, "en") == "up to #12 (2 cosigners)"

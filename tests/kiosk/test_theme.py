@@ -4,6 +4,8 @@ thicker, and the palette switches there and back."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from kiosk.screens.colours import COLOURS, EDGE_DP, FRAME_DP, contrast_ratio
@@ -48,6 +50,7 @@ def test_high_contrast_has_no_grey_text_and_black_borders() -> None:
 
 
 def test_palette_switches_and_back() -> None:
+    os.environ.setdefault("KIVY_NO_ARGS", "1")  # Kivy must not read pytest's arguments
     from kiosk.screens import theme  # Kivy: only here
 
     pal = theme.Palette()
