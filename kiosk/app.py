@@ -83,6 +83,7 @@ class KioskApp(App):  # type: ignore[misc]
     portrait = BooleanProperty(False)
     compact = BooleanProperty(False)  # a short screen (a 10" tablet in landscape)
     big_text = BooleanProperty(False)
+    high_contrast = BooleanProperty(False)  # black on white, thick borders (theme.pal)
 
     def __init__(self, kiosk: Kiosk, store: KioskStore, opts: KioskOptions, **kw: Any) -> None:
         super().__init__(**kw)
@@ -107,6 +108,9 @@ class KioskApp(App):  # type: ignore[misc]
         self._quitting = False
         self._preview_seen = 0
         self._notice: tuple[Notice | None, float] = (None, 0.0)
+        witnessed = store.get_json("last_witnessed") if kiosk.manifest.witnesses else None
+        #: Size of the newest checkpoint cosigned as the manifest demands (None: none yet, or no policy).
+        self.witnessed_size: int | None = int(witnessed["size"]) if witnessed else None
         self.session = self._make_session()
 
     # --- building ------------------------------------------------------------------------
@@ -209,13 +213,22 @@ class KioskApp(App):  # type: ignore[misc]
     def _fit(self, _dt: float) -> None:
         from .screens.fit import fit_texts
 
-        if fit_texts(self.root_view, BIG_TEXT if self.big_text else 1.0, contrast=self.big_text):
-            Clock.schedule_once(lambda _dt: fit_texts(self.root_view, BIG_TEXT if self.big_text else 1.0,
-                                                      contrast=self.big_text), 0.05)
+        if fit_texts(self.root_view, BIG_TEXT if self.big_text else 1.0):
+            Clock.schedule_once(lambda _dt: fit_texts(self.root_view, BIG_TEXT if self.big_text else 1.0), 0.05)
 
     def toggle_big_text(self) -> None:
         self.big_text = not self.big_text
         self.redraw()
+
+    def toggle_contrast(self) -> None:
+        self.high_contrast = not self.high_contrast
+        self.redraw()
+
+    def on_high_contrast(self, _app: Any, high: bool) -> None:
+        from .screens.theme import pal
+
+        pal.use(high)
+        Window.clearcolor = pal.BG
 
     def on_stop(self) -> None:
         if self.scan_worker is not None:
@@ -235,6 +248,7 @@ class KioskApp(App):  # type: ignore[misc]
             if self._generation >= 0 and s.step in (Step.SCAN, Step.CLOSED):
                 self.lang = self.opts.lang
                 self.big_text = False
+                self.high_contrast = False
             self._generation = s.generation
         if s.notice is not self._notice[0]:
             self._notice = (s.notice, time.monotonic())
@@ -260,13 +274,14 @@ class KioskApp(App):  # type: ignore[misc]
         ids = self.root_view.ids
         m = self.kiosk.manifest
         ids.event_title.text = m.title_en if self.lang == "en" else m.title_ko
-        ids.demo.text = tr("demo.short" if self.portrait else "demo.banner", self.lang) if m.is_demo else ""
+        ids.demo.text = tr("demo.short" if self.portrait or self.compact else "demo.banner", self.lang) if m.is_demo else ""
         ids.demo.opacity = 1 if m.is_demo else 0
         ids.font_warning.text = "Korean font missing: install fonts-nanum" if self.font_missing else ""
         where = tr("channel.online", self.lang) if self.online else self.kiosk.id
         ids.where.text = where
         ids.lang_button.text = tr("lang.button", self.lang)
         ids.big_text.text = tr("big_text.off" if self.big_text else "big_text.on", self.lang)
+        ids.contrast.text = tr("contrast.off" if self.high_contrast else "contrast.on", self.lang)
 
     def toggle_lang(self) -> None:
         self.lang = "en" if self.lang == "ko" else "ko"
@@ -430,6 +445,7 @@ class KioskApp(App):  # type: ignore[misc]
                 last_sync=self.store.get("last_sync_at"), last_sth=self.store.get_json("last_sth"),
                 last_error=self.store.get("last_error"), alarms=self.store.alarms(8),
                 closed=bool(self.store.get("closed_at")), syncing=bool(worker and worker.busy),
+                witnessed=(self.store.get_json("last_witnessed") or {}) if self.kiosk.manifest.witnesses else None,
             )
 
         def fill(view: StaffView) -> None:
@@ -444,9 +460,13 @@ class KioskApp(App):  # type: ignore[misc]
             self.screens["staff"].say(tr("staff.syncing", self.lang))
 
     def _synced(self, report: Any) -> None:
-        if self.session.step == Step.STAFF:
-            from .sync import SyncReport
+        from .sync import SyncReport
 
+        if isinstance(report, SyncReport) and report.witnessed_size is not None:
+            self.witnessed_size = max(self.witnessed_size or 0, report.witnessed_size)
+            if self.session.step == Step.RECEIPT:
+                self.redraw()  # "witnessing pending" becomes "witnessed"
+        if self.session.step == Step.STAFF:
             staff = self.screens["staff"]
             if isinstance(report, SyncReport):
                 staff.say(tr("staff.synced", self.lang, synced=report.synced_seq, head=report.head_seq))

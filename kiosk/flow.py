@@ -5,7 +5,8 @@ the wall clock (each takes an injected monotonic ``clock``) so they are unit-tes
 - :class:`FinishGuard` — "Finish" with proposals left asks once before it ends the session;
 - :class:`TapGate` — taps in the moment after a screen change are not taken (a second tap
   meant for the previous screen must not press what now sits under the finger);
-- :func:`next_unscored` and :func:`todo_first` — the quick way through the list.
+- :func:`next_unscored` and :func:`todo_first` — the quick way through the list;
+- :func:`ledger_status` — "on the ledger" or "witnessed" for an online ballot's receipt.
 """
 
 from __future__ import annotations
@@ -121,3 +122,17 @@ def next_unscored(items: Sequence[Item], after: str | None) -> Item | None:
 def todo_first(items: Sequence[Item]) -> list[Item]:
     """The list as shown: what is left to do first (in order), then what is done."""
     return [i for i in items if not i.done] + [i for i in items if i.done]
+
+
+def ledger_status(index: int | None, witnessed: bool, witnessed_size: int | None) -> str:
+    """The i18n key for an online ballot the server put at ledger ``index``.
+
+    Without a witness policy (``witnessed`` False) it is simply on the ledger. Under one,
+    it is *witnessed* once the newest checkpoint the kiosk saw cosigned (size
+    ``witnessed_size``) covers it — leaf ``index`` lies in a tree of size > ``index`` —
+    and until then on the ledger with witnessing pending (DESIGN §4)."""
+    if not witnessed or index is None:
+        return "receipt.sent"
+    if witnessed_size is not None and index < witnessed_size:
+        return "receipt.witnessed"
+    return "receipt.witness_pending"

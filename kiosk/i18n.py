@@ -259,6 +259,20 @@ TEXT: Final[dict[str, tuple[str, str]]] = {
     "staff.time_zone": ("시간대 {tz}", "time zone {tz}"),
     "staff.error.unreachable": ("서버에 닿지 않습니다. 네트워크를 확인하세요", "Cannot reach the server. Check the network"),
     "staff.error.refused": ("서버가 요청을 거부했습니다", "The server refused the request"),
+    # high contrast (issue 11): the bar button says what a tap does
+    "contrast.on": ("선명한 화면", "High contrast"),
+    "contrast.off": ("보통 화면", "Normal colours"),
+    # witnesses (DESIGN §4): receipts and the staff screen
+    "receipt.witnessed": ("원장에 기록됨 (#{index}) · 증인 확인됨", "On the ledger (#{index}) · witnessed"),
+    "receipt.witness_pending": ("원장에 기록됨 (#{index}) · 증인 확인 대기",
+                                "On the ledger (#{index}) · witnessing pending"),
+    "staff.witnessed": ("증인 확인", "Witnessed"),
+    "staff.witnessed.size": ("#{size}까지 ({n}명 서명)", "up to #{size} ({n} cosigners)"),
+    "alarm.not_witnessed": ("증인 서명이 모자랍니다: 원장의 기록이 아직 증인 확인되지 않았습니다",
+                            "Not witnessed: no checkpoint of the ledger has enough witness cosignatures"),
+    "alarm.witness_invalid": ("증인 서명이 올바르지 않습니다", "A witness cosignature is invalid"),
+    "alarm.ledger_inconsistent": ("원장이 앞서 본 기록과 맞지 않습니다 (직원·감사인에게 알리세요)",
+                                  "The ledger does not match what this kiosk saw before (tell staff and auditors)"),
 }
 
 
@@ -274,8 +288,8 @@ def tr(key: str, lang: str = "ko", **params: object) -> str:
 
 
 def code_text(code: str, lang: str = "ko") -> str:
-    """A rejection code as a sentence (the code itself when unknown)."""
-    pair = CODE_TEXT.get(code)
+    """A rejection or alarm code as a sentence (the code itself when unknown)."""
+    pair = CODE_TEXT.get(code) or TEXT.get(f"alarm.{code}")
     if pair is None:
         return code
     return pair[1 if lang == "en" else 0]

@@ -13,8 +13,6 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.widget import Widget
 
-from . import theme
-
 MIN_SHRINK = 0.55
 SLACK = 1.5  # pixels of rounding
 
@@ -35,9 +33,9 @@ def _over(w: Label) -> bool:
     return bool(tw > w.width + SLACK or th > w.height + SLACK)
 
 
-def fit_texts(root: Widget, scale: float = 1.0, contrast: bool = False) -> int:
-    """Fit every shown label; return how many were changed. ``contrast`` draws soft grey
-    text in full ink (the high-contrast setting)."""
+def fit_texts(root: Widget, scale: float = 1.0) -> int:
+    """Fit every shown label; return how many were changed. (Colours are the palette's:
+    :data:`kiosk.screens.theme.pal`, switched by the high-contrast setting.)"""
     changed = 0
     for w in shown(root):
         if not isinstance(w, Label) or not w.text:
@@ -46,7 +44,6 @@ def fit_texts(root: Widget, scale: float = 1.0, contrast: bool = False) -> int:
         if base is None:
             base = float(w.font_size)
             w._fit_base = base
-            w._fit_color = tuple(w.color)
         want = base * scale
         size = want
         if abs(w.font_size - want) > 0.01:
@@ -58,9 +55,6 @@ def fit_texts(root: Widget, scale: float = 1.0, contrast: bool = False) -> int:
             w.texture_update()
         if abs(size - want) > 0.01:
             changed += 1
-        color = theme.INK if contrast and tuple(w._fit_color) == tuple(theme.INK_SOFT) else w._fit_color
-        if tuple(w.color) != tuple(color) and not isinstance(w, ButtonBehavior):
-            w.color = color
     return changed
 
 

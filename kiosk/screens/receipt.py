@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from kivy.properties import BooleanProperty
 
+from kiosk.flow import ledger_status
 from kiosk.i18n import code_text
 from kiosk.session import Receipt, Session
 
@@ -58,7 +59,9 @@ class ReceiptScreen(KioskScreen):
         url = check_url(self.app.kiosk.server)
         ids.check.text = "" if self.refused else (self.t("receipt.check", url=url) if url else self.t("receipt.check.none"))
         if kind == "sent":
-            ids.status.text = self.t("receipt.sent", index=d.index if d else "")
+            key = ledger_status(d.index if d else None, self.app.kiosk.manifest.witnesses is not None,
+                                self.app.witnessed_size)
+            ids.status.text = self.t(key, index=d.index if d else "")
         elif kind == "queued":
             ids.status.text = self.t("receipt.queued")
         elif kind == "saved":

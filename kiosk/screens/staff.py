@@ -55,6 +55,16 @@ def readable_error(raw: str, lang: str) -> tuple[str, str]:
     return when, f"{words}\n({short})" if short else words
 
 
+def witnessed_text(witnessed: dict[str, Any] | None, lang: str) -> str | None:
+    """The staff screen's "witnessed" value: None without a witness policy (no row), "never"
+    before the first cosigned checkpoint, else its size and how many witnesses cosigned."""
+    if witnessed is None:
+        return None
+    if not witnessed:
+        return tr("staff.never", lang)
+    return tr("staff.witnessed.size", lang, size=witnessed["size"], n=len(witnessed.get("cosigners", [])))
+
+
 @dataclass(frozen=True)
 class StaffView:
     """Everything the staff screen shows, read from the store on a worker."""
@@ -77,6 +87,8 @@ class StaffView:
     alarms: list[tuple[str, str, str]]
     closed: bool
     syncing: bool
+    #: Under a witness policy: the last witnessed ``{"size", "root", "cosigners"}`` ({} if none yet).
+    witnessed: dict[str, Any] | None = None
 
 
 class StaffScreen(KioskScreen):
@@ -113,6 +125,9 @@ class StaffScreen(KioskScreen):
             (t("staff.last_sth"), f"#{v.last_sth['tree_size']}  {v.last_sth['root_hash'][:16]}…" if v.last_sth else t("staff.never")),
             ("", t("staff.opened", n=v.opened) + "  ·  " + t("staff.locked", n=v.locked)),
         ]
+        witnessed = witnessed_text(v.witnessed, self.app.lang)
+        if witnessed is not None:
+            rows.insert(8, (t("staff.witnessed"), witnessed))
         if v.last_error:
             when, what = readable_error(v.last_error, self.app.lang)
             rows.append((t("staff.error") + (f"\n{when}" if when else ""), what))
@@ -125,7 +140,9 @@ class StaffScreen(KioskScreen):
         box = ids.alarms
         box.clear_widgets()
         if not v.alarms:
-            box.add_widget(Factory.AlarmLine(text=t("staff.no_alarms"), color=(0.07, 0.44, 0.23, 1)))
+            line = Factory.AlarmLine(text=t("staff.no_alarms"))
+            line.ok = True
+            box.add_widget(line)
         for at, code, detail in v.alarms[:6]:
             box.add_widget(Factory.AlarmLine(text=f"{local_time(at)}  {code_text(code, self.app.lang)}: {detail}"))
         ids.sync.disabled = v.server is None or v.syncing

@@ -28,27 +28,29 @@ class FlatButton(ButtonBehavior, Label):  # type: ignore[misc]
     def __init__(self, **kw: Any) -> None:
         super().__init__(**kw)
         self.bind(kind=self._style, state=self._style, disabled=self._style)
+        theme.pal.bind(high=self._style)
         self._style()
 
     def _style(self, *_: Any) -> None:
+        p = theme.pal
         down = self.state == "down"
         if self.disabled:
-            self.bg, self.fg, self.border = theme.BG, theme.DISABLED, theme.DISABLED
+            self.bg, self.fg, self.border = p.DISABLED_BG, p.DISABLED, p.DISABLED
         elif self.kind == "primary":
-            self.bg = theme.PRIMARY_DOWN if down else theme.PRIMARY
-            self.fg, self.border = theme.INK_ON_DARK, (0, 0, 0, 0)
+            self.bg = p.PRIMARY_DOWN if down else p.PRIMARY
+            self.fg, self.border = p.INK_ON_DARK, (p.BORDER if p.high else (0, 0, 0, 0))
         elif self.kind == "success":
-            self.bg = theme.PRIMARY_DOWN if down else theme.SUCCESS
-            self.fg, self.border = theme.INK_ON_DARK, (0, 0, 0, 0)
+            self.bg = p.PRIMARY_DOWN if down else p.SUCCESS
+            self.fg, self.border = p.INK_ON_DARK, (p.BORDER if p.high else (0, 0, 0, 0))
         elif self.kind == "danger":
-            self.bg = theme.PRIMARY_DOWN if down else theme.DANGER
-            self.fg, self.border = theme.INK_ON_DARK, (0, 0, 0, 0)
+            self.bg = p.PRIMARY_DOWN if down else p.DANGER
+            self.fg, self.border = p.INK_ON_DARK, (p.BORDER if p.high else (0, 0, 0, 0))
         elif self.kind == "chosen":
-            self.bg = theme.PRIMARY_DOWN if down else theme.CHOSEN
-            self.fg, self.border = theme.INK_ON_DARK, theme.CHOSEN
+            self.bg = p.PRIMARY_DOWN if down else p.CHOSEN
+            self.fg, self.border = p.INK_ON_DARK, p.CHOSEN
         else:  # secondary, chip
-            self.bg = theme.INFO_BG if down else theme.PANEL
-            self.fg, self.border = theme.INK, theme.INK_SOFT
+            self.bg = p.INFO_BG if down else p.PANEL
+            self.fg, self.border = p.INK, p.INK_SOFT
 
 
 class BusySpinner(Widget):  # type: ignore[misc]

@@ -51,6 +51,22 @@ def main() -> None:
                                              idle_s=plan["idle_s"]))
     result: dict[str, Any] = {"shots": [], "overflow": {}, "small": {}, "steps": [], "ok": False}
 
+    def contrast_colours() -> dict[str, Any]:
+        """What the high-contrast setting did to the widgets on screen."""
+        from kivy.uix.label import Label
+
+        from kiosk.screens.theme import pal
+        from kiosk.screens.widgets import FlatButton
+
+        screen = app.root_view.ids.sm.current_screen
+        labels = [w for w in screen.walk() if isinstance(w, Label) and not isinstance(w, FlatButton) and w.text]
+        buttons = [w for w in screen.walk() if isinstance(w, FlatButton) and not w.disabled and w.opacity > 0]
+        from kivy.metrics import dp
+
+        return {"high": bool(pal.high), "clear": list(Window.clearcolor), "edge_dp": float(pal.edge / dp(1)),
+                "label_colours": sorted({tuple(round(c, 3) for c in w.color) for w in labels}),
+                "button_borders": sorted({tuple(round(c, 3) for c in w.border) for w in buttons})}
+
     def step() -> Step:
         return app.session.step
 
@@ -68,24 +84,33 @@ def main() -> None:
     def sized(w: int, h: int) -> Callable[[], bool]:
         return lambda: tuple(Window.size) == (w, h)
 
+    def measure(name: str, w: int, h: int) -> Script:
+        app.idle_timer.touch()
+        Window.size = (w, h)
+        yield until(f"{name} at {w}x{h}", sized(w, h), 10)
+        yield pause(0.7)  # layout, then the text fitter
+        key = f"{name}@{w}x{h}"
+        if overflowing(app.root_view) or small_targets(app.root_view):
+            yield pause(1.5)  # a loaded machine: let layout and fitter finish before judging
+        result["overflow"][key] = overflowing(app.root_view)
+        result["small"][key] = small_targets(app.root_view)
+        path = out / f"{name}-{w}x{h}.png"
+        Window.screenshot(str(path))
+        # Window.screenshot numbers the file; keep the plain name
+        made = sorted(out.glob(f"{name}-{w}x{h}*.png"), key=lambda p: p.stat().st_mtime)[-1]
+        made.rename(path)
+        result["shots"].append(path.name)
+
     def check(name: str) -> Script:
-        """The screen at every size: what overflows, what is too small, a screenshot."""
+        """The screen at every size: what overflows, what is too small, a screenshot; and
+        once more in high contrast at the plan's ``contrast_size``."""
         for w, h in sizes:
-            app.idle_timer.touch()
-            Window.size = (w, h)
-            yield until(f"{name} at {w}x{h}", sized(w, h), 10)
-            yield pause(0.7)  # layout, then the text fitter
-            key = f"{name}@{w}x{h}"
-            if overflowing(app.root_view) or small_targets(app.root_view):
-                yield pause(1.5)  # a loaded machine: let layout and fitter finish before judging
-            result["overflow"][key] = overflowing(app.root_view)
-            result["small"][key] = small_targets(app.root_view)
-            path = out / f"{name}-{w}x{h}.png"
-            Window.screenshot(str(path))
-            # Window.screenshot numbers the file; keep the plain name
-            made = sorted(out.glob(f"{name}-{w}x{h}*.png"), key=lambda p: p.stat().st_mtime)[-1]
-            made.rename(path)
-            result["shots"].append(path.name)
+            yield from measure(name, w, h)
+        if plan.get("contrast_size") and not app.high_contrast:
+            app.toggle_contrast()
+            yield from measure(name + "-hc", *plan["contrast_size"])
+            result.setdefault("contrast_seen", []).append(contrast_colours())
+            app.toggle_contrast()
         Window.size = sizes[0]
         yield pause(0.5)
         app.idle_timer.touch()
@@ -167,7 +192,7 @@ def main() -> None:
         app.toggle_lang()  # this reviewer reads English; the next one must not inherit it
         yield from check("03-list-en")
         app.toggle_lang()
-        app.toggle_big_text()  # large, high-contrast text still fits
+        app.toggle_big_text()  # large text still fits (and in high contrast: check())
         yield from check("03b-list-large")
         result["big_text_font"] = app.screens["assignments"].ids.title.font_size
         app.toggle_big_text()
@@ -266,10 +291,15 @@ def main() -> None:
         yield until("codes of the session", lambda: step() == Step.DONE)
         yield from check("11-done-en")
         result["done_codes"] = len(app.screens["done"].ids.codes.children)
+        app.toggle_contrast()  # this reviewer wants high contrast; the next one must not inherit it
+        yield pause(0.3)
         press(app.screens["done"].ids.close)
         yield until("scan again", lambda: step() == Step.SCAN)
         yield pause(0.5)
         result["lang_after"] = app.lang
+        from kiosk.screens.theme import pal
+
+        result["contrast_after"] = [app.high_contrast, bool(pal.high), list(Window.clearcolor)]
         # staff, with the server unreachable: the error in words and local time
         yield until("a sync error", lambda: bool(store.get("last_error")), 30)
         press(app.screens["scan"].ids.staff)

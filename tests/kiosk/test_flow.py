@@ -5,12 +5,14 @@ online ballot the server refused is never counted as done."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import pytest
 
 from kiosk.assignments import Item
-from kiosk.flow import FinishGuard, Idle, IdleTimer, TapGate, next_unscored, todo_first
+from kiosk.flow import FinishGuard, Idle, IdleTimer, TapGate, ledger_status, next_unscored, todo_first
+from kiosk.i18n import code_text, tr
 from kiosk.session import Delivery, Step, run_job
 from tests.kiosk.conftest import Station, step
 
@@ -123,3 +125,35 @@ def test_refused_online_ballot_is_not_done(online_station: Station) -> None:
     assert session.items[0].refused == 1 and session.items[0].done == 0
     session.to_list()
     assert step(session) == Step.ASSIGNMENTS and calls
+
+
+def test_receipt_says_witnessed_only_once_a_cosigned_checkpoint_covers_the_ballot() -> None:
+    # no witness policy in the manifest: nothing new, just "on the ledger"
+    assert ledger_status(4, False, None) == ledger_status(4, False, 99) == "receipt.sent"
+    # a policy: pending until a witnessed tree of size > index, then witnessed
+    assert ledger_status(4, True, None) == "receipt.witness_pending"
+    assert ledger_status(4, True, 4) == "receipt.witness_pending"  # leaves 0..3 only
+    assert ledger_status(4, True, 5) == "receipt.witnessed"
+    assert ledger_status(0, True, 1) == "receipt.witnessed"
+    assert ledger_status(None, True, 10) == "receipt.sent"  # no index: nothing to witness
+    assert tr("receipt.witnessed", "ko", index=4) == "원장에 기록됨 (#4) · 증인 확인됨"
+    assert tr("receipt.witness_pending", "en", index=4) == "On the ledger (#4) · witnessing pending"
+
+
+def test_witness_alarms_read_in_korean_and_english() -> None:
+    for code in ("not_witnessed", "witness_invalid", "ledger_inconsistent"):
+        ko, en = code_text(code, "ko"), code_text(code, "en")
+        assert ko != code and en != code and ko != en, code
+        assert any("\uac00" <= ch <= "\ud7a3" for ch in ko) and en.isascii(), code
+    assert code_text("no_such_code", "ko") == "no_such_code"
+
+
+def test_staff_screen_shows_the_witnessed_size_only_under_a_witness_policy() -> None:
+    os.environ.setdefault("KIVY_NO_ARGS", "1")  # Kivy must not read pytest's arguments
+    from kiosk.screens.staff import witnessed_text
+
+    assert witnessed_text(None, "ko") is None  # no witnesses in the manifest: no row
+    assert witnessed_text({}, "ko") == tr("staff.never", "ko")
+    seen = {"size": 12, "root": "x", "cosigners": ["w1.example/simsa", "w2.example/simsa"]}
+    assert witnessed_text(seen, "ko") == "#12까지 (2명 서명)"
+    assert witnessed_text(seen, "en") == "up to #12 (2 cosigners)"

@@ -1,6 +1,7 @@
 """Issue 11, "the kiosk for the people in front of it", played in a real window under Xvfb
 (tests/kiosk/layout_driver.py) at 1280×800, 800×1280 and 1024×600: every screen fits
-(no label's text outside its box, no touch target under 48 dp), a reviewer scores eleven
+(no label's text outside its box, no touch target under 48 dp; every screen once more in
+high contrast at 1024×600), a reviewer scores eleven
 proposals without the list and cannot end the session by a stray tap, a refused online
 ballot is red and not counted, and SIGTERM ends even a fullscreen kiosk cleanly.
 Screenshots go to ``artifacts/kiosk-layout*/``."""
@@ -21,6 +22,7 @@ from typing import Any
 import cv2
 import pytest
 
+from kiosk.screens.colours import COLOURS, EDGE_DP, rgba
 from kiosk.tools.frames import frame
 from tests.kiosk.conftest import STAFF_PIN
 from tests.support.events import EventFiles
@@ -28,7 +30,9 @@ from tests.support.live import STAFF_NAME, STAFF_PASSWORD, LiveServer, free_port
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
 REPO = Path(__file__).resolve().parents[2]
+TEXT_COLOURS = ("INK", "INK_ON_DARK", "PRIMARY", "SUCCESS", "DANGER", "DEMO", "DISABLED")
 SIZES = [[1280, 800], [800, 1280], [1024, 600]]
+CONTRAST_SIZE = [1024, 600]  # every screen once more in high contrast, at the tightest size
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +94,21 @@ def assert_fits(result: dict[str, Any], out: Path) -> None:
         assert any(n.endswith(f"-{w}x{h}.png") for n in result["shots"])
 
 
+def assert_high_contrast(result: dict[str, Any]) -> None:
+    """Every screen also fits in high contrast (assert_fits covered the ``-hc`` shots): the
+    window is white, labels use only the high-contrast text colours (no grey), and every
+    enabled button has a black border, 4 dp wide."""
+    w, h = CONTRAST_SIZE
+    shots = [n for n in result["shots"] if n.endswith(f"-hc-{w}x{h}.png")]
+    assert len(shots) == len(result["contrast_seen"]) >= 10, shots
+    allowed = {tuple(round(c, 3) for c in rgba(COLOURS[k][1])) for k in TEXT_COLOURS}
+    for seen, shot in zip(result["contrast_seen"], shots, strict=True):
+        assert seen["high"] and seen["clear"] == [1, 1, 1, 1] and seen["edge_dp"] == pytest.approx(EDGE_DP[1]), shot
+        grey = [c for c in seen["label_colours"] if tuple(c) not in allowed and c[3] > 0]
+        assert grey == [], (shot, grey)
+        assert seen["button_borders"] in ([], [[0, 0, 0, 1]]), (shot, seen["button_borders"])
+
+
 def test_every_screen_fits_and_a_reviewer_gets_through_eleven(
     mini_event: EventFiles, tmp_path: Path, artifacts_dir: Path, big_display: str
 ) -> None:
@@ -104,9 +123,10 @@ def test_every_screen_fits_and_a_reviewer_gets_through_eleven(
     plan = {"other_frame": str(other), "data": str(tmp_path / "kiosk"), "manifest": str(mini_event.manifest_path),
             "server": f"http://127.0.0.1:{free_port()}",  # nobody listens: the staff screen shows a sync error
             "frames": str(frames), "card_frame": str(card), "pin": mini_event.pins["rep-01"], "staff_pin": STAFF_PIN,
-            "out": str(out), "idle_s": 12, "sizes": SIZES}
+            "out": str(out), "idle_s": 12, "sizes": SIZES, "contrast_size": CONTRAST_SIZE}
     r = run_driver(plan, big_display, out, tmp_path / "kivy-home")
     assert_fits(r, out)
+    assert_high_contrast(r)
     # 5. after a refused scan the camera hint no longer says "reading…"
     assert r["refused_hint"] == "이 카드는 열 수 없습니다 (위 안내를 보세요)"
     assert "Community participation" in r["rubric_en_labels"]  # 1. fits whole at every size (checked above)
@@ -129,12 +149,14 @@ def test_every_screen_fits_and_a_reviewer_gets_through_eleven(
     assert r["all_done"] == {"progress": [11, 0], "receipts": 11, "list_seen": False}
     assert r["done_codes"] == 11
     assert r["lang_after"] == "ko"  # the English of the last reviewer is not the next one's
+    assert r["contrast_after"] == [False, False, list(rgba(COLOURS["BG"][0]))]  # nor their high contrast
     # 9. the staff screen: local time, an error in words, no overlap with the title
     st = r["staff"]
     assert st["title_bottom"] >= st["info_top"]
     joined = "\n".join(st["texts"])
     assert "KST" in joined and "서버에 닿지 않습니다" in joined
     assert not any(t.rstrip().endswith("Z") for t in st["texts"])
+    assert "증인" not in joined and "itness" not in joined  # no witnesses in this manifest: nothing about them
 
 
 def test_online_refused_ballot_is_red_and_not_counted(
