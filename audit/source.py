@@ -4,8 +4,8 @@ Both give the signed manifest, the latest STH and the entries in index order as 
 of raw JSON text, so the text is parsed once per process and never held twice. A server
 also answers proofs and publishes results; an export folder answers from its files.
 
-- :class:`HttpSource` — one ``requests.Session`` with retries and a timeout on every call;
-  pages of at most 1000 entries (``GET /api/v1/ledger/entries``), fetched one ahead on a
+- :class:`HttpSource` — simsa's one HTTP client (:mod:`client`: retries, a timeout on every
+  call, ``Retry-After`` honoured); pages of at most 1000 entries (``GET /api/v1/ledger/entries``), fetched one ahead on a
   background thread so the network overlaps the checking.
 - :class:`ExportSource` — ``DIR/entries.jsonl`` (one entry per line, index order),
   ``DIR/sth.json`` and ``DIR/manifest.json`` (and ``DIR/results.json`` when the server had
@@ -15,7 +15,6 @@ also answers proofs and publishes results; an export folder answers from its fil
 from __future__ import annotations
 
 import contextlib
-import json
 import queue
 import threading
 from collections.abc import Iterator
@@ -23,7 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from shared.encoding import b64u_decode, parse_json
+from client import LedgerClient, ServerRefused, ServerUnavailable
+from shared.encoding import parse_json
 from shared.errors import FormatError, SimsaError
 
 #: Entries per HTTP page: the audit API's maximum (DESIGN §4).
@@ -208,78 +208,55 @@ def _ends_with_newline(f: Any) -> bool:
 
 
 class HttpSource:
-    """A ledger server's public audit API (no authentication)."""
+    """A ledger server's public audit API (no authentication), through :mod:`client`."""
 
     def __init__(self, url: str, *, session: Any = None, timeout: float = 30.0, retries: int = 4) -> None:
-        import requests
-        from requests.adapters import HTTPAdapter
-        from urllib3.util.retry import Retry
-
-        self.base = url.rstrip("/")
+        """``session`` (a :class:`requests.Session` or one that quacks like it) replaces
+        the auditor's own; ``retries`` network failures of a read are retried."""
+        self.client = LedgerClient.for_auditor(url, timeout=timeout, attempts=retries + 1)
+        if session is not None:
+            self.client.http = session
+        self.base = self.client.base_url
         self.label = self.base
-        self.timeout = timeout
-        if session is None:
-            session = requests.Session()
-            retry = Retry(
-                total=retries,
-                connect=retries,
-                read=retries,
-                backoff_factor=0.3,
-                status_forcelist=(429, 500, 502, 503, 504),
-                allowed_methods=("GET",),
-                respect_retry_after_header=True,
-            )
-            adapter = HTTPAdapter(max_retries=retry)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            session.headers["Accept"] = "application/json"
-            session.headers["User-Agent"] = "simsa-verify"
-        self.session = session
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[None]:
+        """The client's errors as :class:`SourceError` (not a verdict on the ledger)."""
+        try:
+            yield
+        except ServerUnavailable as exc:
+            if exc.status is None:
+                raise SourceError(f"cannot reach {exc.url}: {exc.reason}") from exc
+            raise SourceError(str(exc)) from exc
+        except ServerRefused as exc:
+            raise SourceError(f"{exc.method} {exc.url} answered {exc.status}: {exc.detail}") from exc
 
     def _get(self, path: str, params: dict[str, Any] | None = None, *, missing_ok: bool = False) -> bytes | None:
-        import requests
-
-        url = self.base + path
+        """The raw body of ``GET path``; None for a 404 when ``missing_ok``."""
         try:
-            r = self.session.get(url, params=params, timeout=self.timeout)
-        except requests.RequestException as exc:
-            from kiosk.api import network_reason
-
-            raise SourceError(f"cannot reach {url}: {network_reason(exc)}") from exc
-        if r.status_code == 404 and missing_ok:
-            return None
-        if r.status_code != 200:
-            detail = ""
-            if r.headers.get("content-type", "").startswith("application/problem+json"):
-                try:
-                    detail = ": " + str(json.loads(r.content).get("detail", ""))
-                except ValueError:
-                    detail = ""
-            raise SourceError(f"GET {r.url} answered {r.status_code}{detail}")
-        return bytes(r.content)
-
-    def _json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        body = self._get(path, params)
-        assert body is not None
-        return parse_json(body, max_bytes=MAX_ENTRY_BYTES, what=f"GET {path}")
+            with self._reading():
+                return bytes(self.client.send("GET", path, params=params, accept="*/*").content)
+        except SourceError as exc:
+            if missing_ok and isinstance(exc.__cause__, ServerRefused) and exc.__cause__.status == 404:
+                return None
+            raise
 
     def signed_manifest(self) -> dict[str, Any]:
-        return dict(self._json("/api/v1/event"))
+        with self._reading():
+            return self.client.event()
 
     def sth(self) -> dict[str, Any]:
-        return dict(self._json("/api/v1/ledger/sth"))
+        with self._reading():
+            return self.client.sth()
 
     def ledger_key(self) -> str | None:
-        body = self._json("/api/v1/ledger/key")
-        key = body.get("public_key") if isinstance(body, dict) else None
-        if not isinstance(key, str):
-            raise FormatError("GET /api/v1/ledger/key did not give {'public_key': …}")
-        return key
+        with self._reading():
+            return self.client.ledger_key()
 
     def fetch_page(self, start: int, end: int) -> Page:
         """One page ``[start, end)`` (at most :data:`PAGE` entries); the server may send fewer."""
-        body = self._get("/api/v1/ledger/entries", {"start": start, "end": end})
-        assert body is not None
+        with self._reading():
+            body = self.client.entries_page(start, end)
         # The count is known only after parsing; the page's own index fields are checked
         # again when the entries are read.
         try:
@@ -331,47 +308,32 @@ class HttpSource:
     def find_receipt(self, code: str) -> tuple[int, str] | None:
         """``(index, ballot id)`` from the server's receipt lookup, or None when it has no
         answer (not found, ambiguous or no such route): the caller then searches itself."""
-        import requests
-
         try:
-            r = self.session.get(f"{self.base}/api/v1/receipts/{code.strip()}", timeout=self.timeout)
-        except requests.RequestException as exc:
-            from kiosk.api import network_reason
-
-            raise SourceError(f"cannot reach {self.base}: {network_reason(exc)}") from exc
-        if r.status_code != 200:
-            return None
+            with self._reading():
+                body = self.client.receipt(code)
+        except SourceError as exc:
+            if isinstance(exc.__cause__, ServerRefused):
+                return None
+            raise
         try:
-            body = parse_json(r.content, max_bytes=MAX_ENTRY_BYTES, what="GET /api/v1/receipts")
             return int(body["index"]), str(body["id"])
-        except (FormatError, KeyError, TypeError, ValueError):
+        except (KeyError, TypeError, ValueError):
             return None
 
     def consistency_proof(self, first: int, second: int) -> list[bytes] | None:
-        body = self._json("/api/v1/ledger/proof/consistency", {"first": first, "second": second})
-        nodes = body.get("consistency") if isinstance(body, dict) else None
-        if not isinstance(nodes, list):
-            raise FormatError("the consistency proof is not {'consistency': [...]}")
-        return [b64u_decode(n, length=32, what="consistency proof node") for n in nodes]
+        with self._reading():
+            return self.client.consistency(first, second)
 
     def inclusion_proof(self, index: int, tree_size: int) -> tuple[bytes, list[bytes]] | None:
-        body = self._json("/api/v1/ledger/proof/inclusion", {"index": index, "tree_size": tree_size})
-        if not isinstance(body, dict) or body.get("index") != index or body.get("tree_size") != tree_size:
-            raise FormatError(f"the inclusion proof for entry {index} names another index or tree size")
-        path = body.get("audit_path")
-        if not isinstance(path, list):
-            raise FormatError(f"the inclusion proof for entry {index} has no audit_path list")
-        leaf = b64u_decode(body.get("leaf_hash", ""), length=32, what="leaf_hash")
-        return leaf, [b64u_decode(n, length=32, what="audit path node") for n in path]
+        with self._reading():
+            return self.client.inclusion(index, tree_size)
 
     def published_results(self) -> dict[str, Any] | None:
-        body = self._get("/api/v1/results", missing_ok=True)
-        if body is None:
-            return None
-        return dict(parse_json(body, max_bytes=MAX_PAGE_BYTES, what="GET /api/v1/results"))
+        with self._reading():
+            return self.client.results()
 
     def close(self) -> None:
-        self.session.close()
+        self.client.http.close()
 
 
 def open_source(where: str) -> LedgerSource:

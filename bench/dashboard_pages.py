@@ -22,10 +22,11 @@ from pathlib import Path
 
 import requests
 
+from client import LedgerClient
 from shared.ballot import approval_ballot
 from shared.encoding import jcs
 from shared.timefmt import format_time
-from tests.support.live import ONE_CLIENT_IS_A_VENUE, add_staff, start_server
+from simsa.live import ONE_CLIENT_IS_A_VENUE, add_staff, start_server
 
 from .server_event import kiosk_batches, make_event, seed_key
 
@@ -54,18 +55,16 @@ def main(argv: list[str] | None = None) -> None:
     add_staff(d, None, *STAFF)
     srv = start_server(d, env=ONE_CLIENT_IS_A_VENUE)
     try:
-        s = requests.Session()
-        token = s.post(srv.url + "/api/v1/staff/login", json=dict(zip(("name", "password"), STAFF, strict=True)),
-                       timeout=60).json()["token"]
-        auth = {"Authorization": "Bearer " + token}
+        s = requests.Session()  # the pages (HTML) are timed raw; the API through the client
+        api = LedgerClient.for_url(srv.url, agent="simsa-bench", timeout=(5.0, 300.0))
+        token = api.staff_login(*STAFF)
         for kid, key in keys.items():
             body = {"kiosk": kid, "public_key": key.public_b64u, "registered_at": "2026-01-01T00:00:00Z"}
-            s.post(srv.url + "/api/v1/kiosks", json={**body, "sig": key.sign_b64u(jcs(body))}, timeout=60)
-            s.post(f"{srv.url}/api/v1/staff/kiosks/{kid}/approve", headers=auth, timeout=60).raise_for_status()
+            api.register({**body, "sig": key.sign_b64u(jcs(body))})
+            api.approve_kiosk(token, kid)
         for kid, mine in zip(keys, bodies, strict=True):
             for b in mine[:-1] if kid == "kiosk-03" else mine:
-                s.post(f"{srv.url}/api/v1/kiosks/{kid}/batches", data=b, timeout=300,
-                       headers={"Content-Type": "application/json"}).raise_for_status()
+                api.post_batch(kid, b)
         m = ev.manifest
         now = format_time(datetime.now(UTC).replace(microsecond=0))
         rng = random.Random(3)
@@ -74,9 +73,8 @@ def main(argv: list[str] | None = None) -> None:
             ok = [p for p in m.groups[g] if m.proposals[p].community != m.reviewers[r].community]
             ballot = approval_ballot(event=m.event, reviewer=r, channel="online", kiosk=None, created_at=now,
                                      nonce=str(uuid.uuid4()), group=g, choices=rng.sample(ok, min(6, len(ok))))
-            sb = {"ballot": ballot, "sig": seed_key("reviewer " + r).sign_b64u(jcs(ballot))}
-            s.post(srv.url + "/api/v1/ballots", json=sb, timeout=60).raise_for_status()
-        size = s.get(srv.url + "/api/v1/ledger/sth", timeout=60).json()["tree_size"]
+            api.post_ballot({"ballot": ballot, "sig": seed_key("reviewer " + r).sign_b64u(jcs(ballot))})
+        size = api.sth()["tree_size"]
         print(f"ledger: {size} entries, {len(m.proposals)} proposals, {len(m.reviewers)} reviewers, 40 kiosks")
         rid = next(iter(sorted(m.reviewers)))
         pages = ["/staff/", "/staff/kiosks", "/staff/kiosks/kiosk-03", "/staff/conflicts", "/staff/rejections",
@@ -87,8 +85,7 @@ def main(argv: list[str] | None = None) -> None:
         # what live.js fetches when the stamp changes (the charts left out)
         first, median, n = timed(s, srv.url + "/staff/close", headers={"X-Simsa-Live": "1"})
         print(f"{'/staff/close (live refresh)':32s} first {first * 1000:7.0f} ms   then {median * 1000:6.0f} ms   {n // 1024:5d} KB")
-        s.post(srv.url + "/api/v1/staff/close", json={"event": m.event, "reason": "bench: kiosks left open"}, headers=auth,
-               timeout=300).raise_for_status()
+        api.staff("POST", "/api/v1/staff/close", {"event": m.event, "reason": "bench: kiosks left open"})
         for p in ["/staff/close", "/results"]:
             first, median, n = timed(s, srv.url + p)
             print(f"{p + ' (closed)':32s} first {first * 1000:7.0f} ms   then {median * 1000:6.0f} ms   {n // 1024:5d} KB")

@@ -23,8 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import requests
-
+from client import LedgerClient
 from shared.encoding import b64u_decode, jcs
 from shared.timefmt import format_time
 
@@ -77,7 +76,7 @@ def run_once(ev: BenchEvent, keys: dict[str, Any], bodies: list[list[bytes]], *,
     from server.context import Context
     from server.services.staff import add_staff, login
     from server.settings import Settings
-    from tests.support.live import ONE_CLIENT_IS_A_VENUE, start_server
+    from simsa.live import ONE_CLIENT_IS_A_VENUE, start_server
 
     db = db or f"sqlite:///{tmp / f'{tag}.sqlite'}"
     ctx = Context.open(Settings(event_dir=ev.dir, db_url=db, verify_workers=0))
@@ -87,25 +86,23 @@ def run_once(ev: BenchEvent, keys: dict[str, Any], bodies: list[list[bytes]], *,
     env = {"SIMSA_VERIFY_WORKERS": str(workers), **ONE_CLIENT_IS_A_VENUE}
     latencies: list[float] = []
     with start_server(ev.dir, db_url=db, env=env, log_path=tmp / f"{tag}.log", wrap=wrap) as srv:
-        s = requests.Session()
-        s.headers["Authorization"] = f"Bearer {token}"
+        staff = LedgerClient.for_url(srv.url, agent="simsa-bench")
+        staff.token = token
         for kid, key in keys.items():
             body = {"kiosk": kid, "public_key": key.public_b64u, "registered_at": format_time(datetime.now(UTC).replace(microsecond=0))}
-            s.post(srv.url + "/api/v1/kiosks", json={**body, "sig": key.sign_b64u(jcs(body))}, timeout=30).raise_for_status()
-            s.post(srv.url + f"/api/v1/staff/kiosks/{kid}/approve", timeout=30).raise_for_status()
+            staff.register({**body, "sig": key.sign_b64u(jcs(body))})
+            staff.approve_kiosk(token, kid)
         time.sleep(2)  # let the verification workers finish starting
 
         def kiosk_sync(item: tuple[str, list[bytes]]) -> int:
             kid, batches = item
-            sess = requests.Session()
+            kiosk = LedgerClient.for_url(srv.url, agent="simsa-bench", timeout=(5.0, 600.0))
             accepted = 0
             for body in batches:
                 t = time.perf_counter()
-                r = sess.post(f"{srv.url}/api/v1/kiosks/{kid}/batches", data=body,
-                              headers={"content-type": "application/json"}, timeout=600)
+                out = kiosk.post_batch(kid, body)
                 latencies.append(time.perf_counter() - t)
-                r.raise_for_status()
-                accepted += sum(1 for x in r.json()["results"] if x["status"] == "accepted")
+                accepted += sum(1 for x in out["results"] if x["status"] == "accepted")
             return accepted
 
         cpu0 = group_cpu_seconds(srv.process.pid)
@@ -114,7 +111,7 @@ def run_once(ev: BenchEvent, keys: dict[str, Any], bodies: list[list[bytes]], *,
             accepted = sum(pool.map(kiosk_sync, zip(keys, bodies, strict=True)))
         wall = time.perf_counter() - start
         cpu = group_cpu_seconds(srv.process.pid) - cpu0
-        size = s.get(srv.url + "/api/v1/ledger/sth", timeout=30).json()["tree_size"]
+        size = staff.sth()["tree_size"]
     assert size == 1 + len(keys) + accepted
     return {"accepted": accepted, "wall_s": wall, "rate": accepted / wall, "requests": len(latencies),
             "batch_p50_ms": statistics.median(latencies) * 1000, "cpu_us_per_ballot": cpu / accepted * 1e6}
@@ -131,7 +128,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     cores = sorted(os.sched_getaffinity(0))
     cluster = None
     if args.postgres:
-        from tests.support.postgres import start_cluster
+        from simsa.pgcluster import start_cluster
 
         cluster = start_cluster(durable=True)
     try:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import requests
+from client import LedgerClient
 
 from .server_event import make_event
 
@@ -45,20 +45,18 @@ def _ms(xs: list[float]) -> str:
 
 
 def measure(url: str, size: int, n: int, rng: random.Random) -> dict[str, list[float]]:
-    s = requests.Session()
+    client = LedgerClient.for_url(url, agent="simsa-bench")
     out: dict[str, list[float]] = {"sth": [], "inclusion": [], "consistency": []}
-    paths: dict[str, Callable[[], str]] = {
-        "sth": lambda: "/api/v1/ledger/sth",
-        "inclusion": lambda: f"/api/v1/ledger/proof/inclusion?index={rng.randrange(size)}&tree_size={size}",
-        "consistency": lambda: f"/api/v1/ledger/proof/consistency?first={rng.randrange(1, size)}&second={size}",
+    calls: dict[str, Callable[[], object]] = {
+        "sth": client.sth,
+        "inclusion": lambda: client.inclusion(rng.randrange(size), size),
+        "consistency": lambda: client.consistency(rng.randrange(1, size), size),
     }
-    for name, path in paths.items():
+    for name, call in calls.items():
         for _ in range(n):
-            p = path()
             t = time.perf_counter()
-            r = s.get(url + p, timeout=30)
+            call()
             out[name].append(time.perf_counter() - t)
-            r.raise_for_status()
     return out
 
 
@@ -82,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     from server.context import Context
     from server.settings import Settings
-    from tests.support.live import start_server
+    from simsa.live import start_server
 
     rng = random.Random(9162)
     results: dict[str, Any] = {}

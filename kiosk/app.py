@@ -118,7 +118,8 @@ class KioskApp(App):  # type: ignore[misc]
     def _make_session(self) -> Session:
         deliver = None
         if self.kiosk.server:
-            from .api import LedgerClient
+            from client import LedgerClient
+
             from .sync import Syncer
 
             self.syncer = Syncer(self.kiosk, self.store, LedgerClient.for_url(self.kiosk.server))

@@ -6,11 +6,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from client import LedgerClient
 from shared.encoding import parse_json
 from shared.errors import FormatError
 from shared.keys import fingerprint, public_key_from_b64u
 
-from .api import LedgerClient
 from .identity import Kiosk, load, setup
 from .store import KioskStore
 

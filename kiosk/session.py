@@ -85,6 +85,8 @@ class Delivery:
     status: str
     index: int | None = None
     code: str | None = None
+    #: ``queued`` because the server shed load: the seconds it asked the client to wait.
+    retry_after: float | None = None
 
 
 @dataclass(frozen=True)

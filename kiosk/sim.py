@@ -10,20 +10,21 @@ kiosk's seqs are there as 1..n exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import random
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from client import LedgerClient, ServerRefused, ServerUnavailable
 from shared.manifest import ROLE_FORMS, Manifest, verify_signed_manifest
 
-from .api import LedgerClient, ServerRefused, ServerUnavailable
 from .identity import Kiosk, setup
 from .session import Session, Step, run_job
 from .store import KioskStore
@@ -102,13 +103,127 @@ def _step(session: Session) -> Step:
     return session.step
 
 
-def _channel_reviewers(m: Manifest, channel: str, creds: dict[str, str], pins: dict[str, str]) -> list[Reviewer]:
+def channel_reviewers(m: Manifest, channel: str, creds: dict[str, str], pins: dict[str, str]) -> list[Reviewer]:
+    """The reviewers with a card and a PIN who may vote on ``channel`` and have a list."""
     form = m.forms[channel]
     return [
         Reviewer(r.id, creds[r.id], pins[r.id])
         for r in m.reviewers.values()
         if form in ROLE_FORMS[r.role] and r.id in creds and r.id in pins and m.assignments.get(r.id)
     ]
+
+
+_channel_reviewers = channel_reviewers
+
+
+@dataclass
+class Station:
+    """One headless kiosk (or online client): its store, the session the screens would
+    drive, and its link to the server."""
+
+    kiosk: Kiosk
+    store: KioskStore
+    session: Session
+    syncer: Syncer
+
+
+def open_station(
+    path: Path,
+    signed: dict[str, Any],
+    server: str,
+    *,
+    channel: str = "kiosk",
+    kiosk_id: str | None = None,
+    client: LedgerClient | None = None,
+) -> Station:
+    """Set up (or reopen) the station whose store is ``path``; an online station delivers
+    each ballot as it is saved."""
+    store = KioskStore(path)
+    kiosk, _ = setup(store, signed, channel=channel, server=server, kiosk_id=kiosk_id, staff_pin="000000")
+    syncer = Syncer(kiosk, store, client or LedgerClient.for_url(server))
+    session = Session(kiosk, store, deliver=syncer.deliver_one if channel == "online" else None)
+    return Station(kiosk, store, session, syncer)
+
+
+@dataclass(frozen=True)
+class Visit:
+    reviewer: Reviewer
+    station: int
+    saved: int
+
+
+def cast(
+    people: Sequence[Reviewer],
+    sessions: Sequence[Session],
+    ballots: int,
+    rng: random.Random,
+    timed: list[float],
+    *,
+    per_visit: int | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> list[Visit]:
+    """The reviewer loop: people take turns (in order) at the sessions (round robin) until
+    ``ballots`` ballots are saved, each judging up to ``per_visit`` items a visit (all that
+    are left by default); a person whose list is done scores again (a conflict)."""
+    if ballots and not people:
+        raise ValueError("no reviewer of this event may cast a ballot here")
+    visits: list[Visit] = []
+    left, turn = ballots, 0
+    while left > 0:  # every visit saves at least one ballot or raises
+        person = people[turn % len(people)]
+        station = turn % len(sessions)
+        saved = person.visit(sessions[station], rng, min(left, per_visit or left), timed)
+        visits.append(Visit(person, station, saved))
+        left -= saved
+        if progress:
+            progress(saved)
+        turn += 1
+    return visits
+
+
+def sync_all(
+    stations: Sequence[Station],
+    approver: LedgerClient | None,
+    *,
+    timeout_s: float = 600.0,
+    progress: Callable[[int], None] | None = None,
+    workers: int = 8,
+) -> float:
+    """Sync every station in parallel until the server holds all it recorded; a pending
+    kiosk is approved through ``approver`` (logged in as staff). Return the seconds taken."""
+    t0 = time.monotonic()
+    deadline = t0 + timeout_s
+
+    def sync_station(st: Station) -> None:
+        kiosk, store = st.kiosk, st.store
+        backoff = Backoff(base=0.2, cap=5.0, rng=random.Random(kiosk.id))
+        while time.monotonic() < deadline:
+            before = store.synced_seq()
+            try:
+                report = st.syncer.sync_once()
+            except ServerUnavailable as exc:
+                time.sleep(max(backoff.next(), min(exc.retry_after or 0.0, backoff.cap)))
+                continue
+            finally:
+                if progress:
+                    progress(store.synced_seq() - before)
+            if report.enrolment == "pending" and approver is not None:
+                approver.approve_kiosk(None, kiosk.id)
+                continue
+            if report.enrolment in ("approved", "online") and report.complete:
+                return
+            if report.enrolment == "refused":
+                raise RuntimeError(f"the server refused kiosk {kiosk.id}: {store.alarms(1)} "
+                                   "(another run used this kiosk id: pass another --seed or --data)")
+            if report.alarms:
+                raise RuntimeError(f"{kiosk.id}: {report.alarms}: {store.alarms(3)}")
+            time.sleep(backoff.next())
+        raise TimeoutError(f"{kiosk.id} did not finish syncing in {timeout_s:.0f} s")
+
+    if stations:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(stations)))) as pool:
+            list(pool.map(sync_station, stations))
+    return time.monotonic() - t0
 
 
 def run(
@@ -135,60 +250,32 @@ def run(
         raise ServerRefused(409, "wrong_event", f"the server at {server} runs another manifest than {event_dir}")
     result = SimResult()
 
-    stations: list[tuple[Kiosk, KioskStore, Session]] = []
-    for i in range(1, kiosks + 1):
-        store = KioskStore(data_dir / f"kiosk-{i:03d}" / "kiosk.sqlite")
-        kiosk, _ = setup(store, signed, channel="kiosk", server=server, kiosk_id=f"sim-{seed}-{i:03d}",
-                         staff_pin="000000")
-        stations.append((kiosk, store, Session(kiosk, store)))
-        result.kiosks[kiosk.id] = store.head()[0]
-
-    people = _channel_reviewers(manifest, "kiosk", creds, pins)
+    stations = [
+        open_station(data_dir / f"kiosk-{i:03d}" / "kiosk.sqlite", signed, server, kiosk_id=f"sim-{seed}-{i:03d}")
+        for i in range(1, kiosks + 1)
+    ]
+    people = channel_reviewers(manifest, "kiosk", creds, pins)
     rng.shuffle(people)
     if ballots and not people:
         raise ValueError("no reviewer of this event may cast a kiosk ballot")
-    left, turn = ballots, 0
-    while left > 0:
-        person = people[turn % len(people)]
-        _, store, session = stations[turn % len(stations)]
-        left -= person.visit(session, rng, left, result.save_ms)
-        turn += 1
-    for kiosk, store, _ in stations:
-        result.kiosks[kiosk.id] = store.head()[0]
+    cast(people, [st.session for st in stations], ballots, rng, result.save_ms)
+    for st in stations:
+        result.kiosks[st.kiosk.id] = st.store.head()[0]
     log(f"saved {ballots} ballots on {kiosks} kiosks")
 
     if online_ballots:
-        _online(signed, manifest, creds, pins, data_dir, server, online_ballots, rng, result)
+        online = open_station(data_dir / "online" / "online.sqlite", signed, server, channel="online")
+        voters = channel_reviewers(manifest, "online", creds, pins)
+        rng.shuffle(voters)
+        if voters:
+            cast(voters, [online.session], online_ballots, rng, result.save_ms)
+            result.online = online_ballots
+        with contextlib.suppress(TimeoutError):
+            sync_all([online], None, timeout_s=10.0)  # the ones the server did not take at once
 
-    token = client.staff_login(*staff) if staff else None
-    t0 = time.monotonic()
-    deadline = t0 + timeout_s
-
-    def sync_station(st: tuple[Kiosk, KioskStore, Session]) -> None:
-        kiosk, store, _ = st
-        syncer = Syncer(kiosk, store, LedgerClient.for_url(server))
-        backoff = Backoff(base=0.2, cap=5.0, rng=random.Random(kiosk.id))
-        while time.monotonic() < deadline:
-            try:
-                report = syncer.sync_once()
-                if report.enrolment == "pending" and token:
-                    client.approve_kiosk(token, kiosk.id)
-                    continue
-                if report.enrolment == "approved" and report.complete:
-                    return
-                if report.enrolment == "refused":
-                    raise RuntimeError(f"the server refused kiosk {kiosk.id}: {store.alarms(1)} "
-                                       "(another run used this kiosk id: pass another --seed or --data)")
-                if report.alarms:
-                    raise RuntimeError(f"{kiosk.id}: {report.alarms}: {store.alarms(3)}")
-                time.sleep(backoff.next())
-            except ServerUnavailable:
-                time.sleep(backoff.next())
-        raise TimeoutError(f"{kiosk.id} did not finish syncing in {timeout_s:.0f} s")
-
-    with ThreadPoolExecutor(max_workers=min(8, kiosks)) as pool:
-        list(pool.map(sync_station, stations))
-    result.sync_s = time.monotonic() - t0
+    if staff:
+        client.staff_login(*staff)
+    result.sync_s = sync_all(stations, client if staff else None, timeout_s=timeout_s)
     log(f"synced in {result.sync_s:.1f} s")
     result.on_ledger = ledger_seqs(client)
     for kid, n in result.kiosks.items():
@@ -196,29 +283,6 @@ def run(
         if got != list(range(1, n + 1)):
             result.problems.append(f"{kid}: ledger holds seqs {_describe(got)}, expected 1..{n}")
     return result
-
-
-def _online(
-    signed: dict[str, Any], manifest: Manifest, creds: dict[str, str], pins: dict[str, str], data_dir: Path,
-    server: str, count: int, rng: random.Random, result: SimResult,
-) -> None:
-    store = KioskStore(data_dir / "online" / "online.sqlite")
-    kiosk, _ = setup(store, signed, channel="online", server=server, staff_pin="000000")
-    syncer = Syncer(kiosk, store, LedgerClient.for_url(server))
-    session = Session(kiosk, store, deliver=syncer.deliver_one)
-    people = _channel_reviewers(manifest, "online", creds, pins)
-    rng.shuffle(people)
-    left, turn = count, 0
-    while left > 0 and people:
-        left -= people[turn % len(people)].visit(session, rng, left, result.save_ms)
-        turn += 1
-    for _ in range(20):
-        try:
-            syncer.sync_once()
-            break
-        except ServerUnavailable:
-            time.sleep(0.5)
-    result.online = count - left
 
 
 def ledger_seqs(client: LedgerClient) -> dict[str, list[int]]:

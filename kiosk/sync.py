@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from client import LedgerClient, ServerRefused, ServerUnavailable
+from client.proofs import check_consistency
 from shared.chain import make_batch
 from shared.errors import FormatError, VerificationError
 from shared.ledger import TreeHead, verify_sth
-from shared.merkle import verify_consistency
 from shared.timefmt import format_time
 
-from .api import LedgerClient, ServerRefused, ServerUnavailable
 from .bundle import next_batch
 from .identity import Kiosk, registration
 from .session import Delivery
@@ -249,16 +249,17 @@ class Syncer:
     def flush_online(self, report: SyncReport) -> None:
         for bid, sb in self.store.queued_online():
             d = self.deliver_one(bid, sb)
-            if d.status == "queued":
-                raise ServerUnavailable("the server did not take an online ballot; trying again later")
+            if d.status == "queued":  # kept in the outbox; the worker tries again after a wait
+                raise ServerUnavailable("the server did not take an online ballot; trying again later",
+                                        retry_after=d.retry_after)
             report.online_sent += 1
 
     def deliver_one(self, bid: str, sb: dict[str, Any], timeout: tuple[float, float] | None = None) -> Delivery:
         """Post one online ballot and keep the answer; ``queued`` if the server is away."""
         try:
             out = self.client.post_ballot(sb, timeout=timeout)
-        except ServerUnavailable:
-            return Delivery("queued")
+        except ServerUnavailable as exc:
+            return Delivery("queued", retry_after=exc.retry_after)
         except ServerRefused as exc:
             self.store.online_result(bid, "refused", code=exc.code)
             return Delivery("refused", code=exc.code)
@@ -289,8 +290,7 @@ class Syncer:
                             f"the ledger shrank from {old.tree_size} to {new.tree_size} entries")
                 return
             try:
-                proof = self.client.consistency(old.tree_size, new.tree_size) if new.tree_size > old.tree_size else []
-                verify_consistency(old.tree_size, new.tree_size, old.root_hash, new.root_hash, proof)
+                check_consistency(self.client, old.tree_size, old.root_hash, new.tree_size, new.root_hash)
             except VerificationError as exc:
                 self._alarm(report, "ledger_inconsistent",
                             f"the ledger of size {new.tree_size} does not extend the one of size {old.tree_size}: {exc}")
@@ -340,6 +340,14 @@ class SyncWorker(threading.Thread):
         self._halt = threading.Event()
         self.busy = False
 
+    def delay_after(self, exc: ServerUnavailable) -> float:
+        """The wait after a failed pass: the backoff, but at least the ``Retry-After`` the
+        server asked for (its back-pressure), never more than the backoff's cap."""
+        delay = self.backoff.next()
+        if exc.retry_after is not None:
+            delay = max(delay, min(exc.retry_after, self.backoff.cap))
+        return delay
+
     def sync_now(self) -> None:
         self.backoff.reset()
         self._wake.set()
@@ -358,7 +366,7 @@ class SyncWorker(threading.Thread):
                 delay = self.interval
             except ServerUnavailable as exc:
                 result = exc
-                delay = self.backoff.next()
+                delay = self.delay_after(exc)
             except Exception as exc:  # a bug must not kill syncing for the rest of the day
                 self.syncer.store.alarm(format_time(_now().replace(microsecond=0)), "sync_error",
                                         f"{type(exc).__name__}: {exc}")

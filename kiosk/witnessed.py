@@ -13,16 +13,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import requests
-
+from client import LedgerClient, ServerRefused
+from client.proofs import check_consistency
 from shared.checkpoint import Witnessed, check_witnessed
 from shared.encoding import b64u, b64u_decode
 from shared.errors import FormatError, VerificationError
 from shared.ledger import TreeHead
 from shared.manifest import Manifest
-from shared.merkle import verify_consistency
-
-from .api import LedgerClient, ServerRefused, ServerUnavailable
 
 
 class WitnessAlarm(Exception):
@@ -36,15 +33,7 @@ class WitnessAlarm(Exception):
 
 def fetch_witnessed(client: LedgerClient) -> str | None:
     """``GET /tlog/witnessed-checkpoint`` as text, None on 404."""
-    try:
-        r = client.http.get(client.base_url + "/tlog/witnessed-checkpoint", timeout=client.timeout)
-    except requests.RequestException as exc:
-        raise ServerUnavailable(f"GET /tlog/witnessed-checkpoint: {exc}") from exc
-    if r.status_code == 404:
-        return None
-    if r.status_code != 200:
-        raise ServerUnavailable(f"GET /tlog/witnessed-checkpoint: HTTP {r.status_code}")
-    return r.content.decode("utf-8", errors="replace")
+    return client.witnessed_checkpoint()
 
 
 def check_head_witnessed(
@@ -72,14 +61,12 @@ def check_head_witnessed(
     try:
         if m > n:
             raise VerificationError(f"the cosigned checkpoint (size {m}) is ahead of the tree head (size {n})")
-        proof = client.consistency(m, n) if 0 < m < n else []
-        verify_consistency(m, n, w.checkpoint.root, head.root_hash, proof)
+        check_consistency(client, m, w.checkpoint.root, n, head.root_hash)
         if last is not None:
             old_size, old_root = int(last["size"]), b64u_decode(str(last["root"]), length=32, what="remembered root")
             if m < old_size:
                 raise VerificationError(f"the cosigned checkpoint went back from size {old_size} to {m}")
-            proof = client.consistency(old_size, n) if 0 < old_size < n else []
-            verify_consistency(old_size, n, old_root, head.root_hash, proof)
+            check_consistency(client, old_size, old_root, n, head.root_hash)
     except (VerificationError, FormatError, ServerRefused) as exc:
         raise WitnessAlarm(
             "ledger_inconsistent",

@@ -17,29 +17,22 @@ worker, the server's HTTP API, ``simsa verify`` and ``simsa results``.
 from __future__ import annotations
 
 import json
-import os
 import random
 import secrets
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import requests
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from simsa.live import SIMSA
+
 MARKER = ".simsa-demo"
-SIMSA = [sys.executable, "-m", "simsa"]
 
 
 @dataclass(frozen=True)
@@ -53,12 +46,6 @@ class DemoOptions:
     keep_running: bool = False
     seed: int = 2017
     full: bool = False
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _bar(console: Console) -> Progress:
@@ -82,72 +69,16 @@ def prepare_dir(path: Path) -> None:
     (path / MARKER).write_text("made by simsa demo; deleted and remade by the next run\n")
 
 
-@contextmanager
-def running_server(event_dir: Path, port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    """A real ``simsa server`` on 127.0.0.1; stopped (SIGTERM) on the way out."""
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            [*SIMSA, "server", "--event", str(event_dir), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise SystemExit(
-                    f"simsa demo: the server stopped at start-up; see {log}:\n{log.read_text()[-2000:]}"
-                )
-            try:
-                if requests.get(f"{url}/api/v1/ledger/sth", timeout=2).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
-            if time.monotonic() > deadline:
-                raise SystemExit(f"simsa demo: the server did not answer within 60 s; see {log}")
-            time.sleep(0.2)
-        yield proc
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(15)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-
-
-class Staff:
-    """The staff JSON API with a bearer token."""
-
-    def __init__(self, url: str, name: str, password: str) -> None:
-        self.url = url
-        self.http = requests.Session()
-        r = self.http.post(f"{url}/api/v1/staff/login", json={"name": name, "password": password}, timeout=10)
-        r.raise_for_status()
-        self.http.headers["Authorization"] = f"Bearer {r.json()['token']}"
-
-    def call(self, method: str, path: str, body: Any = None) -> Any:
-        r = self.http.request(method, f"{self.url}{path}", json=body, timeout=120)
-        if r.status_code >= 400:
-            raise SystemExit(f"simsa demo: {method} {path} answered {r.status_code}: {r.text[:500]}")
-        return r.json()
-
-
 def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
-    from kiosk.api import LedgerClient
+    from client import LedgerClient
     from kiosk.bundle import export_bundle, read_bundle
-    from kiosk.identity import Kiosk, close, setup
-    from kiosk.session import Session
-    from kiosk.sim import Reviewer, read_csv
-    from kiosk.store import KioskStore
-    from kiosk.sync import Syncer
+    from kiosk.identity import close
+    from kiosk.sim import Station, cast, channel_reviewers, open_station, read_csv, sync_all
     from organiser.demo import kintex_2017
     from organiser.writer import write_event
     from shared.manifest import ROLE_FORMS, verify_signed_manifest
     from shared.timefmt import format_time
+    from simsa.live import add_staff, start_server
 
     console = console or Console()
     rng = random.Random(opts.seed)
@@ -179,125 +110,86 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
             online=sum(1 for r in people if online_form in ROLE_FORMS[r.role]),
         )
 
-    port = opts.port or free_port()
-    url = f"http://127.0.0.1:{port}"
     password = secrets.token_urlsafe(9)
-    with running_server(event_dir, port, base / "server.log") as server:
+    add_staff(event_dir, None, "demo", password)
+    try:
+        server = start_server(event_dir, port=opts.port, log_path=base / "server.log")
+    except RuntimeError as exc:
+        raise SystemExit(f"simsa demo: the server did not start; see {base / 'server.log'}:\n{exc}") from exc
+    with server:
+        url = server.url
         say(f"  2. ledger server on SQLite at {url} (log: {base / 'server.log'})")
-        subprocess.run(
-            [*SIMSA, "staff", "add", "demo", "--password", password, "--event", str(event_dir)],
-            check=True,
-            capture_output=True,
-        )
-        staff = Staff(url, "demo", password)
+        staff = LedgerClient.as_staff(url, "demo", password)
 
         # 3. kiosks: set up before the event while the network is good, then approved by staff
-        stations: list[tuple[Kiosk, KioskStore, Session, Syncer]] = []
-        for i in range(1, opts.kiosks + 2):
-            kid = f"kiosk-{i:02d}" if i <= opts.kiosks else "kiosk-usb"
-            store = KioskStore(base / "kiosks" / kid / "kiosk.sqlite")
-            kiosk, _ = setup(store, signed, channel="kiosk", server=url, kiosk_id=kid, staff_pin="000000")
-            syncer = Syncer(kiosk, store, LedgerClient.for_url(url))
-            syncer.sync_once()
-            staff.call("POST", f"/api/v1/staff/kiosks/{kid}/approve")
-            syncer.sync_once()
-            stations.append((kiosk, store, Session(kiosk, store), syncer))
+        stations: list[Station] = [
+            open_station(base / "kiosks" / kid / "kiosk.sqlite", signed, url, kiosk_id=kid)
+            for kid in [f"kiosk-{i:02d}" for i in range(1, opts.kiosks + 1)] + ["kiosk-usb"]
+        ]
+        sync_all(stations, staff, timeout_s=120)
         say(f"  3. {len(stations)} kiosks registered and approved by staff (kiosk-usb will never get online)")
 
         # 4. reviewers vote with the network unplugged (nothing is sent yet)
-        kiosk_people = [
-            Reviewer(r.id, creds[r.id], pins[r.id])
-            for r in manifest.reviewers.values()
-            if manifest.forms["kiosk"] in ROLE_FORMS[r.role] and manifest.assignments.get(r.id)
-        ]
+        kiosk_people = channel_reviewers(manifest, "kiosk", creds, pins)
         rng.shuffle(kiosk_people)
         save_ms: list[float] = []
-        finished: list[tuple[Reviewer, int]] = []
         with _bar(console) as bar:
             task = bar.add_task("4. reviewers score at kiosks", total=opts.ballots)
-            left, turn = opts.ballots, 0
-            while left > 0 and turn < len(kiosk_people) * 2:
-                person = kiosk_people[turn % len(kiosk_people)]
-                station = turn % len(stations)
-                before = left
-                left -= person.visit(stations[station][2], rng, left, save_ms)
-                bar.advance(task, before - left)
-                if before - left >= len(manifest.assignments[person.id]):
-                    finished.append((person, station))
-                turn += 1
+            visits = cast(kiosk_people, [st.session for st in stations], opts.ballots, rng, save_ms,
+                          progress=lambda n: bar.advance(task, n))
         save_ms.sort()
         say(
-            f"     {opts.ballots - left} ballots signed and durably saved offline "
+            f"     {sum(v.saved for v in visits)} ballots signed and durably saved offline "
             f"(save p50 {save_ms[len(save_ms) // 2]:.1f} ms, p95 {save_ms[int(len(save_ms) * 0.95)]:.1f} ms)"
         )
         # a few representatives come back and re-score one proposal at another kiosk
+        finished = [v for v in visits if v.saved >= len(manifest.assignments[v.reviewer.id])]
         conflicts = 0
-        for person, station in finished[: opts.conflicts]:
-            other = (station + 1) % opts.kiosks
-            person.visit(stations[other][2], rng, 1, save_ms)
+        for v in finished[: opts.conflicts]:
+            v.reviewer.visit(stations[(v.station + 1) % opts.kiosks].session, rng, 1, save_ms)
             conflicts += 1
         say(f"     {conflicts} reviewers re-scored a proposal at another kiosk (conflicts for staff)")
 
-        online_people = [
-            Reviewer(r.id, creds[r.id], pins[r.id])
-            for r in manifest.reviewers.values()
-            if manifest.forms["online"] in ROLE_FORMS[r.role] and manifest.assignments.get(r.id)
-        ]
+        online_people = channel_reviewers(manifest, "online", creds, pins)
         rng.shuffle(online_people)
-        ostore = KioskStore(base / "online" / "online.sqlite")
-        okiosk, _ = setup(ostore, signed, channel="online", server=url, staff_pin="000000")
-        osync = Syncer(okiosk, ostore, LedgerClient.for_url(url))
-        osession = Session(okiosk, ostore, deliver=osync.deliver_one)
+        online = open_station(base / "online" / "online.sqlite", signed, url, channel="online")
         with _bar(console) as bar:
             task = bar.add_task("   online reviewers give likes", total=opts.online)
-            done = 0
-            for person in online_people[: opts.online]:
-                done += person.visit(osession, rng, 1, [])
-                bar.advance(task)
+            done = sum(v.saved for v in cast(online_people, [online.session], min(opts.online, len(online_people)),
+                                             rng, [], per_visit=1, progress=lambda n: bar.advance(task, n)))
         say(f"     {done} online ballots posted straight to the server")
 
         # 5. the network comes back: kiosks sync in parallel; kiosk-usb exports a bundle
         network = stations[: opts.kiosks]
         with _bar(console) as bar:
-            task = bar.add_task("5. kiosks sync to the ledger", total=sum(s[1].head()[0] for s in network))
-
-            def sync(st: tuple[Kiosk, KioskStore, Session, Syncer]) -> None:
-                for _ in range(200):
-                    before = st[1].synced_seq()
-                    report = st[3].sync_once()
-                    bar.advance(task, st[1].synced_seq() - before)
-                    if report.complete:
-                        return
-                raise SystemExit(f"simsa demo: {st[0].id} did not finish syncing")
-
-            with ThreadPoolExecutor(max_workers=min(8, len(network))) as pool:
-                list(pool.map(sync, network))
-        usb_kiosk, usb_store, _, _ = stations[-1]
+            task = bar.add_task("5. kiosks sync to the ledger", total=sum(st.store.head()[0] for st in network))
+            sync_all(network, staff, progress=lambda n: bar.advance(task, n))
+        usb = stations[-1]
         stamp = format_time(datetime.now(UTC).replace(microsecond=0))
-        close(usb_kiosk, usb_store, stamp)
-        folder = export_bundle(usb_kiosk, usb_store, base / "usb", stamp)
+        close(usb.kiosk, usb.store, stamp)
+        folder = export_bundle(usb.kiosk, usb.store, base / "usb", stamp)
         imported: dict[str, int] = {}
         for batch in read_bundle(folder):
-            out = staff.call("POST", "/api/v1/staff/bundles", batch)
+            out = staff.import_bundle(None, batch)
             for r in out.get("results", []):
                 imported[r["status"]] = imported.get(r["status"], 0) + 1
         closure = (
             json.loads((folder / "closure.json").read_text()) if (folder / "closure.json").exists() else None
         )
         if closure:
-            LedgerClient.for_url(url).post_closure(usb_kiosk.id, closure)
+            staff.post_closure(usb.kiosk.id, closure)
         say(
             f"     kiosk-usb: bundle {folder.name} imported by staff: "
             + ", ".join(f"{n} {s}" for s, n in sorted(imported.items()))
         )
 
         # 6. staff reconcile: resolve one conflict, close kiosks and the event
-        listed = staff.call("GET", "/api/v1/staff/conflicts")
+        listed = staff.staff("GET", "/api/v1/staff/conflicts")
         items = listed.get("conflicts", listed) if isinstance(listed, dict) else listed
         resolved = 0
         for c in items[:1]:
             first = c["ballots"][0]
-            staff.call(
+            staff.staff(
                 "POST",
                 "/api/v1/staff/resolutions",
                 {
@@ -308,12 +200,12 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
                 },
             )
             resolved += 1
-        for kiosk, store, _, syncer in network:
-            close(kiosk, store, format_time(datetime.now(UTC).replace(microsecond=0)))
-            syncer.sync_once()
-        for kiosk, *_ in stations:
-            staff.call("POST", f"/api/v1/staff/kiosks/{kiosk.id}/close")
-        closed = staff.call("POST", "/api/v1/staff/close", {"event": manifest.event})
+        for st in network:
+            close(st.kiosk, st.store, format_time(datetime.now(UTC).replace(microsecond=0)))
+            st.syncer.sync_once()
+        for st in stations:
+            staff.staff("POST", f"/api/v1/staff/kiosks/{st.kiosk.id}/close")
+        closed = staff.staff("POST", "/api/v1/staff/close", {"event": manifest.event})
         say(
             f"  6. staff: {len(items)} conflicts listed, {resolved} resolved with a signed reason; "
             f"{len(stations)} kiosks closed; event closed (results hash {closed.get('results_hash', '?')[:16]}…)"
@@ -334,7 +226,7 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
         if report.returncode != 0:
             say(f"[red]simsa results failed:[/red] {report.stderr[-1000:]}")
 
-        results = requests.get(f"{url}/api/v1/results", timeout=30).json()
+        results = staff.results() or {}
         _print_results(console, results, manifest)
         say("\n[bold]Where to look[/bold]")
         say(f"  staff dashboard   {url}/staff/   (user demo, password {password})")
@@ -345,12 +237,12 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
         if not opts.keep_running:
             say(
                 f"  (the server stops with the demo; to look around afterwards: "
-                f"simsa server --event {event_dir} --port {port})"
+                f"simsa server --event {event_dir} --port {server.port})"
             )
-        if opts.keep_running and server.poll() is None:
+        if opts.keep_running and server.alive():
             say("\nThe server keeps running so you can look around. Press Ctrl-C to stop it.")
             try:
-                server.wait()
+                server.process.wait()
             except KeyboardInterrupt:
                 say("stopping the server")
     say(

@@ -30,6 +30,8 @@ from typing import Any
 
 import requests
 
+from client import ClientError
+
 
 class RehearsalError(Exception):
     """A check of the rehearsal failed; the message says which."""
@@ -101,42 +103,37 @@ def event(url: str, event_dir: Path, kiosks_dir: Path, usb_dir: Path, staff: tup
     """The rest of the day: a USB-only kiosk, closures, closing, results."""
     import random
 
-    from kiosk.api import LedgerClient
+    from client import LedgerClient
     from kiosk.bundle import export_bundle, read_bundle
     from kiosk.identity import close, load, setup
     from kiosk.session import Session
-    from kiosk.sim import Reviewer, _channel_reviewers, read_csv
+    from kiosk.sim import Reviewer, cast, channel_reviewers, read_csv
     from kiosk.store import KioskStore
     from kiosk.sync import Syncer
     from shared.manifest import verify_signed_manifest
-    from simsa.demo import Staff
 
     signed = json.loads((event_dir / "manifest.json").read_text(encoding="utf-8"))
     manifest = verify_signed_manifest(signed)
     client = LedgerClient.for_url(url)
-    desk = Staff(url, *staff)
+    desk = LedgerClient.as_staff(url, *staff)
     out: dict[str, Any] = {"event": manifest.event}
 
     # a kiosk set up and approved before the event, which then never gets online
     store = KioskStore(usb_dir / "kiosk-usb" / "kiosk.sqlite")
     usb, _ = setup(store, signed, channel="kiosk", server=url, kiosk_id="kiosk-usb", staff_pin="000000")
     Syncer(usb, store, client).sync_once()
-    desk.call("POST", f"/api/v1/staff/kiosks/{usb.id}/approve")
+    desk.approve_kiosk(None, usb.id)
     Syncer(usb, store, client).sync_once()
     rng = random.Random(16)
-    people: list[Reviewer] = _channel_reviewers(manifest, "kiosk", read_csv(event_dir / "credentials.csv"),
+    people: list[Reviewer] = channel_reviewers(manifest, "kiosk", read_csv(event_dir / "credentials.csv"),
                                                 read_csv(event_dir / "pins.csv"))
     rng.shuffle(people)
-    session, left = Session(usb, store), usb_ballots
-    for person in people:
-        if left <= 0:
-            break
-        left -= person.visit(session, rng, left, [])
+    cast(people, [Session(usb, store)], usb_ballots, rng, [])
     close(usb, store, _stamp())
     folder = export_bundle(usb, store, usb_dir / "stick", _stamp())
     statuses: dict[str, int] = {}
     for batch in read_bundle(folder):
-        for r in desk.call("POST", "/api/v1/staff/bundles", batch).get("results", []):
+        for r in desk.staff("POST", "/api/v1/staff/bundles", batch).get("results", []):
             statuses[r["status"]] = statuses.get(r["status"], 0) + 1
     closure_file = folder / "closure.json"
     if closure_file.exists():
@@ -160,11 +157,11 @@ def event(url: str, event_dir: Path, kiosks_dir: Path, usb_dir: Path, staff: tup
         if seen is not None:
             last_sths[kiosk.id] = {"tree_size": seen["tree_size"], "root_hash": seen["root_hash"]}
     for kid in ids:
-        desk.call("POST", f"/api/v1/staff/kiosks/{kid}/close")
-    closed = desk.call("POST", "/api/v1/staff/close", {"event": manifest.event})
+        desk.staff("POST", f"/api/v1/staff/kiosks/{kid}/close")
+    closed = desk.staff("POST", "/api/v1/staff/close", {"event": manifest.event})
     out["kiosks_closed"] = len(ids)
     out["results_hash"] = closed.get("results_hash")
-    results = requests.get(f"{url}/api/v1/results", timeout=60).json()
+    results = client.results() or {}
     doc = results.get("results", results)
     out["selected"] = len(doc.get("selected", []))
     out["kiosk_last_sth"] = last_sths
@@ -176,7 +173,7 @@ def restored(restored_url: str, published_url: str, note: dict[str, Any],
              kiosk_sths: dict[str, dict[str, Any]]) -> dict[str, Any]:
     """The restored ledger is the backup's, a prefix of the published one, and consistent
     with the head each kiosk saw last (never ahead of it or forked from it)."""
-    from kiosk.api import LedgerClient
+    from client import LedgerClient
     from shared.encoding import b64u_decode
     from shared.merkle import verify_consistency
 
@@ -213,14 +210,13 @@ def resync(url: str, kiosks_dir: Path, usb_dir: Path, staff: tuple[str, str]) ->
     """After the restore: every kiosk syncs with the restored server and re-sends what the
     restore lost (from the server's synced seq), staff re-approve kiosks the backup did not
     know and re-import the USB bundle; in the end the server holds every kiosk's chain."""
-    from kiosk.api import LedgerClient
+    from client import LedgerClient
     from kiosk.bundle import read_bundle
     from kiosk.identity import load
     from kiosk.store import KioskStore
     from kiosk.sync import Syncer
-    from simsa.demo import Staff
 
-    client, desk = LedgerClient.for_url(url), Staff(url, *staff)
+    client, desk = LedgerClient.for_url(url), LedgerClient.as_staff(url, *staff)
     resent, alarms, approved = 0, set(), 0
     for path in sorted(kiosks_dir.glob("kiosk-*/kiosk.sqlite")):
         store = KioskStore(path)
@@ -230,7 +226,7 @@ def resync(url: str, kiosks_dir: Path, usb_dir: Path, staff: tuple[str, str]) ->
             alarms.update(report.alarms)
             resent += report.pushed
             if report.enrolment == "pending":
-                desk.call("POST", f"/api/v1/staff/kiosks/{kiosk.id}/approve")
+                desk.approve_kiosk(None, kiosk.id)
                 approved += 1
                 continue
             if report.enrolment in ("approved", "closed") and report.complete:
@@ -247,10 +243,10 @@ def resync(url: str, kiosks_dir: Path, usb_dir: Path, staff: tuple[str, str]) ->
         if client.kiosk_status(kid).get("status") in (None, "unknown"):
             client.register(reg)
         if client.kiosk_status(kid).get("status") == "pending":
-            desk.call("POST", f"/api/v1/staff/kiosks/{kid}/approve")
+            desk.approve_kiosk(None, kid)
             approved += 1
         for batch in read_bundle(folder):
-            for r in desk.call("POST", "/api/v1/staff/bundles", batch).get("results", []):
+            for r in desk.staff("POST", "/api/v1/staff/bundles", batch).get("results", []):
                 statuses[r["status"]] = statuses.get(r["status"], 0) + 1
     if statuses.get("rejected"):
         raise RehearsalError(f"the USB bundle imported again was rejected in part: {statuses}")
@@ -308,7 +304,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             note = json.loads(args.note.read_text(encoding="utf-8"))
             report = json.loads(args.event_report.read_text(encoding="utf-8"))
             out = restored(args.restored.rstrip("/"), args.published.rstrip("/"), note, report["kiosk_last_sth"])
-    except (RehearsalError, OSError, requests.RequestException) as exc:
+    except (RehearsalError, OSError, requests.RequestException, ClientError) as exc:
         print(f"rehearsal {args.step}: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(out, ensure_ascii=False))

@@ -29,7 +29,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from kiosk.api import LedgerClient, ServerUnavailable
+    from client import LedgerClient, ServerUnavailable
     from kiosk.launch import prepare
     from kiosk.sync import Syncer
 

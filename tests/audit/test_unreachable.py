@@ -7,7 +7,7 @@ import socket
 import pytest
 import requests
 
-from kiosk.api import network_reason
+from client import network_reason
 from simsa.cli import main
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from kiosk.api import LedgerClient
+from client import LedgerClient
 from kiosk.sim import run as run_sim
 from shared.encoding import b64u_decode
 from shared.merkle import verify_consistency

@@ -8,7 +8,9 @@ each applies to the next matching request:
   cut off half way through its body with a TCP reset;
 - ``500``: the proxy answers 500 itself;
 - ``timeout``: the server handles the request, the answer comes only after the client
-  has given up.
+  has given up;
+- ``503``: the proxy answers ``503`` with ``Retry-After: 1`` itself, as a server shedding
+  load does (the server never sees the request).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
 
-FAULTS = ("reset_before", "reset_mid_body", "500", "timeout")
+FAULTS = ("reset_before", "reset_mid_body", "500", "timeout", "503")
 
 
 class FaultProxy:
@@ -78,9 +80,12 @@ class FaultProxy:
             _reset(h.connection)
             h.close_connection = True
             return
-        if fault == "500":
-            data = b'{"type":"about:blank","title":"injected","status":500,"code":"internal","detail":"injected"}'
-            h.send_response(500)
+        if fault in ("500", "503"):
+            data = b'{"type":"about:blank","title":"injected","status":%s,"code":"internal","detail":"injected"}' % (
+                fault.encode())
+            h.send_response(int(fault))
+            if fault == "503":
+                h.send_header("Retry-After", "1")
             h.send_header("Content-Type", "application/problem+json")
             h.send_header("Content-Length", str(len(data)))
             h.end_headers()

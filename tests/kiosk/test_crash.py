@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.api import LedgerClient, ServerUnavailable
+from client import LedgerClient, ServerUnavailable
 from kiosk.store import KioskStore, check_chain
 from kiosk.sync import Syncer
 from tests.kiosk.conftest import make_station

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from kiosk.api import LedgerClient
+from client import LedgerClient
 from kiosk.sync import Syncer, SyncReport
 from kiosk.witnessed import WitnessAlarm, check_head_witnessed
 from shared.checkpoint import ledger_verifier

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from kiosk.api import LedgerClient, ServerRefused, ServerUnavailable
+from client import LedgerClient, ServerRefused, ServerUnavailable
 from kiosk.bundle import bundle_batches, export_bundle, read_bundle
 from kiosk.session import run_job
 from kiosk.sync import Backoff, Syncer, SyncReport, SyncWorker

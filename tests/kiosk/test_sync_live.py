@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from kiosk.api import LedgerClient, ServerUnavailable
+from client import LedgerClient, ServerUnavailable
 from kiosk.bundle import export_bundle, read_bundle
 from kiosk.sim import ledger_seqs
 from kiosk.sync import Syncer, SyncReport

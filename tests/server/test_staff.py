@@ -371,8 +371,9 @@ class _AuditorSession:
     def __init__(self, client: Any) -> None:
         self.client = client
 
-    def get(self, url: str, params: dict[str, Any] | None = None, timeout: float | None = None) -> Any:
-        return self.client.get(url, params=params)
+    def request(self, method: str, url: str, *, data: bytes | None = None, params: dict[str, Any] | None = None,
+                headers: dict[str, str] | None = None, timeout: Any = None) -> Any:
+        return self.client.request(method, url, content=data, params=params, headers=headers)
 
     def close(self) -> None:
         pass
