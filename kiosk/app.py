@@ -11,8 +11,6 @@ from __future__ import annotations
 import importlib
 import os
 import signal
-import sys
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -23,12 +21,13 @@ from typing import Any
 from shared.timefmt import format_time
 
 from .camera import FolderFrames, FrameSource, OpenCVCamera, ScanWorker
-from .flow import WARN_S, Idle, IdleTimer, TapGate
+from .flow import WARN_S, Housekeeper, Idle, IdleTimer, TapGate
 from .i18n import tr
 from .identity import Kiosk, close
+from .keyboard import Key, Keyboard
 from .scanner import ScanResult
 from .session import IDLE_S, Notice, Session, Step
-from .store import KioskStore
+from .store import KioskStore, Meta
 
 FONT_CANDIDATES = (
     ("/usr/share/fonts/truetype/nanum/NanumGothic.ttf", "/usr/share/fonts/truetype/nanum/NanumGothicBold.ttf"),
@@ -36,7 +35,6 @@ FONT_CANDIDATES = (
     ("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc", "/usr/share/fonts/opentype/noto/NotoSansCJK-Bold.ttc"),
 )
 HERE = Path(__file__).resolve().parent
-NOTICE_S = 10.0
 BIG_TEXT = 1.25  # the large-text setting's factor
 
 
@@ -49,7 +47,7 @@ def register_font() -> str | None:
         if os.path.exists(regular):
             LabelBase.register(DEFAULT_FONT, regular, fn_bold=bold if os.path.exists(bold) else regular)
             return regular
-    print("simsa kiosk: no Korean font found (install fonts-nanum); Korean text will not show", file=sys.stderr)
+    Logger.warning("simsa kiosk: no Korean font found (install fonts-nanum); Korean text will not show")
     return None
 
 
@@ -69,6 +67,7 @@ from kivy.app import App  # noqa: E402  (kiosk.kivyconf.configure_kivy ran befor
 from kivy.clock import Clock  # noqa: E402
 from kivy.core.window import Window  # noqa: E402
 from kivy.lang import Builder  # noqa: E402
+from kivy.logger import Logger  # noqa: E402
 from kivy.properties import BooleanProperty, StringProperty  # noqa: E402
 from kivy.uix.screenmanager import FadeTransition, ScreenManager  # noqa: E402
 
@@ -94,11 +93,11 @@ class KioskApp(App):  # type: ignore[misc]
         self.jobs = ThreadPoolExecutor(max_workers=1, thread_name_prefix="simsa-job")
         self.idle_timer = IdleTimer(opts.idle_s, min(WARN_S, opts.idle_s / 3))
         self.tap_gate = TapGate()
+        self.housekeeper = Housekeeper(self.idle_timer)
+        self.keyboard = Keyboard(fullscreen=opts.fullscreen)
         self.overlay: Any = None
         self._generation = -1
         self._fit_ev: Any = None
-        self.keys = ""
-        self.keys_at = 0.0
         self.syncer: Any = None
         self.sync_worker: Any = None
         self.source: FrameSource | None = None
@@ -107,8 +106,7 @@ class KioskApp(App):  # type: ignore[misc]
         self.root_view: Any = None
         self._quitting = False
         self._preview_seen = 0
-        self._notice: tuple[Notice | None, float] = (None, 0.0)
-        witnessed = store.get_json("last_witnessed") if kiosk.manifest.witnesses else None
+        witnessed = store.get_json(Meta.LAST_WITNESSED) if kiosk.manifest.witnesses else None
         #: Size of the newest checkpoint cosigned as the manifest demands (None: none yet, or no policy).
         self.witnessed_size: int | None = int(witnessed["size"]) if witnessed else None
         self.session = self._make_session()
@@ -251,8 +249,7 @@ class KioskApp(App):  # type: ignore[misc]
                 self.big_text = False
                 self.high_contrast = False
             self._generation = s.generation
-        if s.notice is not self._notice[0]:
-            self._notice = (s.notice, time.monotonic())
+        self.housekeeper.notice_is(s.notice)
         name = STEP_SCREEN[s.step]
         sm = self.root_view.ids.sm
         if sm.current != name:
@@ -334,13 +331,13 @@ class KioskApp(App):  # type: ignore[misc]
         return fut
 
     def _job_failed(self, exc: BaseException) -> None:
-        print(f"simsa kiosk: a background job failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        Logger.error(f"simsa kiosk: a background job failed: {type(exc).__name__}: {exc}")
         self.session.logout(Notice("save.failed", {"error": f"{type(exc).__name__}: {exc}"}))
 
     # --- what the screens call -----------------------------------------------------------
 
     def on_scanned(self, text: str) -> None:
-        self.last_input = time.monotonic()
+        self.idle_timer.touch()
         self.run_job(self.session.scanned(text), self.session.card_checked)
         if self.session.step == Step.SCAN:
             self.redraw()
@@ -440,13 +437,13 @@ class KioskApp(App):  # type: ignore[misc]
             st = self.store.sync_state()
             return StaffView(
                 kiosk=self.kiosk.id, fingerprint=self.kiosk.fingerprint, server=self.kiosk.server,
-                enrolment=self.store.get("enrolment") or "none", head_seq=st.head_seq, synced_seq=st.synced_seq,
+                enrolment=self.store.get(Meta.ENROLMENT) or "none", head_seq=st.head_seq, synced_seq=st.synced_seq,
                 accepted=st.accepted, duplicate=st.duplicate, rejected=st.rejected,
                 queued_online=st.outbox_queued, opened=st.opened, locked=len(self.store.locked_cards()),
-                last_sync=self.store.get("last_sync_at"), last_sth=self.store.get_json("last_sth"),
-                last_error=self.store.get("last_error"), alarms=self.store.alarms(8),
-                closed=bool(self.store.get("closed_at")), syncing=bool(worker and worker.busy),
-                witnessed=(self.store.get_json("last_witnessed") or {}) if self.kiosk.manifest.witnesses else None,
+                last_sync=self.store.get(Meta.LAST_SYNC_AT), last_sth=self.store.get_json(Meta.LAST_STH),
+                last_error=self.store.get(Meta.LAST_ERROR), alarms=self.store.alarms(8),
+                closed=bool(self.store.get(Meta.CLOSED_AT)), syncing=bool(worker and worker.busy),
+                witnessed=(self.store.get_json(Meta.LAST_WITNESSED) or {}) if self.kiosk.manifest.witnesses else None,
             )
 
         def fill(view: StaffView) -> None:
@@ -529,21 +526,16 @@ class KioskApp(App):  # type: ignore[misc]
         return not overlay_up and not self.tap_gate.allows()
 
     def _tick(self, _dt: float) -> None:
-        notice, since = self._notice
-        if notice is not None and self.session.step in (Step.SCAN, Step.CLOSED) and time.monotonic() - since > NOTICE_S:
+        step = self.session.step
+        plan = self.housekeeper.tick(at_rest=step in (Step.SCAN, Step.CLOSED), busy=self.session.busy)
+        if plan.clear_notice:
             self.session.clear_notice()  # "thank you" or "not a card" is for the last person, not the next
-        active = self.session.step not in (Step.SCAN, Step.CLOSED) and not self.session.busy
-        state, left = self.idle_timer.state()
-        if not active:
-            self.idle_timer.touch()
-            state = Idle.ACTIVE
-        if state == Idle.WARN:
-            self._show_overlay("idle", left)  # the sheet stays as it is under the question
+        if plan.idle == Idle.WARN:
+            self._show_overlay("idle", plan.left)  # the sheet stays as it is under the question
         elif self.overlay is not None and self.overlay.kind == "idle":
             self._hide_overlay()
-        if state == Idle.EXPIRED:
+        if plan.idle == Idle.EXPIRED:
             self.session.idle()
-            self.idle_timer.touch()
 
     def _on_request_close(self, *_: Any) -> bool:
         return self.opts.fullscreen and not self._quitting  # a kiosk is closed by staff, not by Alt-F4
@@ -552,45 +544,27 @@ class KioskApp(App):  # type: ignore[misc]
         return bool(self.session.step == Step.SCAN and self.screens["scan"].ids.paste.focus)
 
     def _on_key_down(self, _win: Any, key: int, _scancode: int, _codepoint: str | None, _mods: list[str]) -> bool:
-        self.last_input = time.monotonic()
-        step = self.session.step
-        if key == 27:  # Escape never leaves the app; outside kiosk mode it steps back
-            if not self.opts.fullscreen and step not in (Step.SCAN, Step.CLOSED):
-                self.back()
-            return True
-        if key in (13, 271):
-            if step == Step.SCAN and self.keys and not self._focused_input():
-                text, self.keys = self.keys, ""
-                if any("\u3131" <= ch <= "\u318e" or "\uac00" <= ch <= "\ud7a3" for ch in text):
-                    self.session.refuse(Notice("scan.ime"))  # a keyboard-wedge scanner behind a Korean IME
-                else:
-                    self.on_scanned(text)
-                return True
-            if step in (Step.PIN, Step.STAFF_PIN):
-                pin = self.screens["pin"]
-                if len(pin.digits) >= 4:
-                    pin.submit()
-                return True
-        if key == 8 and step in (Step.PIN, Step.STAFF_PIN):
-            pin = self.screens["pin"]
+        self.idle_timer.touch()
+        pin = self.screens["pin"]
+        action = self.keyboard.key_down(key, self.session.step, pin_digits=len(pin.digits),
+                                        field_focused=self._focused_input())
+        if action == Key.BACK:
+            self.back()
+        elif action == Key.SCAN and self.keyboard.scanned is not None:
+            self.on_scanned(self.keyboard.scanned)
+        elif action == Key.IME:
+            self.session.refuse(Notice("scan.ime"))  # a keyboard-wedge scanner behind a Korean IME
+        elif action == Key.PIN_SUBMIT:
+            pin.submit()
+        elif action == Key.PIN_DELETE:
             pin.digits = pin.digits[:-1]
             pin._draw()
-            return True
-        return False
+        return action != Key.PASS
 
     def _on_textinput(self, _win: Any, text: str) -> None:
         """A handheld scanner types the credential and Enter; digits go to the PIN pad."""
-        step = self.session.step
-        now = time.monotonic()
-        if step == Step.SCAN and not self._focused_input():
-            if now - self.keys_at > 2.0:
-                self.keys = ""
-            self.keys = (self.keys + text)[-600:]
-            self.keys_at = now
-        elif step in (Step.PIN, Step.STAFF_PIN):
-            for ch in text:
-                if ch.isdigit():
-                    self.screens["pin"].press(ch)
+        for ch in self.keyboard.text(text, self.session.step, field_focused=self._focused_input()):
+            self.screens["pin"].press(ch)
 
 
 def _root() -> Any:

@@ -19,7 +19,7 @@ from shared.chain import MAX_BATCH_RECORDS, make_batch
 from shared.encoding import jcs
 
 from .identity import Kiosk, registration
-from .store import KioskStore
+from .store import KioskStore, Meta
 
 
 def next_batch(kiosk: Kiosk, store: KioskStore, after_seq: int) -> dict[str, Any] | None:
@@ -58,9 +58,9 @@ def export_bundle(kiosk: Kiosk, store: KioskStore, dest: Path, stamp: str, *, ev
     batches = bundle_batches(kiosk, store, 0 if everything else None)
     for i, batch in enumerate(batches, 1):
         _write(folder / f"batch-{i:04d}.json", batch)
-    reg = store.get_json("registration") or registration(kiosk, stamp)
+    reg = store.get_json(Meta.REGISTRATION) or registration(kiosk, stamp)
     _write(folder / "registration.json", reg)
-    closure = store.get_json("closure")
+    closure = store.get_json(Meta.CLOSURE)
     if closure is not None:
         _write(folder / "closure.json", closure)
     head_seq, head_hash = store.head()

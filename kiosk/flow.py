@@ -2,6 +2,8 @@
 the wall clock (each takes an injected monotonic ``clock``) so they are unit-tested:
 
 - :class:`IdleTimer` — how long without input, when to ask "계속하시겠어요?", when to log out;
+- :class:`Housekeeper` — the window's once-a-second tick: idle warning and logout, and the
+  last person's notice cleared from the scan screen;
 - :class:`FinishGuard` — "Finish" with proposals left asks once before it ends the session;
 - :class:`TapGate` — taps in the moment after a screen change are not taken (a second tap
   meant for the previous screen must not press what now sits under the finger);
@@ -62,6 +64,48 @@ class IdleTimer:
         if left <= self.warn_s:
             return Idle.WARN, max(1, int(left + 0.999))
         return Idle.ACTIVE, int(left)
+
+
+#: Seconds a notice ("thank you", "not a card") stays on the scan screen for the next person.
+NOTICE_S = 10.0
+
+
+@dataclass(frozen=True)
+class TickPlan:
+    """What the window does on this tick."""
+
+    clear_notice: bool
+    idle: Idle
+    left: int
+
+
+class Housekeeper:
+    """The idle and notice rules of the kiosk window's tick, on the timer's clock.
+
+    At rest (the scan or closed screen) or while a job runs, nobody is idle; a reviewer
+    gets the warning overlay, then is logged out (:attr:`Idle.EXPIRED`, once: the timer
+    starts again). A notice shown at rest is cleared after :data:`NOTICE_S` seconds."""
+
+    def __init__(self, timer: IdleTimer, notice_s: float = NOTICE_S) -> None:
+        self.timer = timer
+        self.notice_s = notice_s
+        self.notice: object = None
+        self.since = timer.clock()
+
+    def notice_is(self, notice: object) -> None:
+        """The notice on screen now (its age counts from when it changed)."""
+        if notice is not self.notice:
+            self.notice, self.since = notice, self.timer.clock()
+
+    def tick(self, *, at_rest: bool, busy: bool) -> TickPlan:
+        clear = self.notice is not None and at_rest and self.timer.clock() - self.since > self.notice_s
+        state, left = self.timer.state()
+        if at_rest or busy:
+            self.timer.touch()
+            state = Idle.ACTIVE
+        elif state == Idle.EXPIRED:
+            self.timer.touch()
+        return TickPlan(clear, state, left)
 
 
 @dataclass

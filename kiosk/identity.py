@@ -20,7 +20,7 @@ from shared.encoding import b64u, b64u_decode, jcs
 from shared.keys import SigningKey, fingerprint
 from shared.manifest import Manifest, verify_signed_manifest
 
-from .store import KioskStore, StoreError
+from .store import KioskStore, Meta, StoreError
 
 CHANNELS = ("kiosk", "online")
 STAFF_PIN_LOGN = 14
@@ -94,42 +94,42 @@ def setup(
     event, and accepts the same event's manifest again (say, re-signed with a fix)."""
     if channel not in CHANNELS:
         raise StoreError(f"channel must be kiosk or online, not {channel!r}")
-    manifest = verify_signed_manifest(signed_manifest, authority_key=authority or store.get("authority"))
-    old = store.get_json("signed_manifest")
+    manifest = verify_signed_manifest(signed_manifest, authority_key=authority or store.get(Meta.AUTHORITY))
+    old = store.get_json(Meta.SIGNED_MANIFEST)
     if old is not None and old["manifest"]["event"] != manifest.event:
         raise StoreError(
             f"{store.path} is set up for event {old['manifest']['event']!r}; use another --data folder "
             f"for event {manifest.event!r}"
         )
-    seed_text = store.get("kiosk_seed")
+    seed_text = store.get(Meta.KIOSK_SEED)
     key = SigningKey(b64u_decode(seed_text) if seed_text else (seed or os.urandom(32)))
-    kid = store.get("kiosk_id") or kiosk_id or default_kiosk_id(key)
+    kid = store.get(Meta.KIOSK_ID) or kiosk_id or default_kiosk_id(key)
     if not ID_RE.match(kid):
         raise StoreError(f"kiosk id {kid!r} must be 1-64 letters, digits, _ or -")
     made_pin: str | None = None
-    stored_pin = store.get("staff_pin")
+    stored_pin = store.get(Meta.STAFF_PIN)
     if staff_pin is not None:
         stored_pin = hash_staff_pin(staff_pin)
     elif stored_pin is None:
         made_pin = f"{int.from_bytes(os.urandom(4), 'big') % 1_000_000:06d}"
         stored_pin = hash_staff_pin(made_pin)
-    store.set(
-        authority=authority or store.get("authority"),
-        kiosk_id=kid,
-        kiosk_seed=b64u(key.seed),
-        channel=channel,
-        server=server,
-        staff_pin=stored_pin,
-    )
-    store.set_json("signed_manifest", signed_manifest)
+    store.set({
+        Meta.AUTHORITY: authority or store.get(Meta.AUTHORITY),
+        Meta.KIOSK_ID: kid,
+        Meta.KIOSK_SEED: b64u(key.seed),
+        Meta.CHANNEL: channel,
+        Meta.SERVER: server,
+        Meta.STAFF_PIN: stored_pin,
+    })
+    store.set_json(Meta.SIGNED_MANIFEST, signed_manifest)
     return load(store), made_pin
 
 
 def load(store: KioskStore) -> Kiosk:
     """The kiosk of a data folder set up before; checks the manifest signature again."""
-    signed = store.get_json("signed_manifest")
-    seed = store.get("kiosk_seed")
-    kid = store.get("kiosk_id")
+    signed = store.get_json(Meta.SIGNED_MANIFEST)
+    seed = store.get(Meta.KIOSK_SEED)
+    kid = store.get(Meta.KIOSK_ID)
     if signed is None or seed is None or kid is None:
         raise StoreError(
             f"{store.path} is not set up: start once with --server URL or --manifest FILE to load the event"
@@ -137,10 +137,10 @@ def load(store: KioskStore) -> Kiosk:
     return Kiosk(
         id=kid,
         key=SigningKey(b64u_decode(seed, length=32, what="kiosk seed")),
-        manifest=verify_signed_manifest(signed, authority_key=store.get("authority")),
+        manifest=verify_signed_manifest(signed, authority_key=store.get(Meta.AUTHORITY)),
         signed_manifest=signed,
-        channel=store.get("channel") or "kiosk",
-        server=store.get("server"),
+        channel=store.get(Meta.CHANNEL) or "kiosk",
+        server=store.get(Meta.SERVER),
     )
 
 
@@ -148,12 +148,12 @@ def close(kiosk: Kiosk, store: KioskStore, closed_at: str) -> dict[str, Any]:
     """Close the kiosk for good: sign the final head with its counts and keep it; the
     sync worker hands it in (or it travels in the USB bundle). Closing twice returns the
     first closure."""
-    old = store.get_json("closure")
+    old = store.get_json(Meta.CLOSURE)
     if old is not None:
         return dict(old)
     seq, head_hash = store.head()
     state = store.sync_state()
     closure = sign_closure(closure_body(kiosk.id, seq, head_hash, state.opened, seq, closed_at), kiosk.key)
-    store.set_json("closure", closure)
-    store.set(closed_at=closed_at)
+    store.set_json(Meta.CLOSURE, closure)
+    store.set({Meta.CLOSED_AT: closed_at})
     return closure

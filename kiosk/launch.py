@@ -12,7 +12,7 @@ from shared.errors import FormatError
 from shared.keys import fingerprint, public_key_from_b64u
 
 from .identity import Kiosk, load, setup
-from .store import KioskStore
+from .store import KioskStore, Meta
 
 
 def prepare(
@@ -34,15 +34,15 @@ def prepare(
             signed = parse_json(manifest.read_bytes(), max_bytes=256 << 20, what=str(manifest))
         except OSError as exc:
             raise FormatError(f"cannot read the manifest {manifest}: {exc}") from exc
-    elif server is not None and store.get("signed_manifest") is None:
+    elif server is not None and store.get(Meta.SIGNED_MANIFEST) is None:
         signed = LedgerClient.for_url(server).event()
     if signed is not None or staff_pin is not None or server is not None:
         if signed is None:
-            signed = store.get_json("signed_manifest")
+            signed = store.get_json(Meta.SIGNED_MANIFEST)
             if signed is None:
                 raise FormatError(f"{data} is not set up: give --server URL or --manifest FILE")
         kiosk, made_pin = setup(
-            store, signed, channel="online" if online else "kiosk", server=server or store.get("server"),
+            store, signed, channel="online" if online else "kiosk", server=server or store.get(Meta.SERVER),
             kiosk_id=kiosk_id, staff_pin=staff_pin, authority=authority,
         )
         if made_pin:

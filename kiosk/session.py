@@ -10,7 +10,6 @@ the meantime (idle logout) carry an old ``generation`` and are ignored.
 
 from __future__ import annotations
 
-import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -31,7 +30,7 @@ from .flow import IDLE_S as _FLOW_IDLE_S
 from .flow import FinishGuard, next_unscored
 from .i18n import code_text, tr
 from .identity import Kiosk, check_staff_pin
-from .store import KioskStore, LocalBallot
+from .store import KioskStore, LocalBallot, Meta
 
 MAX_PIN_ATTEMPTS = 5
 MAX_STAFF_ATTEMPTS = 5
@@ -167,7 +166,7 @@ class Session:
         self.max_pin_attempts = max_pin_attempts
         self.generation = 0
         self.listeners: list[Callable[[Session], None]] = []
-        self.step = Step.CLOSED if store.get("closed_at") else Step.SCAN
+        self.step = Step.CLOSED if store.get(Meta.CLOSED_AT) else Step.SCAN
         self._reset()
 
     @property
@@ -435,7 +434,7 @@ class Session:
                                          group=item.target, choices=choices)
             sb = sign_ballot(ballot, key).to_json()
             check_ballot(k.manifest, sb, channel=k.channel, kiosk=k.ballot_kiosk, revoked=self.store.revoked(),
-                         closed=bool(self.store.get("event_closed")))
+                         closed=bool(self.store.get(Meta.SERVER_CLOSED_EVENT)))
         except Rejection as exc:
             return SaveDone(gen, None, Notice("save.refused", code=exc.code))
         except FormatError as exc:
@@ -526,17 +525,18 @@ class Session:
         return lambda: self._check_staff(gen, pin)
 
     def _check_staff(self, gen: int, pin: str) -> StaffChecked:
-        until = float(self.store.get("staff_locked_until") or 0)
-        if time.time() < until:
-            return StaffChecked(gen, False, Notice("staff.pin.locked", {"minutes": int((until - time.time()) // 60) + 1}))
-        if check_staff_pin(self.store.get("staff_pin") or "", pin):
-            self.store.set(staff_failures="0")
+        until = float(self.store.get(Meta.STAFF_LOCKED_UNTIL) or 0)
+        now = self.clock().timestamp()  # the injected clock, as everywhere in the session
+        if now < until:
+            return StaffChecked(gen, False, Notice("staff.pin.locked", {"minutes": int((until - now) // 60) + 1}))
+        if check_staff_pin(self.store.get(Meta.STAFF_PIN) or "", pin):
+            self.store.set({Meta.STAFF_FAILURES: "0"})
             return StaffChecked(gen, True, None)
-        failures = int(self.store.get("staff_failures") or 0) + 1
+        failures = int(self.store.get(Meta.STAFF_FAILURES) or 0) + 1
         if failures >= MAX_STAFF_ATTEMPTS:
-            self.store.set(staff_failures="0", staff_locked_until=str(time.time() + STAFF_LOCK_S))
+            self.store.set({Meta.STAFF_FAILURES: "0", Meta.STAFF_LOCKED_UNTIL: str(now + STAFF_LOCK_S)})
         else:
-            self.store.set(staff_failures=str(failures))
+            self.store.set({Meta.STAFF_FAILURES: str(failures)})
         return StaffChecked(gen, False, Notice("staff.pin.wrong"))
 
     def staff_checked(self, r: StaffChecked) -> None:
@@ -559,7 +559,7 @@ class Session:
         """Forget the reviewer and their key; back to the scan screen."""
         self.generation += 1
         self._reset()
-        self._go(Step.CLOSED if self.store.get("closed_at") else Step.SCAN, notice)
+        self._go(Step.CLOSED if self.store.get(Meta.CLOSED_AT) else Step.SCAN, notice)
 
     def idle(self) -> None:
         """No input for :data:`IDLE_S` seconds: log out, unless a worker is busy."""

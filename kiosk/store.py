@@ -16,9 +16,10 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,38 @@ from shared.ballot import ballot_id
 from shared.chain import GENESIS, make_record, record_hash
 from shared.encoding import jcs
 from shared.errors import FormatError, SimsaError
+
+
+class Meta(StrEnum):
+    """Every key of the store's ``meta`` table (the stored strings never change: a kiosk's
+    data folder outlives a software update)."""
+
+    KIOSK_ID = "kiosk_id"
+    KIOSK_SEED = "kiosk_seed"  # the kiosk's Ed25519 seed (b64u)
+    CHANNEL = "channel"  # kiosk or online
+    SERVER = "server"
+    AUTHORITY = "authority"  # the organiser's key pinned at setup
+    SIGNED_MANIFEST = "signed_manifest"
+    STAFF_PIN = "staff_pin"  # its hash
+    STAFF_FAILURES = "staff_failures"
+    STAFF_LOCKED_UNTIL = "staff_locked_until"  # POSIX seconds on the session's clock
+    ENROLMENT = "enrolment"  # pending, approved, closed, refused
+    REGISTRATION = "registration"
+    LAST_ERROR = "last_error"
+    LAST_SYNC_AT = "last_sync_at"
+    LAST_STH = "last_sth"
+    LAST_WITNESSED = "last_witnessed"
+    CLOSURE = "closure"
+    CLOSURE_SENT = "closure_sent"
+    CLOSED_AT = "closed_at"
+    SYNCED_SEQ = "synced_seq"
+    #: The server refused a record because it holds this kiosk, or the event, as closed.
+    SERVER_CLOSED_KIOSK = "kiosk_closed"
+    SERVER_CLOSED_EVENT = "event_closed"
+
+
+#: The server's refusal codes that mean "closed", and the key each is remembered under.
+CLOSED_BY_SERVER: dict[str, Meta] = {"kiosk_closed": Meta.SERVER_CLOSED_KIOSK, "event_closed": Meta.SERVER_CLOSED_EVENT}
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -157,15 +190,16 @@ class KioskStore:
 
     # --- meta ----------------------------------------------------------------------------
 
-    def get(self, key: str, default: str | None = None) -> str | None:
+    def get(self, key: Meta, default: str | None = None) -> str | None:
         row = self.read().execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
         return str(row[0]) if row else default
 
-    def get_json(self, key: str) -> Any:
+    def get_json(self, key: Meta) -> Any:
         text = self.get(key)
         return None if text is None else json.loads(text)
 
-    def set(self, **values: str | None) -> None:
+    def set(self, values: Mapping[Meta, str | None]) -> None:
+        """Write (or, for None, delete) each key in one transaction."""
         with self.write() as c:
             for k, v in values.items():
                 if v is None:
@@ -174,8 +208,8 @@ class KioskStore:
                     c.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
                               "ON CONFLICT (key) DO UPDATE SET value = excluded.value", (k, v))
 
-    def set_json(self, key: str, value: Any) -> None:
-        self.set(**{key: json.dumps(value, ensure_ascii=False)})
+    def set_json(self, key: Meta, value: Any) -> None:
+        self.set({key: json.dumps(value, ensure_ascii=False)})
 
     # --- the chain -----------------------------------------------------------------------
 
@@ -213,7 +247,7 @@ class KioskStore:
         return str(row[0]) if row else None
 
     def synced_seq(self) -> int:
-        return int(self.get("synced_seq") or 0)
+        return int(self.get(Meta.SYNCED_SEQ) or 0)
 
     def record_results(self, results: Sequence[dict[str, Any]], synced_seq: int) -> None:
         """Keep the server's answer for each record and how far it holds the chain."""
@@ -224,9 +258,9 @@ class KioskStore:
                     (r.get("status"), r.get("code"), r.get("index"), r.get("seq")),
                 )
             c.execute(
-                "INSERT INTO meta (key, value) VALUES ('synced_seq', ?) "
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (str(synced_seq),),
+                (Meta.SYNCED_SEQ.value, str(synced_seq)),
             )
 
     def sync_state(self) -> SyncState:

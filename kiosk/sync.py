@@ -26,7 +26,7 @@ from shared.timefmt import format_time
 from .bundle import next_batch
 from .identity import Kiosk, registration
 from .session import Delivery
-from .store import KioskStore
+from .store import CLOSED_BY_SERVER, KioskStore, Meta
 
 
 @dataclass
@@ -121,31 +121,31 @@ class Syncer:
                 self.pull_revocations()
                 self.check_sth(report)
             except ServerUnavailable as exc:
-                self.store.set(last_error=f"{self._stamp()} {exc}")
+                self.store.set({Meta.LAST_ERROR: f"{self._stamp()} {exc}"})
                 raise
             report.head_seq = self.store.head()[0]
             report.synced_seq = self.store.synced_seq()
-            self.store.set(last_sync_at=self._stamp(), last_error=None)
+            self.store.set({Meta.LAST_SYNC_AT: self._stamp(), Meta.LAST_ERROR: None})
             return report
 
     # --- enrolment -----------------------------------------------------------------------
 
     def enrol(self) -> str:
         """Register the kiosk key (once) and return the server's view: pending, approved, closed."""
-        if self.store.get("enrolment") in ("approved", "closed"):
-            return str(self.store.get("enrolment"))
-        reg = self.store.get_json("registration")
+        if self.store.get(Meta.ENROLMENT) in ("approved", "closed"):
+            return str(self.store.get(Meta.ENROLMENT))
+        reg = self.store.get_json(Meta.REGISTRATION)
         if reg is None:
             reg = registration(self.kiosk, self._stamp())
-            self.store.set_json("registration", reg)
+            self.store.set_json(Meta.REGISTRATION, reg)
         try:
             out = self.client.register(reg)
         except ServerRefused as exc:
             self.store.alarm(self._stamp(), exc.code, exc.detail)
-            self.store.set(enrolment="refused")
+            self.store.set({Meta.ENROLMENT: "refused"})
             return "refused"
         status = str(out.get("status", "pending"))
-        self.store.set(enrolment=status)
+        self.store.set({Meta.ENROLMENT: status})
         return status
 
     # --- the chain -----------------------------------------------------------------------
@@ -154,7 +154,7 @@ class Syncer:
         kid = self.kiosk.id
         status = self.client.kiosk_status(kid)
         if status.get("status") == "unknown":  # the server forgot us (a new ledger?)
-            self.store.set(enrolment=None)
+            self.store.set({Meta.ENROLMENT: None})
             self._alarm(report, "kiosk_unknown", "the server does not know this kiosk any more; registering again")
             return
         synced = int(status.get("synced_seq", 0))
@@ -196,8 +196,8 @@ class Syncer:
                 if r.get("status") == "rejected":
                     rejected.setdefault(str(r.get("code")), []).append(int(r.get("seq", 0)))
             for code, seqs in rejected.items():  # one line per code and batch, not one per record
-                if code in ("kiosk_closed", "event_closed"):  # logged on the ledger, never counted
-                    self.store.set(**{code: "1"})
+                if code in CLOSED_BY_SERVER:  # logged on the ledger, never counted
+                    self.store.set({CLOSED_BY_SERVER[code]: "1"})
                 shown = ", ".join(map(str, seqs[:5])) + (" …" if len(seqs) > 5 else "")
                 self.store.alarm(self._stamp(), "rejected", f"{len(seqs)} × {code} (seq {shown})")
             if new_synced <= synced:
@@ -224,14 +224,14 @@ class Syncer:
 
     def _refused(self, report: SyncReport, exc: ServerRefused) -> None:
         if exc.code == "unknown_kiosk":
-            self.store.set(enrolment="pending")
-        elif exc.code in ("kiosk_closed", "event_closed"):
-            self.store.set(**{exc.code: "1"})
+            self.store.set({Meta.ENROLMENT: "pending"})
+        elif exc.code in CLOSED_BY_SERVER:
+            self.store.set({CLOSED_BY_SERVER[exc.code]: "1"})
         self._alarm(report, exc.code, exc.detail)
 
     def send_closure(self, report: SyncReport) -> None:
-        closure = self.store.get_json("closure")
-        if closure is None or self.store.get("closure_sent"):
+        closure = self.store.get_json(Meta.CLOSURE)
+        if closure is None or self.store.get(Meta.CLOSURE_SENT):
             return
         if self.store.synced_seq() < closure["seq"]:
             return  # the records first
@@ -240,7 +240,7 @@ class Syncer:
         except ServerRefused as exc:
             self._alarm(report, exc.code, exc.detail)
             return
-        self.store.set(closure_sent=self._stamp())
+        self.store.set({Meta.CLOSURE_SENT: self._stamp()})
         if out.get("matches") is False:
             self._alarm(report, "closure_mismatch", f"the server holds the chain to {out.get('synced_seq')}")
 
@@ -282,7 +282,7 @@ class Syncer:
         except (FormatError, VerificationError) as exc:
             self._alarm(report, "sth_invalid", str(exc))
             return
-        old_raw = self.store.get_json("last_sth")
+        old_raw = self.store.get_json(Meta.LAST_STH)
         if old_raw is not None:
             old = verify_sth(old_raw, m.ledger_key, event=m.event)
             if new.tree_size < old.tree_size:
@@ -298,7 +298,7 @@ class Syncer:
             except ServerRefused as exc:
                 self._alarm(report, "ledger_inconsistent", f"no consistency proof: {exc}")
                 return
-        self.store.set_json("last_sth", raw)
+        self.store.set_json(Meta.LAST_STH, raw)
         report.sth_size = new.tree_size
         if m.witnesses is not None:
             self.check_witnessed(report, new)
@@ -308,11 +308,11 @@ class Syncer:
         from .witnessed import WitnessAlarm, check_head_witnessed, remembered
 
         try:
-            w = check_head_witnessed(self.client, self.kiosk.manifest, head, self.store.get_json("last_witnessed"))
+            w = check_head_witnessed(self.client, self.kiosk.manifest, head, self.store.get_json(Meta.LAST_WITNESSED))
         except WitnessAlarm as exc:
             self._alarm(report, exc.code, exc.detail)
             return
-        self.store.set_json("last_witnessed", remembered(w))
+        self.store.set_json(Meta.LAST_WITNESSED, remembered(w))
         report.witnessed_size = w.checkpoint.size
 
 

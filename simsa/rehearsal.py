@@ -108,7 +108,7 @@ def event(url: str, event_dir: Path, kiosks_dir: Path, usb_dir: Path, staff: tup
     from kiosk.identity import close, load, setup
     from kiosk.session import Session
     from kiosk.sim import Reviewer, cast, channel_reviewers, read_csv
-    from kiosk.store import KioskStore
+    from kiosk.store import KioskStore, Meta
     from kiosk.sync import Syncer
     from shared.manifest import verify_signed_manifest
 
@@ -153,7 +153,7 @@ def event(url: str, event_dir: Path, kiosks_dir: Path, usb_dir: Path, staff: tup
         if report.alarms:
             raise RehearsalError(f"{kiosk.id} raised {report.alarms} at its last sync: {kstore.alarms(3)}")
         ids.append(kiosk.id)
-        seen = kstore.get_json("last_sth")
+        seen = kstore.get_json(Meta.LAST_STH)
         if seen is not None:
             last_sths[kiosk.id] = {"tree_size": seen["tree_size"], "root_hash": seen["root_hash"]}
     for kid in ids:

@@ -29,6 +29,7 @@ os.environ.setdefault("KIVY_HOME", tempfile.mkdtemp(prefix="kivy-home-"))
 
 from kiosk.kivyconf import configure_kivy
 from kiosk.launch import prepare
+from kiosk.store import Meta
 
 Wait = tuple[str, Callable[[], bool], float]
 Script = Generator[Wait, None, None]
@@ -216,7 +217,7 @@ def main() -> None:
         yield until("closed", lambda: step() == Step.CLOSED)
         yield pause(0.4)
         shot("13-closed")
-        yield until("closure handed in", lambda: bool(store.get("closure_sent")), 30)
+        yield until("closure handed in", lambda: bool(store.get(Meta.CLOSURE_SENT)), 30)
         result["closure_sent"] = True
 
     def online_script() -> Script:

@@ -26,6 +26,7 @@ from typing import Any
 
 from kiosk.kivyconf import configure_kivy
 from kiosk.launch import prepare
+from kiosk.store import Meta
 from tests.kiosk.gui_driver import Script, pause, until  # also sets KIVY_* for a test process
 
 
@@ -301,7 +302,7 @@ def main() -> None:
 
         result["contrast_after"] = [app.high_contrast, bool(pal.high), list(Window.clearcolor)]
         # staff, with the server unreachable: the error in words and local time
-        yield until("a sync error", lambda: bool(store.get("last_error")), 30)
+        yield until("a sync error", lambda: bool(store.get(Meta.LAST_ERROR)), 30)
         press(app.screens["scan"].ids.staff)
         yield until("staff PIN", lambda: step() == Step.STAFF_PIN)
         for d in plan["staff_pin"]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.launch import prepare
-from kiosk.store import StoreError
+from kiosk.store import Meta, StoreError
 from shared.errors import FormatError, VerificationError
 from shared.keys import SigningKey
 from shared.manifest import sign_manifest
@@ -43,7 +43,7 @@ def test_pinned_authority_refuses_another_organisers_manifest(mini_event: EventF
         prepare(tmp_path / "k", server=None, manifest=rogue, online=False, authority=real_authority)
     _, store = prepare(tmp_path / "k", server=None, manifest=mini_event.manifest_path, online=False,
                        authority=real_authority)
-    assert store.get("authority") == real_authority
+    assert store.get(Meta.AUTHORITY) == real_authority
     with pytest.raises(VerificationError):  # the pin stays with the folder
         prepare(tmp_path / "k", server=None, manifest=rogue, online=False)
 

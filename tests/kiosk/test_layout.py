@@ -214,8 +214,8 @@ def test_sigterm_ends_a_fullscreen_kiosk_cleanly(
     assert rc == 0, text[-3000:]
     assert took < 10
     assert "CRITICAL" not in text, text[-3000:]
-    from kiosk.store import KioskStore
+    from kiosk.store import KioskStore, Meta
 
     store = KioskStore(data / "kiosk.sqlite")
-    assert store.get("kiosk_id") == "k-term" or store.get_json("signed_manifest") is not None
+    assert store.get(Meta.KIOSK_ID) == "k-term" or store.get_json(Meta.SIGNED_MANIFEST) is not None
     assert store.head()[0] == 0

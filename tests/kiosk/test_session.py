@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from kiosk.session import IDLE_S, Session, Step, run_job
-from kiosk.store import KioskStore
+from kiosk.store import KioskStore, Meta
 from shared.ballot import SignedBallot, short_code
 from shared.credential import seal
 from shared.manifest import sign_manifest
@@ -331,6 +331,28 @@ def test_staff_pin_locks_after_five_wrong(station: Station) -> None:
     assert step(session) == Step.SCAN and session.notice is not None and session.notice.key == "staff.pin.locked"
 
 
+def test_the_staff_pin_lock_ends_on_the_sessions_clock(station: Station) -> None:
+    from kiosk.session import STAFF_LOCK_S
+
+    now = [datetime(2026, 12, 2, 9, 0, tzinfo=UTC)]
+    session = station.session(clock=lambda: now[0])
+
+    def staff(pin: str) -> tuple[Step, str | None, object]:
+        session.staff_requested()
+        session.staff_checked(run_job(session.staff_pin_entered(pin)))
+        notice = session.notice
+        return step(session), notice.key if notice else None, notice.params.get("minutes") if notice else None
+
+    for _ in range(5):
+        assert staff("000000")[:2] == (Step.SCAN, "staff.pin.wrong")
+    now[0] += timedelta(seconds=STAFF_LOCK_S - 61)
+    assert staff(STAFF_PIN) == (Step.SCAN, "staff.pin.locked", 2)  # even the right PIN, for 61 s more
+    now[0] += timedelta(seconds=60)
+    assert staff(STAFF_PIN) == (Step.SCAN, "staff.pin.locked", 1)
+    now[0] += timedelta(seconds=2)  # the lock is over: the right PIN opens the staff screen
+    assert staff(STAFF_PIN)[0] == Step.STAFF
+
+
 def test_closed_kiosk_takes_no_cards(station: Station) -> None:
     from kiosk.identity import close
 
@@ -367,7 +389,7 @@ def test_fresh_setup_makes_up_a_staff_pin(mini_event: EventFiles, tmp_path: Path
 
     store = KioskStore(tmp_path / "b" / "k.sqlite")
     kiosk, pin = setup(store, st.kiosk.signed_manifest, channel="kiosk")
-    assert pin is not None and len(pin) == 6 and check_staff_pin(store.get("staff_pin") or "", pin)
+    assert pin is not None and len(pin) == 6 and check_staff_pin(store.get(Meta.STAFF_PIN) or "", pin)
     assert kiosk.id.startswith("kiosk-") and kiosk.id != st.kiosk.id
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import requests
 
 from client import LedgerClient
+from kiosk.store import Meta
 from kiosk.sync import Syncer, SyncReport
 from kiosk.witnessed import WitnessAlarm, check_head_witnessed
 from shared.checkpoint import ledger_verifier
@@ -92,7 +93,7 @@ def test_a_server_showing_two_histories_is_caught(tmp_path: Path) -> None:
             syncer.check_sth(report)
         assert (seen[0].alarms, seen[0].witnessed_size) == ([], 2)
         assert (seen[1].alarms, seen[1].witnessed_size) == (["not_witnessed"], None)
-        assert syncers[0].store.get_json("last_witnessed")["cosigners"] == sorted([v1.name, v2.name])
+        assert syncers[0].store.get_json(Meta.LAST_WITNESSED)["cosigners"] == sorted([v1.name, v2.name])
 
         kiosk_a, kiosk_b = LedgerClient.for_url(honest.url), LedgerClient.for_url(liar.url)
         w = check_head_witnessed(kiosk_a, m, _head(kiosk_a, m), None)

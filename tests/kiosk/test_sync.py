@@ -13,6 +13,7 @@ import pytest
 from client import LedgerClient, ServerRefused, ServerUnavailable
 from kiosk.bundle import bundle_batches, export_bundle, read_bundle
 from kiosk.session import run_job
+from kiosk.store import Meta
 from kiosk.sync import Backoff, Syncer, SyncReport, SyncWorker
 from shared.ballot import sign_ballot
 from shared.chain import ChainState
@@ -101,12 +102,12 @@ def test_faults_mid_batch_put_each_record_on_the_ledger_once(
     ledger.faults.extend(["ok", fault])  # status answers, then the batch fails
     with pytest.raises(ServerUnavailable):
         syncer.sync_once()
-    assert "last_error" in {k for k in ("last_error",) if station.store.get(k)}
+    assert station.store.get(Meta.LAST_ERROR)
     until_complete(syncer)
     assert ledger.kiosk_seqs(station.kiosk.id) == list(range(1, 13))
     if fault == "lost":  # the server had it: the retry is answered as duplicates
         assert station.store.sync_state().duplicate == 12
-    assert station.store.get("last_error") is None
+    assert station.store.get(Meta.LAST_ERROR) is None
 
 
 def test_more_ballots_after_a_sync_continue_the_chain(station: Station, mini_event: EventFiles) -> None:
@@ -131,7 +132,15 @@ def test_records_after_staff_closed_the_kiosk_are_logged_and_the_kiosk_learns_it
     assert report.results == {"rejected": 2}
     assert [(e["seq"], e.get("code")) for e in ledger.entries if e.get("kiosk")] == [
         (1, None), (2, None), (3, "kiosk_closed"), (4, "kiosk_closed")]
-    assert station.store.get("kiosk_closed") == "1" and station.store.synced_seq() == 4
+    assert station.store.get(Meta.SERVER_CLOSED_KIOSK) == "1" and station.store.synced_seq() == 4
+    # every key the kiosk wrote on the way (setup, enrolment, chain, STH, refusals) is a named one
+    from kiosk.identity import close
+
+    close(station.kiosk, station.store, "2026-12-02T18:00:00Z")
+    until_complete(syncer)
+    keys = {k for (k,) in station.store.read().execute("SELECT key FROM meta")}
+    assert keys >= {"kiosk_closed", "closure", "last_sth", "synced_seq"}
+    assert keys <= {m.value for m in Meta}, keys - {m.value for m in Meta}
 
 
 def test_revocations_reach_the_kiosk(station: Station, mini_event: EventFiles) -> None:
@@ -156,7 +165,7 @@ def test_sth_is_checked_for_consistency(station: Station, mini_event: EventFiles
     fill(station, 1)
     report = until_complete(syncer)
     assert "ledger_inconsistent" in report.alarms and report.sth_size is None
-    assert station.store.get_json("last_sth")["tree_size"] == 5  # the last good head is kept
+    assert station.store.get_json(Meta.LAST_STH)["tree_size"] == 5  # the last good head is kept
     assert station.store.alarms(1)[0][1] == "ledger_inconsistent"
 
 

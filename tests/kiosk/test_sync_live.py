@@ -15,6 +15,7 @@ import requests
 from client import LedgerClient, ServerUnavailable
 from kiosk.bundle import export_bundle, read_bundle
 from kiosk.sim import ledger_seqs
+from kiosk.store import Meta
 from kiosk.sync import Syncer, SyncReport
 from tests.kiosk.conftest import Station, make_station
 from tests.kiosk.fault_proxy import FaultProxy
@@ -76,7 +77,7 @@ def test_faults_against_the_real_server(
     assert state.synced_seq == 40 and state.accepted + state.duplicate == 40 and state.rejected == 0
     assert state.duplicate == 40  # the first answer was lost after the server committed the batch
     # more ballots, another STH: the consistency proof from the last one checks out
-    old_size = station.store.get_json("last_sth")["tree_size"]
+    old_size = station.store.get_json(Meta.LAST_STH)["tree_size"]
     fill(station, 5)
     report = until_complete(syncer)
     assert report.sth_size is not None and report.sth_size > old_size and not report.alarms
