@@ -21,7 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kiosk.identity import setup
-from kiosk.session import Session, Step, run_job
+from kiosk.session import Session
+from kiosk.sim import cast, channel_reviewers
 from kiosk.store import KioskStore
 from organiser.demo import mini
 from organiser.writer import write_event
@@ -52,35 +53,11 @@ def main() -> int:
         store = KioskStore(base / "kiosk" / "kiosk.sqlite")
         signed = json.loads((base / "event" / "manifest.json").read_text())
         kiosk, _ = setup(store, signed, channel="kiosk", kiosk_id="bench", staff_pin="000000")
-        session = Session(kiosk, store)
-        reviewers = sorted(r for r in creds if r.startswith("rep-"))
+        people = channel_reviewers(kiosk.manifest, "kiosk", creds, pins)
         save_ms: list[float] = []
         unlock_ms: list[float] = []
-        i = 0
-        while len(save_ms) < args.ballots:
-            rid = reviewers[i % len(reviewers)]
-            i += 1
-            session.card_checked(run_job(session.scanned(creds[rid])))
-            t0 = time.perf_counter()
-            session.unlock_finished(run_job(session.pin_entered(pins[rid])))
-            unlock_ms.append((time.perf_counter() - t0) * 1000)
-            for item in list(session.items):
-                if len(save_ms) >= args.ballots:
-                    break
-                session.choose(item.target)
-                if session.rescore_ask:  # judged before: the second tap opens it again
-                    session.choose(item.target)
-                for c in kiosk.manifest.rubric:
-                    session.set_score(c.id, c.max // 2)
-                session.review()
-                job = session.confirm()
-                t0 = time.perf_counter()
-                result = run_job(job)
-                save_ms.append((time.perf_counter() - t0) * 1000)
-                session.save_finished(result)
-                assert session.step == Step.RECEIPT, session.notice
-                session.to_list()
-            session.logout()
+        # the simulator's reviewers (kiosk/sim.py), each save one job as the app runs it
+        cast(people, [Session(kiosk, store)], args.ballots, random.Random(3), save_ms, unlocks=unlock_ms)
         append_ms: list[float] = []
         sb = store.records(0, 1)[0]["signed_ballot"]
         raw = KioskStore(base / "raw" / "raw.sqlite")

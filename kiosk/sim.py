@@ -67,18 +67,25 @@ class Reviewer:
     def __init__(self, rid: str, credential: str, pin: str) -> None:
         self.id, self.credential, self.pin = rid, credential, pin
 
-    def visit(self, session: Session, rng: random.Random, budget: int, timed: list[float]) -> int:
-        """Judge up to ``budget`` items at this kiosk; return the ballots saved."""
+    def visit(self, session: Session, rng: random.Random, budget: int, timed: list[float],
+              unlocks: list[float] | None = None) -> int:
+        """Judge up to ``budget`` items at this kiosk; return the ballots saved. Each save's
+        milliseconds go to ``timed`` and the PIN unlock's (scrypt) to ``unlocks``."""
         session.card_checked(run_job(session.scanned(self.credential)))
         if session.step != Step.PIN:
             raise RuntimeError(f"{self.id}: the kiosk refused the card: {session.notice}")
+        t0 = time.perf_counter()
         session.unlock_finished(run_job(session.pin_entered(self.pin)))
+        if unlocks is not None:
+            unlocks.append((time.perf_counter() - t0) * 1000)
         if _step(session) != Step.ASSIGNMENTS:
             raise RuntimeError(f"{self.id}: the PIN did not open the card: {session.notice}")
         saved = 0
         todo = [i.target for i in session.items if not i.done] or [i.target for i in session.items]
         for target in todo[:budget]:
             session.choose(target)
+            if session.rescore_ask:  # judged before: the second tap opens it again
+                session.choose(target)
             if _step(session) == Step.RUBRIC:
                 for c in session.manifest.rubric:
                     session.set_score(c.id, rng.randint(0, c.max))
@@ -161,6 +168,7 @@ def cast(
     *,
     per_visit: int | None = None,
     progress: Callable[[int], None] | None = None,
+    unlocks: list[float] | None = None,
 ) -> list[Visit]:
     """The reviewer loop: people take turns (in order) at the sessions (round robin) until
     ``ballots`` ballots are saved, each judging up to ``per_visit`` items a visit (all that
@@ -172,7 +180,7 @@ def cast(
     while left > 0:  # every visit saves at least one ballot or raises
         person = people[turn % len(people)]
         station = turn % len(sessions)
-        saved = person.visit(sessions[station], rng, min(left, per_visit or left), timed)
+        saved = person.visit(sessions[station], rng, min(left, per_visit or left), timed, unlocks)
         visits.append(Visit(person, station, saved))
         left -= saved
         if progress:
