@@ -19,8 +19,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -101,12 +99,19 @@ class LiveServer:
         self.stop()
 
 
-def _ready(url: str) -> bool:
+def answers(url: str) -> bool:
+    """The simsa server at ``url`` answers its tree head now (one try, two seconds)."""
+    from client import ClientError, LedgerClient, RetryPolicy
+
+    client = LedgerClient.for_url(url, timeout=(2.0, 2.0), retry=RetryPolicy.none(), agent="simsa-live")
     try:
-        with urllib.request.urlopen(url + "/api/v1/ledger/sth", timeout=2) as r:
-            return bool(r.status == 200)
-    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        client.sth()
+        return True
+    except ClientError:
         return False
+    finally:
+        client.http.close()
+
 
 
 def start_server(
@@ -141,7 +146,7 @@ def start_server(
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 break
-            if _ready(srv.url):
+            if answers(srv.url):
                 return srv
             time.sleep(0.1)
         else:

@@ -44,14 +44,13 @@ def _stamp() -> str:
 
 
 def wait(urls: Sequence[str], timeout: float) -> dict[str, Any]:
+    from simsa.live import answers
+
     deadline = time.monotonic() + timeout
     for url in urls:
         while True:
-            try:
-                if requests.get(f"{url}/api/v1/ledger/sth", timeout=3).status_code == 200:
-                    break
-            except requests.RequestException:
-                pass
+            if answers(url):
+                break
             if time.monotonic() > deadline:
                 raise RehearsalError(f"{url} did not answer within {timeout:.0f} s")
             time.sleep(0.2)
