@@ -83,9 +83,10 @@ class LedgerClient(Transport):
             raise self._fail("/api/v1/revocations", "no list of reviewers")
         return revoked
 
-    def post_ballot(self, signed_ballot: dict[str, Any], *, timeout: tuple[float, float] | None = None) -> dict[str, Any]:
+    def post_ballot(self, signed_ballot: dict[str, Any], *, timeout: tuple[float, float] | None = None,
+                    retry: RetryPolicy | None = None) -> dict[str, Any]:
         """``POST /api/v1/ballots``: the receipt (201 new, 200 already logged)."""
-        return self.obj("POST", "/api/v1/ballots", body=signed_ballot, timeout=timeout)
+        return self.obj("POST", "/api/v1/ballots", body=signed_ballot, timeout=timeout, retry=retry)
 
     def results(self) -> dict[str, Any] | None:
         """The published results, None before the event is closed (404)."""

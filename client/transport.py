@@ -107,9 +107,11 @@ class Transport:
         params: dict[str, Any] | None = None,
         timeout: tuple[float, float] | None = None,
         accept: str = "application/json",
+        retry: RetryPolicy | None = None,
     ) -> requests.Response:
-        """The answer to ``method path`` with status < 400 (retried as the policy says);
-        raise :class:`ServerUnavailable` or :class:`ServerRefused` otherwise."""
+        """The answer to ``method path`` with status < 400 (retried as the policy says, or
+        as ``retry`` says for this call); raise :class:`ServerUnavailable` or
+        :class:`ServerRefused` otherwise."""
         url = self.base_url + path
         headers = {"Accept": accept}
         data = raw
@@ -119,7 +121,7 @@ class Transport:
             headers["Content-Type"] = "application/json"
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        policy, waited, attempt = self.retry, 0.0, 0
+        policy, waited, attempt = retry or self.retry, 0.0, 0
         while True:
             failure: ServerUnavailable
             try:

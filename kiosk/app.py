@@ -116,7 +116,7 @@ class KioskApp(App):  # type: ignore[misc]
     def _make_session(self) -> Session:
         deliver = None
         if self.kiosk.server:
-            from client import LedgerClient
+            from client import LedgerClient, RetryPolicy
 
             from .sync import Syncer
 
@@ -125,7 +125,9 @@ class KioskApp(App):  # type: ignore[misc]
                 syncer = self.syncer
 
                 def deliver(bid: str, sb: dict[str, Any]) -> Any:
-                    return syncer.deliver_one(bid, sb, timeout=(3.0, 8.0))
+                    # the person waits at the screen: one short retry at most; a ballot the
+                    # busy server did not take stays queued for the sync worker
+                    return syncer.deliver_one(bid, sb, timeout=(3.0, 8.0), retry=RetryPolicy(attempts=2, total_s=3.0))
 
         return Session(self.kiosk, self.store, deliver=deliver)
 

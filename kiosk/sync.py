@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from client import LedgerClient, ServerRefused, ServerUnavailable
+from client import LedgerClient, RetryPolicy, ServerRefused, ServerUnavailable
 from client.proofs import check_consistency
 from shared.chain import make_batch
 from shared.errors import FormatError, VerificationError
@@ -254,10 +254,12 @@ class Syncer:
                                         retry_after=d.retry_after)
             report.online_sent += 1
 
-    def deliver_one(self, bid: str, sb: dict[str, Any], timeout: tuple[float, float] | None = None) -> Delivery:
-        """Post one online ballot and keep the answer; ``queued`` if the server is away."""
+    def deliver_one(self, bid: str, sb: dict[str, Any], timeout: tuple[float, float] | None = None,
+                    retry: RetryPolicy | None = None) -> Delivery:
+        """Post one online ballot and keep the answer; ``queued`` if the server is away or
+        busy (the worker sends it later). ``retry`` bounds the waiting for this one call."""
         try:
-            out = self.client.post_ballot(sb, timeout=timeout)
+            out = self.client.post_ballot(sb, timeout=timeout, retry=retry)
         except ServerUnavailable as exc:
             return Delivery("queued", retry_after=exc.retry_after)
         except ServerRefused as exc:

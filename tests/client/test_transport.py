@@ -137,3 +137,15 @@ def test_the_bearer_token_goes_with_staff_calls_only_after_login() -> None:
     assert "Authorization" not in srv.headers[0]
     assert srv.seen[1][:2] == ("POST", "/api/v1/staff/kiosks/k1/approve")
     assert srv.headers[1]["Authorization"] == "Bearer t0k"
+
+
+def test_a_call_can_bound_its_own_waiting() -> None:
+    """The online kiosk's delivery while a person waits: one short retry at most."""
+    slept: list[float] = []
+    quick = RetryPolicy(attempts=2, total_s=3.0, sleep=slept.append, rng=random.Random(2))
+    with scripted(busy("5"), Answer(201, b'{"index": 1}')) as srv, pytest.raises(ServerUnavailable) as err:
+        _client(srv.url, slept).post_ballot({"ballot": {}}, retry=quick)
+    assert len(srv.seen) == 1 and slept == [] and err.value.retry_after == 5.0
+    with scripted(busy("1"), Answer(201, b'{"index": 1}')) as srv:
+        assert _client(srv.url, slept).post_ballot({"ballot": {}}, retry=quick) == {"index": 1}
+    assert len(slept) == 1
