@@ -63,16 +63,21 @@ class Ballot:
 
     @classmethod
     def of_wire(cls, raw: dict[str, Any], w: wire.BallotWire) -> Ballot:
-        """The ballot ``raw`` that :mod:`shared.wire` has read as ``w``."""
+        """The ballot ``raw`` that :mod:`shared.wire` has read as ``w``. (The fields are
+        set as a frozen dataclass's ``__init__`` would, without its per-field cost.)"""
+        b = cls.__new__(cls)
         if isinstance(w, wire.RubricWire):
-            return cls(
-                raw, w.event, w.reviewer, w.channel, w.kiosk, w.created_at, w.nonce, "rubric",
-                proposal=w.proposal, scores=w.scores, comment=None if w.comment is msgspec.UNSET else w.comment,
+            form, proposal, scores, comment, group, choices = (
+                "rubric", w.proposal, w.scores, None if w.comment is msgspec.UNSET else w.comment, None, None
             )
-        return cls(
-            raw, w.event, w.reviewer, w.channel, w.kiosk, w.created_at, w.nonce, "approval",
-            group=w.group, choices=tuple(w.choices),
+        else:
+            form, proposal, scores, comment, group, choices = "approval", None, None, None, w.group, tuple(w.choices)
+        b.__dict__.update(
+            raw=raw, event=w.event, reviewer=w.reviewer, channel=w.channel, kiosk=w.kiosk,
+            created_at=w.created_at, nonce=w.nonce, form=form, proposal=proposal, scores=scores,
+            comment=comment, group=group, choices=choices,
         )
+        return b
 
     @classmethod
     def _explained(cls, raw: Any) -> Ballot:

@@ -16,7 +16,8 @@ and broken values: the same verdict and the same message.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import re
+from typing import Annotated, Any, Literal, NamedTuple
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -38,6 +39,11 @@ def _b64u_pattern(nbytes: int) -> str:
     step = 1 << (6 - rest)
     tail = "".join(_ALPHABET[i] for i in range(0, 64, step)).replace("-", r"\-")
     return rf"\A[A-Za-z0-9_-]{{{chars}}}[{tail}]\Z"
+
+
+def _tagged(table: dict[str, Any], tag: Any) -> Any:
+    """The struct for a tag value (None for any other value, hashable or not)."""
+    return table.get(tag) if type(tag) is str else None
 
 
 Name = Annotated[str, Meta(min_length=1, max_length=64)]
@@ -73,11 +79,15 @@ class ApprovalWire(_BallotWire, tag="approval"):
 
 
 BallotWire = RubricWire | ApprovalWire
+#: msgspec's own tagged-union dispatch from a dict costs more than the checks of a struct;
+#: the tag is looked up here instead.
+_BALLOT_FORMS: dict[str, type[RubricWire] | type[ApprovalWire]] = {"rubric": RubricWire, "approval": ApprovalWire}
+_SIG = re.compile(_b64u_pattern(64))
 
 
-class SignedBallotWire(Struct, forbid_unknown_fields=True):
+class SignedBallotWire(NamedTuple):
     ballot: BallotWire
-    sig: Sig64
+    sig: str
 
 
 def _ballot_holds(raw: dict[str, Any], b: BallotWire) -> bool:
@@ -100,8 +110,11 @@ def read_ballot(raw: Any) -> BallotWire | None:
     """A ballot (DESIGN §4) whose every field holds, or None."""
     if type(raw) is not dict:
         return None
+    form = _tagged(_BALLOT_FORMS, raw.get("form"))
+    if form is None:
+        return None
     try:
-        b: BallotWire = msgspec.convert(raw, BallotWire)
+        b: BallotWire = msgspec.convert(raw, form)
     except (ValueError, TypeError):  # msgspec.ValidationError, or a lone surrogate in its message
         return None
     if not _ballot_holds(raw, b) or find_unstorable(raw) is not None:
@@ -112,13 +125,19 @@ def read_ballot(raw: Any) -> BallotWire | None:
 def read_signed_ballot(raw: Any, canonical: bytes | None) -> SignedBallotWire | None:
     """A signed ballot whose every field holds and whose RFC 8785 form (``canonical``, or
     computed here) is at most 8,192 bytes and has no NUL, or None."""
-    if type(raw) is not dict or type(raw.get("ballot")) is not dict:
+    if type(raw) is not dict or len(raw) != 2:
+        return None
+    ballot, sig = raw.get("ballot"), raw.get("sig")
+    if type(ballot) is not dict or type(sig) is not str or not _SIG.match(sig):
+        return None
+    form = _tagged(_BALLOT_FORMS, ballot.get("form"))
+    if form is None:
         return None
     try:
-        sb = msgspec.convert(raw, SignedBallotWire)
+        b: BallotWire = msgspec.convert(ballot, form)
     except (ValueError, TypeError):  # msgspec.ValidationError, or a lone surrogate in its message
         return None
-    if not _ballot_holds(raw["ballot"], sb.ballot):
+    if not _ballot_holds(ballot, b):
         return None
     if canonical is None:
         try:
@@ -127,7 +146,7 @@ def read_signed_ballot(raw: Any, canonical: bytes | None) -> SignedBallotWire | 
             return None
     if len(canonical) > MAX_SIGNED_BALLOT_BYTES or _NUL in canonical:
         return None
-    return sb
+    return SignedBallotWire(b, sig)
 
 
 class RecordWire(Struct, forbid_unknown_fields=True):
@@ -191,14 +210,16 @@ class RejectedEntryWire(_EntryWire, tag="rejected"):
 
 
 EntryWire = BallotEntryWire | RejectedEntryWire
+_ENTRY_KINDS: dict[str, type[BallotEntryWire] | type[RejectedEntryWire]] = {"ballot": BallotEntryWire, "rejected": RejectedEntryWire}
 
 
 def read_ballot_entry(raw: Any) -> EntryWire | None:
     """A ``ballot`` or ``rejected`` entry of the right shape, or None."""
-    if type(raw) is not dict:
+    kind = _tagged(_ENTRY_KINDS, raw.get("type")) if type(raw) is dict else None
+    if kind is None:
         return None
     try:
-        e: EntryWire = msgspec.convert(raw, EntryWire)
+        e: EntryWire = msgspec.convert(raw, kind)
     except (ValueError, TypeError):  # msgspec.ValidationError, or a lone surrogate in its message
         return None
     if e.kiosk is None:
@@ -250,6 +271,10 @@ class CloseStatement(_StatementWire, tag="close", kw_only=True):
 
 
 StatementWire = KioskStatement | RevocationStatement | ResolutionStatement | KioskCloseStatement | CloseStatement
+_STATEMENT_KINDS: dict[str, type[StatementWire]] = {
+    "kiosk": KioskStatement, "revocation": RevocationStatement, "resolution": ResolutionStatement,
+    "kiosk-close": KioskCloseStatement, "close": CloseStatement,
+}
 
 
 def read_statement(raw: Any) -> StatementWire | None:
@@ -257,8 +282,11 @@ def read_statement(raw: Any) -> StatementWire | None:
     is read field by field by :func:`shared.ledger.check_override`), or None."""
     if type(raw) is not dict or type(raw.get("closure", {})) not in (dict, type(None)):
         return None
+    kind = _tagged(_STATEMENT_KINDS, raw.get("type"))
+    if kind is None:
+        return None
     try:
-        st: StatementWire = msgspec.convert(raw, StatementWire)
+        st: StatementWire = msgspec.convert(raw, kind)
     except (ValueError, TypeError):  # msgspec.ValidationError, or a lone surrogate in its message
         return None
     if st.override is not UNSET:
