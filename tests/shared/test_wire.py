@@ -55,7 +55,7 @@ def ballots(draw: st.DrawFn) -> dict[str, Any]:
         b |= {"form": "rubric", "proposal": draw(names),
               "scores": draw(st.dictionaries(st.sampled_from(["c1", "c2", "c3"]), st.integers(0, 10), max_size=3))}
         if draw(st.booleans()):
-            b["comment"] = draw(st.text(max_size=20))
+            b["comment"] = draw(st.text(st.characters(codec="utf-8", exclude_characters="\x00"), max_size=20))
     else:
         b |= {"form": "approval", "group": draw(names), "choices": draw(st.lists(names, max_size=4))}
     return b
