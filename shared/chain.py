@@ -8,10 +8,12 @@ sync request or a USB bundle — carries consecutive records and a head the kios
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import schema as s
+from . import wire
 from .encoding import b64u, b64u_decode, jcs, sha256
 from .errors import FormatError, Rejection
 from .keys import SigningKey, verify_b64u
@@ -47,6 +49,8 @@ def make_record(seq: int, prev: str, signed_ballot: dict[str, Any]) -> dict[str,
 def check_record_shape(raw: Any, what: str = "record") -> dict[str, Any]:
     """A record has exactly seq ≥ 1, a 32-byte prev and a signed_ballot (any JSON object;
     the ballot itself is judged later, so a bad ballot still has its place in the chain)."""
+    if wire.read_record(raw):
+        return dict(raw)
     r = s.obj(raw, what)
     s.keys(r, what, {"seq", "prev", "signed_ballot"})
     s.integer(r["seq"], f"{what} seq", lo=1)
@@ -87,6 +91,26 @@ class Batch:
     def from_json(cls, raw: Any, *, max_records: int = MAX_BATCH_RECORDS) -> Batch:
         """Check shape and internal linkage: consecutive seqs, each ``prev`` the hash of the
         record before, the head naming the last record. Raise :class:`FormatError`."""
+        if wire.read_batch(raw, max_records) is not None:  # the compiled reader accepts
+            kiosk, head, seq = raw["kiosk"], raw["head"], raw["head"]["seq"]
+            records = [dict(r) for r in raw["records"]]
+        else:  # the checks below name the first fault
+            kiosk, records, head, seq = cls._explained(raw, max_records)
+        signed = tuple(jcs(r["signed_ballot"]) for r in records)
+        hashes = [record_hash_of(r["seq"], r["prev"], sbj) for r, sbj in zip(records, signed, strict=True)]
+        for i in range(1, len(records)):
+            a, c = records[i - 1], records[i]
+            if c["seq"] != a["seq"] + 1:
+                raise FormatError(f"records jump from seq {a['seq']} to {c['seq']}")
+            if c["prev"] != hashes[i - 1]:
+                raise FormatError(f"record {c['seq']} does not link to record {a['seq']}")
+        if records and (seq != records[-1]["seq"] or head["hash"] != hashes[-1]):
+            raise FormatError("the batch head does not name its last record")
+        return cls(kiosk, tuple(records), dict(head), signed, tuple(hashes))
+
+    @staticmethod
+    def _explained(raw: Any, max_records: int) -> tuple[str, list[dict[str, Any]], Mapping[str, Any], int]:
+        """The field-by-field checks of a batch's shape, in order: the first fault is named."""
         b = s.obj(raw, "batch")
         s.keys(b, "batch", {"kiosk", "records", "head"})
         kiosk = s.string(b["kiosk"], "batch kiosk", max_len=64)
@@ -101,17 +125,7 @@ class Batch:
         seq = s.integer(head["seq"], "head seq", lo=0)
         b64u_decode(s.string(head["hash"], "head hash"), length=32, what="head hash")
         b64u_decode(s.string(head["sig"], "head sig"), length=64, what="head sig")
-        signed = tuple(jcs(r["signed_ballot"]) for r in records)
-        hashes = [record_hash_of(r["seq"], r["prev"], sbj) for r, sbj in zip(records, signed, strict=True)]
-        for i in range(1, len(records)):
-            a, c = records[i - 1], records[i]
-            if c["seq"] != a["seq"] + 1:
-                raise FormatError(f"records jump from seq {a['seq']} to {c['seq']}")
-            if c["prev"] != hashes[i - 1]:
-                raise FormatError(f"record {c['seq']} does not link to record {a['seq']}")
-        if records and (seq != records[-1]["seq"] or head["hash"] != hashes[-1]):
-            raise FormatError("the batch head does not name its last record")
-        return cls(kiosk, tuple(records), dict(head), signed, tuple(hashes))
+        return kiosk, records, head, seq
 
     def verify_head(self, kiosk_key_b64u: str) -> None:
         """Check the kiosk's signature on the head; raise :class:`VerificationError`."""
