@@ -14,8 +14,9 @@ from ..auth import context
 from ..body import SIGNED_BALLOTS, check_json_type, json_body_doc, parse_body, read_json, read_limited
 from ..context import Context
 from ..counting import MAX_BALLOT_CONTAINERS, MAX_BATCH_CONTAINERS, check_containers, client_address
-from ..problems import Problem, problem_response
+from ..problems import Problem, problem_of, problem_response
 from ..services import ingest, kiosks
+from ..services.errors import ServiceError
 from ..services.refusals import keep_anonymous
 
 router = APIRouter(prefix="/api/v1", tags=["submission"])
@@ -61,7 +62,8 @@ async def post_batch(request: Request, kiosk: KioskId, ctx: Ctx) -> Response:
         # Enrolment from the path, before a byte of the body is read: an unknown or pending
         # kiosk's batch costs one indexed lookup.
         await run_in_threadpool(kiosks.require_enrolled, ctx, kiosk)
-    except Problem as p:
+    except (Problem, ServiceError) as refusal:
+        p = problem_of(refusal)
         await run_in_threadpool(keep_anonymous, ctx, source, channel="kiosk", kiosk=kiosk, code=p.code,
                                 detail=f"sync: {p.detail}")
         refused = problem_response(p.status, p.code, p.detail, **p.extra)

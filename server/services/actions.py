@@ -19,7 +19,7 @@ from shared.timefmt import parse_time
 from ..context import Context
 from ..db.schema import ballots, kiosks, resolutions, revocations
 from ..ledger.store import Appender
-from ..problems import Problem
+from .errors import BadSignature, EventClosed, KiosksUnreconciled, Malformed, NotFound
 from .kiosks import at_stake, check_override
 from .replayed import ReplayedLedger
 from .staff import StaffMember, append_statement
@@ -31,18 +31,18 @@ def _reason(value: Any) -> str:
     try:
         return s.string(value, "reason", max_len=MAX_REASON)
     except FormatError as exc:
-        raise Problem(400, "malformed", str(exc)) from exc
+        raise Malformed(str(exc)) from exc
 
 
 def _open(app: Appender) -> None:
     if app.closed_index is not None:
-        raise Problem(409, "event_closed", "the event is closed; the ledger takes no more entries")
+        raise EventClosed("the event is closed; the ledger takes no more entries")
 
 
 def revoke(ctx: Context, who: StaffMember, reviewer: Any, reason: Any) -> dict[str, Any]:
     """Revoke a reviewer's credential: a staff-signed ``revocation`` statement."""
     if not isinstance(reviewer, str) or reviewer not in ctx.manifest.reviewers:
-        raise Problem(404, "not_found", f"no reviewer {reviewer!r} in the manifest")
+        raise NotFound(f"no reviewer {reviewer!r} in the manifest")
     why = _reason(reason)
     with ctx.ledger.appending() as app:
         old = app.conn.execute(select(revocations.c.idx).where(revocations.c.reviewer == reviewer)).first()
@@ -73,12 +73,12 @@ def import_revocation(ctx: Context, who: StaffMember, signed: Any) -> dict[str, 
         _reason(st["reason"])
         verify_b64u(m.authority_key, jcs(st), s.string(env["sig"], "sig"), what="authority revocation signature")
     except FormatError as exc:
-        raise Problem(400, "malformed", str(exc)) from exc
+        raise Malformed(str(exc)) from exc
     except VerificationError as exc:
-        raise Problem(400, "bad_signature", str(exc)) from exc
+        raise BadSignature(str(exc)) from exc
     reviewer = st["reviewer"]
     if reviewer not in m.reviewers:
-        raise Problem(404, "not_found", f"no reviewer {reviewer!r} in the manifest")
+        raise NotFound(f"no reviewer {reviewer!r} in the manifest")
     with ctx.ledger.appending() as app:
         old = app.conn.execute(select(revocations.c.idx).where(revocations.c.reviewer == reviewer)).first()
         if old is not None:
@@ -103,14 +103,14 @@ def resolve(ctx: Context, who: StaffMember, reviewer: Any, target: Any, ballot: 
     """Decide a conflict: a staff-signed ``resolution`` naming the effective ballot."""
     why = _reason(reason)
     if not all(isinstance(x, str) for x in (reviewer, target, ballot)):
-        raise Problem(400, "malformed", "reviewer, target and ballot must be strings")
+        raise Malformed("reviewer, target and ballot must be strings")
     with ctx.ledger.appending() as app:
         _open(app)
         row = app.conn.execute(
             select(ballots.c.idx).where(ballots.c.id == ballot, ballots.c.reviewer == reviewer, ballots.c.target == target)
         ).first()
         if row is None:
-            raise Problem(404, "not_found", f"no accepted ballot {ballot} by {reviewer} for {target}")
+            raise NotFound(f"no accepted ballot {ballot} by {reviewer} for {target}")
         at = app.received_at()
         body = {
             "type": "resolution",
@@ -150,11 +150,11 @@ def close_event(
     why = check_override(ctx.manifest.event if reason not in (None, "") else None, ctx.manifest.event, reason)
     with ctx.ledger.appending() as app:
         if app.closed_index is not None:
-            raise Problem(409, "event_closed", "the event is closed already")
+            raise EventClosed("the event is closed already")
         left = unreconciled(app.conn)
         if left and why is None:
             names = ", ".join(f"{k['kiosk']} ({k['status']}{', missing ' + str(k['missing']['first']) + '-' + str(k['missing']['last']) if k['missing'] else ''})" for k in left[:20])
-            raise Problem(409, "kiosks_unreconciled",
+            raise KiosksUnreconciled(
                           f"{len(left)} kiosk(s) are open or behind: {names}. Close each kiosk first, "
                           f"or override with a reason (it goes on the ledger)", kiosks=left)
         state = replayed.state(app.conn, app.size)

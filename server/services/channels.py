@@ -21,7 +21,7 @@ from shared.ballot import short_code
 
 from ..context import Context
 from ..db.schema import ballots
-from ..problems import Problem
+from .errors import NotFound
 
 ONLINE = "online"
 
@@ -56,7 +56,7 @@ def ballots_in_name(ctx: Context, reviewer: str) -> dict[str, Any]:
     reviewer checks on the receipt page, so one cast with a stolen key does not go unseen.
     The ledger is public, so this tells no one anything the ledger does not."""
     if reviewer not in ctx.manifest.reviewers:
-        raise Problem(404, "not_found", f"no reviewer {reviewer!r} in the manifest")
+        raise NotFound(f"no reviewer {reviewer!r} in the manifest")
     with ctx.db.read() as conn:
         rows = conn.execute(
             select(ballots.c.idx, ballots.c.id, ballots.c.target, ballots.c.kiosk, ballots.c.seq, ballots.c.created_at)

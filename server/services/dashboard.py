@@ -24,9 +24,9 @@ from shared.timefmt import format_time, parse_time
 
 from ..context import Context
 from ..db.schema import ballots, kiosk_records, kiosks, ledger_entries, rejections, resolutions
-from ..problems import Problem
 from . import reconcile, views
 from .channels import split_reviewers
+from .errors import BadRequest, NotFound, StateConflict
 from .refusals import ANONYMOUS_CODES
 
 #: Rows of a ranking shown past its selection line (the full table and CSV hold the rest).
@@ -54,7 +54,7 @@ def find_receipt(ctx: Context, code: str) -> dict[str, Any]:
     try:
         query = parse_receipt(code)
     except FormatError as exc:
-        raise Problem(400, "bad_request", str(exc)) from None
+        raise BadRequest(str(exc)) from None
     dialect = ctx.db.engine.dialect.name
     with ctx.db.read() as conn:
         hits: dict[str, int] = {}
@@ -64,9 +64,9 @@ def find_receipt(ctx: Context, code: str) -> dict[str, Any]:
                 if query.matches(r.id):
                     hits[r.id] = min(hits.get(r.id, r.idx), r.idx)
         if not hits:
-            raise Problem(404, "not_found", f"no ballot with receipt {query.text} is on the ledger (yet)")
+            raise NotFound(f"no ballot with receipt {query.text} is on the ledger (yet)")
         if len(hits) > 1:
-            raise Problem(409, "conflict", f"{len(hits)} ballots have the short code {query.text}: give the full receipt id")
+            raise StateConflict(f"{len(hits)} ballots have the short code {query.text}: give the full receipt id")
         (bid, index), = hits.items()
         text = conn.execute(select(ledger_entries.c.data).where(ledger_entries.c.idx == index)).scalar_one()
     return {"id": bid, "index": int(index), "entry": json.loads(text)}

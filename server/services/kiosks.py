@@ -22,9 +22,21 @@ from shared.timefmt import format_time, parse_time
 from ..context import Context
 from ..db.schema import kiosks
 from ..guards import guards_of, now_s
-from ..problems import Problem
 from ..throttle import Limited
 from .batches import note_signed_head
+from .errors import (
+    BadSignature,
+    ClosureMismatch,
+    ClosureMissing,
+    EventClosed,
+    KioskKeyConflict,
+    Malformed,
+    NotFound,
+    OverrideUnconfirmed,
+    RateLimited,
+    StateConflict,
+    UnknownKiosk,
+)
 from .staff import StaffMember, append_statement
 
 log = logging.getLogger("simsa.server.kiosks")
@@ -32,7 +44,7 @@ log = logging.getLogger("simsa.server.kiosks")
 
 def check_registration(body: Any) -> dict[str, Any]:
     """``{"kiosk","public_key","registered_at","sig"}`` signed by ``public_key`` over JCS
-    without ``sig``; raise :class:`Problem`."""
+    without ``sig``; raise :class:`Malformed` or :class:`BadSignature`."""
     try:
         b = s.obj(body, "kiosk registration")
         s.keys(b, "kiosk registration", {"kiosk", "public_key", "registered_at", "sig"})
@@ -42,12 +54,12 @@ def check_registration(body: Any) -> dict[str, Any]:
         parse_time(b["registered_at"], what="registered_at")
         s.string(b["sig"], "sig")
     except FormatError as exc:
-        raise Problem(400, "malformed", str(exc)) from exc
+        raise Malformed(str(exc)) from exc
     unsigned = {k: v for k, v in b.items() if k != "sig"}
     try:
         verify_b64u(b["public_key"], jcs(unsigned), b["sig"], what="kiosk registration signature")
     except VerificationError as exc:
-        raise Problem(400, "bad_signature", str(exc)) from exc
+        raise BadSignature(str(exc)) from exc
     return dict(b)
 
 
@@ -57,9 +69,9 @@ def require_enrolled(ctx: Context, kiosk: str) -> None:
     with ctx.db.read() as conn:
         st = conn.execute(select(kiosks.c.status).where(kiosks.c.id == kiosk)).scalar_one_or_none()
     if st is None:
-        raise Problem(403, "unknown_kiosk", f"kiosk {kiosk} is not registered: register it and have staff approve it")
+        raise UnknownKiosk(f"kiosk {kiosk} is not registered: register it and have staff approve it")
     if st == "pending":
-        raise Problem(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet")
+        raise UnknownKiosk(f"kiosk {kiosk} is registered but staff have not approved it yet")
 
 
 def _expire_pending(ctx: Context, conn: Connection) -> None:
@@ -102,27 +114,27 @@ def register(ctx: Context, body: Any, *, source: str | None = None) -> tuple[int
                     continue  # registered at the same moment by another process: look again
                 return 202, {"kiosk": kid, "status": "pending"}
         if row.public_key != reg["public_key"]:
-            raise Problem(409, "kiosk_key_conflict", f"kiosk {kid} is registered with another key; choose a new kiosk id")
+            raise KioskKeyConflict(f"kiosk {kid} is registered with another key; choose a new kiosk id")
         return (202 if row.status == "pending" else 200), {"kiosk": kid, "status": row.status}
-    raise Problem(409, "conflict", "the registration raced with another; send it again")
+    raise StateConflict("the registration raced with another; send it again")
 
 
 def _pending_room(ctx: Context, conn: Connection, source: str | None) -> None:
     waiting = conn.execute(select(func.count()).select_from(kiosks).where(kiosks.c.status == "pending")).scalar_one()
     if waiting >= ctx.settings.max_pending_kiosks:
-        raise Problem(429, "rate_limited", f"{waiting} kiosks are waiting for staff approval already, the most "
+        raise RateLimited(f"{waiting} kiosks are waiting for staff approval already, the most "
                       "this server holds: ask staff to approve or dismiss some", retry_after=60)
     if source is not None:
         mine = conn.execute(select(func.count()).select_from(kiosks).where(
             kiosks.c.status == "pending", kiosks.c.source == source)).scalar_one()
         if mine >= ctx.settings.pending_kiosks_per_address:
-            raise Problem(429, "rate_limited", f"{mine} kiosk registrations from this address are waiting for staff "
+            raise RateLimited(f"{mine} kiosk registrations from this address are waiting for staff "
                           "approval already, the most per address (pending_kiosks_per_address): ask staff to "
                           "approve or dismiss some", retry_after=60)
         try:
             guards_of(ctx).registrations.hit(source, now_s(), "kiosk registrations")
         except Limited as exc:
-            raise Problem(429, "rate_limited", f"more than {ctx.settings.registrations_per_address_hour} kiosk "
+            raise RateLimited(f"more than {ctx.settings.registrations_per_address_hour} kiosk "
                           f"registrations from this address in an hour; retry in {exc.retry_after} s",
                           retry_after=exc.retry_after) from None
 
@@ -133,9 +145,9 @@ def dismiss(ctx: Context, who: StaffMember, kiosk: str) -> dict[str, Any]:
     with ctx.db.write() as conn:
         row = conn.execute(select(kiosks.c.status).where(kiosks.c.id == kiosk)).first()
         if row is None:
-            raise Problem(404, "not_found", f"no kiosk {kiosk} has registered")
+            raise NotFound(f"no kiosk {kiosk} has registered")
         if row.status != "pending":
-            raise Problem(409, "conflict", f"kiosk {kiosk} is {row.status}, not pending: close it instead")
+            raise StateConflict(f"kiosk {kiosk} is {row.status}, not pending: close it instead")
         conn.execute(delete(kiosks).where(kiosks.c.id == kiosk, kiosks.c.status == "pending"))
     log.info("pending kiosk %s dismissed by %s", kiosk, who.name)
     return {"kiosk": kiosk, "status": "dismissed"}
@@ -156,15 +168,15 @@ def submit_closure(ctx: Context, kiosk: str, body: Any) -> dict[str, Any]:
     with ctx.db.write() as conn:
         row = conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
         if row is None or row.status == "pending":
-            raise Problem(403, "unknown_kiosk", f"kiosk {kiosk} is not an approved kiosk")
+            raise UnknownKiosk(f"kiosk {kiosk} is not an approved kiosk")
         try:
             closure = verify_closure(body, row.public_key)
         except FormatError as exc:
-            raise Problem(400, "malformed", str(exc)) from exc
+            raise Malformed(str(exc)) from exc
         except VerificationError as exc:
-            raise Problem(400, "bad_signature", str(exc)) from exc
+            raise BadSignature(str(exc)) from exc
         if closure["kiosk"] != kiosk:
-            raise Problem(400, "malformed", f"the closure names kiosk {closure['kiosk']!r}")
+            raise Malformed(f"the closure names kiosk {closure['kiosk']!r}")
         conn.execute(update(kiosks).where(kiosks.c.id == kiosk).values(closure=json.dumps(closure)))
         note_signed_head(conn, kiosk, int(closure["seq"]), ctx.ledger.received_at())
     matches = (closure["seq"], closure["hash"]) == (int(row.synced_seq), row.synced_hash)
@@ -195,13 +207,13 @@ def at_stake(row: Any, now: str | None = None) -> dict[str, Any]:
 
 def check_override(confirm: Any, expected: str, reason: Any) -> str | None:
     """The typed override of a close: None when none was given, else its reason; raise
-    :class:`Problem` ``override_unconfirmed`` when the confirmation or the reason is wrong."""
+    :class:`OverrideUnconfirmed` when the confirmation or the reason is wrong."""
     if confirm in (None, "") and reason in (None, ""):
         return None
     if confirm != expected:
-        raise Problem(400, "override_unconfirmed", f"type {expected} to confirm the override")
+        raise OverrideUnconfirmed(f"type {expected} to confirm the override")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-        raise Problem(400, "override_unconfirmed", "give the reason for the override (1-500 characters); it goes on the ledger")
+        raise OverrideUnconfirmed("give the reason for the override (1-500 characters); it goes on the ledger")
     return reason.strip()
 
 
@@ -217,11 +229,11 @@ def approve(ctx: Context, who: StaffMember, kiosk: str) -> dict[str, Any]:
     with ctx.ledger.appending() as app:
         row = app.conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
         if row is None:
-            raise Problem(404, "not_found", f"no kiosk {kiosk} has registered")
+            raise NotFound(f"no kiosk {kiosk} has registered")
         if row.status != "pending":
             return {"kiosk": kiosk, "status": row.status, "index": row.approved_index}
         if app.closed_index is not None:
-            raise Problem(409, "event_closed", "the event is closed")
+            raise EventClosed("the event is closed")
         at = app.received_at()
         body = {"type": "kiosk", "event": ctx.manifest.event, "kiosk": kiosk, "key": row.public_key, "staff": who.name, "at": at}
         index = append_statement(app, who, body, at)
@@ -244,11 +256,11 @@ def close_kiosk(
     with ctx.ledger.appending() as app:
         row = app.conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
         if row is None or row.status == "pending":
-            raise Problem(404, "not_found", f"no approved kiosk {kiosk}")
+            raise NotFound(f"no approved kiosk {kiosk}")
         if row.status == "closed":
             return {"kiosk": kiosk, "status": "closed", "index": row.closed_index}
         if app.closed_index is not None:
-            raise Problem(409, "event_closed", "the event is closed")
+            raise EventClosed("the event is closed")
         stake = at_stake(row)
         closure = json.loads(row.closure) if stake["closure"] == "matches" else None
         override: dict[str, Any] | None = None
@@ -256,8 +268,8 @@ def close_kiosk(
             if why is None:
                 code = "closure_mismatch" if stake["closure"] == "mismatch" else "closure_missing"
                 first = "its closure does not match the server" if code == "closure_mismatch" else "it has sent no closure"
-                raise Problem(
-                    409, code,
+                refused = ClosureMismatch if code == "closure_mismatch" else ClosureMissing
+                raise refused(
                     f"kiosk {kiosk}: {first}; {_stake_text(stake)}. Sync it or import its USB bundle and closure; "
                     f"or override: type the kiosk id and a reason (it goes on the ledger)",
                     stake=stake,

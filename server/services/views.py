@@ -18,9 +18,9 @@ from shared.merge import Conflict
 
 from ..context import Context
 from ..db.schema import ballots, kiosks, ledger_entries, rejections, revocations, staff
-from ..problems import Problem
 from . import reconcile
 from .conflicts import conflicts as conflict_list
+from .errors import NotClosed, NotFound
 from .kiosks import at_stake
 from .refusals import flush_anonymous
 from .replayed import ReplayedLedger
@@ -176,7 +176,7 @@ def reviewer_lookup(ctx: Context, replayed: ReplayedLedger | None, reviewer: str
     m = ctx.manifest
     rev = m.reviewers.get(reviewer)
     if rev is None:
-        raise Problem(404, "not_found", f"no reviewer {reviewer!r} in the manifest")
+        raise NotFound(f"no reviewer {reviewer!r} in the manifest")
     with ctx.db.read() as conn:
         revoked = conn.execute(select(revocations).where(revocations.c.reviewer == reviewer)).first()
         rows = list(conn.execute(select(ballots).where(ballots.c.reviewer == reviewer).order_by(ballots.c.idx)))
@@ -200,7 +200,7 @@ def results(ctx: Context, replayed: ReplayedLedger) -> dict[str, Any]:
     with ctx.db.read() as conn:
         _, closed = ctx.ledger.head(conn)
         if closed is None:
-            raise Problem(404, "not_closed", "results are published when staff close the event")
+            raise NotClosed("results are published when staff close the event")
         state = replayed.state(conn, closed + 1)
     assert state.close is not None
     return {

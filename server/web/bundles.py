@@ -29,6 +29,7 @@ from shared.text import find_unstorable, storable
 from ..context import Context
 from ..problems import Problem
 from ..services import ingest, kiosks
+from ..services.errors import ServiceError
 from ..services.staff import StaffMember
 
 ORDER = {"registration": 0, "batch": 1, "closure": 2, "summary": 3}
@@ -151,7 +152,7 @@ async def apply(ctx: Context, who: StaffMember, item: Item) -> Item:
         else:
             head = item.body.get("head") if isinstance(item.body.get("head"), dict) else {}
             item.outcome = {"head_seq": head.get("seq"), "exported_at": item.body.get("exported_at")}
-    except Problem as p:
+    except (Problem, ServiceError) as p:
         item.outcome = {"problem": {"code": p.code, "detail": p.detail, **p.extra}}
         if p.code == "chain_gap":
             item.outcome["problem"]["synced_seq"] = kiosks.status(ctx, item.kiosk)["synced_seq"]

@@ -21,8 +21,9 @@ from shared.errors import ALL_CODES
 from ..auth import context, page_staff, require_staff
 from ..body import read_form
 from ..context import Context
-from ..problems import Problem
+from ..problems import Problem, problem_of
 from ..services import actions, dashboard, kiosks, reconcile, views
+from ..services.errors import ServiceError
 from ..services.staff import StaffMember
 from . import bundles, details, i18n, localtime, lookup, results_view
 from .forms import check_csrf, text
@@ -47,14 +48,14 @@ def _back(path: str, default: str) -> str:
     return path if path.startswith("/staff/") and not path.startswith("//") else default
 
 
-async def _act(fn: Callable[..., dict[str, Any]], *args: Any, **kw: Any) -> tuple[dict[str, Any] | None, Problem | None]:
+async def _act(fn: Callable[..., Any], *args: Any, **kw: Any) -> tuple[Any, Problem | ServiceError | None]:
     try:
         return await run_in_threadpool(fn, *args, **kw), None
-    except Problem as p:
+    except (Problem, ServiceError) as p:
         return None, p
 
 
-def _error(path: str, p: Problem) -> Response:
+def _error(path: str, p: Problem | ServiceError) -> Response:
     """Back to the page, at its top where the message is (not at an anchor below it)."""
     return redirect(path.split("#", 1)[0], "f.error", "bad", detail=p.detail)
 
@@ -386,6 +387,6 @@ async def close_event(request: Request, ctx: Ctx, who: Staff) -> Response:
         lang = lang_of(request)
         msg = {"kiosks_unreconciled": i18n.text(lang, "x.needs_reason", n=len(perr.extra.get("kiosks", []))),
                "override_unconfirmed": i18n.text(lang, "x.reason_blank")}.get(perr.code, perr.detail)
-        return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=msg, status=perr.status))
+        return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=msg, status=problem_of(perr).status))
     assert out is not None
     return redirect("/staff/close", "f.closed", index=out["index"])

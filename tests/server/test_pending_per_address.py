@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from server.app import create_app
 from server.db.schema import kiosks
-from server.problems import Problem
+from server.problems import problem_of
 from server.services import kiosks as kiosk_service
+from server.services.errors import RateLimited
 from server.web import details
 from tests.server.conftest import Harness, make_settings
 from tests.server.kit import Kiosk
@@ -64,6 +65,6 @@ def test_the_default_takes_ten_from_one_address(srv: Harness) -> None:
     assert srv.ctx.settings.pending_kiosks_per_address == 10
     for i in range(10):
         kiosk_service.register(srv.ctx, Kiosk(f"n{i}").registration(), source="192.0.2.1")
-    with pytest.raises(Problem) as exc:
+    with pytest.raises(RateLimited) as exc:
         kiosk_service.register(srv.ctx, Kiosk("n10").registration(), source="192.0.2.1")
-    assert (exc.value.status, exc.value.code) == (429, "rate_limited")
+    assert (problem_of(exc.value).status, exc.value.code) == (429, "rate_limited")
