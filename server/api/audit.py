@@ -3,6 +3,7 @@ proofs; plus the revocation list kiosks fetch and the results after close."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -119,12 +120,12 @@ def get_revocations(ctx: Ctx) -> dict[str, Any]:
 
 @router.get("/results", summary="The results, after the event is closed", tags=["results"])
 def get_results(ctx: Ctx) -> dict[str, Any]:
-    return views.results(ctx, ctx.replayed)
+    return asdict(views.results(ctx))
 
 
 @router.get("/results.csv", summary="The results as CSV, after the event is closed", tags=["results"])
 def get_results_csv(ctx: Ctx) -> Response:
-    text = views.results_csv(ctx, ctx.replayed)
+    text = views.results_csv(ctx)
     return Response(
         text,
         media_type="text/csv; charset=utf-8",

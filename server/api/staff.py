@@ -3,6 +3,7 @@ actions — each a signed ledger statement naming the staff member."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
@@ -82,17 +83,17 @@ def me(who: Staff) -> dict[str, Any]:
 
 @router.get("/overview")
 def overview(ctx: Ctx, _who: Staff) -> dict[str, Any]:
-    return views.overview(ctx, ctx.replayed)
+    return asdict(views.overview(ctx))
 
 
 @router.get("/kiosks", summary="Every kiosk: recorded vs synced, counts, closure")
 def kiosks_table(ctx: Ctx, _who: Staff) -> dict[str, Any]:
-    return {"kiosks": views.kiosks_table(ctx)}
+    return {"kiosks": [asdict(k) for k in views.kiosks_table(ctx)]}
 
 
 @router.get("/conflicts", summary="Every conflict, decided or not")
 def conflicts(ctx: Ctx, _who: Staff) -> dict[str, Any]:
-    return {"conflicts": views.conflicts(ctx, ctx.replayed)}
+    return {"conflicts": [asdict(c) for c in views.conflicts(ctx)]}
 
 
 @router.get("/rejections", summary="Refused submissions with their reason, newest first")
@@ -106,12 +107,13 @@ def rejections(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: int | None = None,
 ) -> dict[str, Any]:
-    return {"rejections": views.rejection_list(ctx, code=code, channel=channel, kiosk=kiosk, reviewer=reviewer, limit=limit, before=before)}
+    rows = views.rejection_list(ctx, code=code, channel=channel, kiosk=kiosk, reviewer=reviewer, limit=limit, before=before)
+    return {"rejections": [asdict(r) for r in rows]}
 
 
 @router.get("/reviewers/{reviewer}", summary="One reviewer: manifest, revocation, ballots, rejections, conflicts")
 def reviewer(reviewer: str, ctx: Ctx, _who: Staff) -> dict[str, Any]:
-    return views.reviewer_lookup(ctx, ctx.replayed, reviewer)
+    return asdict(views.reviewer_lookup(ctx, reviewer))
 
 
 # --- actions -----------------------------------------------------------------------------

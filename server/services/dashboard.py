@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -17,7 +18,6 @@ from sqlalchemy import Connection, String, func, select
 
 from shared.ballot import SignedBallot
 from shared.errors import FormatError
-from shared.merge import Accepted
 from shared.receipt import parse_receipt
 from shared.tally import results_hash
 from shared.timefmt import format_time, parse_time
@@ -127,13 +127,14 @@ def contact(raw: Any) -> str | None:
     return max(times) if times else None
 
 
-def kiosk_rows(ctx: Context, table: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def kiosk_rows(ctx: Context, table: list[views.KioskRow]) -> list[dict[str, Any]]:
     """``views.kiosks_table`` plus last contact, fork count and the oldest unsynced seq."""
     with ctx.db.read() as conn:
         raw = {r.id: r for r in conn.execute(select(kiosks))}
     refusals = kiosk_refusals(ctx)
     out = []
-    for k in table:
+    for row in table:
+        k = asdict(row)
         r = raw.get(k["kiosk"])
         forks = [x for x in refusals.get(k["kiosk"], []) if x["code"] == "chain_fork"]
         gaps = [x for x in refusals.get(k["kiosk"], []) if x["code"] == "chain_gap"]
@@ -160,7 +161,7 @@ def _minutes_since(ctx: Context, when: str | None) -> int | None:
     return max(0, int((ctx.clock() - parse_time(when.split(".")[0].rstrip("Z") + "Z")).total_seconds() // 60))
 
 
-def alarms(ctx: Context, overview: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def alarms(ctx: Context, overview: views.Overview, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """What needs a person now, most urgent first; each names where to fix it."""
     out: list[dict[str, Any]] = []
     now = ctx.clock()
@@ -189,8 +190,8 @@ def alarms(ctx: Context, overview: dict[str, Any], rows: list[dict[str, Any]]) -
                         "href": f"/staff/kiosks/{k['kiosk']}"})
     if pending:
         out.append({"level": "warn", "key": "alarm.pending", "args": {"n": len(pending)}, "href": "/staff/kiosks"})
-    open_conflicts = overview["conflicts"]["total"] - overview["conflicts"]["resolved"]
-    if open_conflicts and not overview["closed"]:
+    open_conflicts = overview.conflicts.total - overview.conflicts.resolved
+    if open_conflicts and not overview.closed:
         out.append({"level": "warn", "key": "alarm.conflicts", "args": {"n": open_conflicts}, "href": "/staff/conflicts"})
     split = split_reviewers(ctx)
     for reviewer, sources in list(split.items())[:5]:  # a stolen card votes beside its owner
@@ -198,12 +199,12 @@ def alarms(ctx: Context, overview: dict[str, Any], rows: list[dict[str, Any]]) -
                     "href": f"/staff/reviewers?id={reviewer}"})
     if len(split) > 5:
         out.append({"level": "bad", "key": "alarm.split.many", "args": {"n": len(split)}, "href": "/staff/reviewers"})
-    revoked = sum(v.get("revoked_credential", 0) for v in overview["rejections"].values())
+    revoked = sum(v.get("revoked_credential", 0) for v in overview.rejections.values())
     if revoked:
         out.append({"level": "info", "key": "alarm.revoked", "args": {"n": revoked},
                     "href": "/staff/rejections?code=revoked_credential"})
     window = ctx.manifest.windows.get("kiosk")
-    if not overview["closed"] and window is not None and window.start <= now <= window.end:
+    if not overview.closed and window is not None and window.start <= now <= window.end:
         silent = []
         for k in rows:
             if k["status"] == "approved" and k["last_contact"]:
@@ -221,56 +222,84 @@ def alarms(ctx: Context, overview: dict[str, Any], rows: list[dict[str, Any]]) -
 # --- conflicts ---------------------------------------------------------------------------
 
 
-def _content(sb: SignedBallot) -> dict[str, Any]:
-    b = sb.ballot
-    if b.form == "rubric":
-        return {"form": "rubric", "scores": dict(b.scores or {}), "comment": b.comment}
-    return {"form": "approval", "choices": list(b.choices or ())}
+@dataclass(frozen=True)
+class Content:
+    """What a ballot says: a rubric's scores and comment, or an approval's choices."""
+
+    form: str
+    scores: dict[str, int] | None = None
+    comment: str | None = None
+    choices: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, sb: SignedBallot) -> Content:
+        b = sb.ballot
+        if b.form == "rubric":
+            return cls("rubric", scores=dict(b.scores or {}), comment=b.comment)
+        return cls("approval", choices=tuple(b.choices or ()))
 
 
-def conflict_cards(ctx: Context, *, reviewer: str | None = None) -> list[dict[str, Any]]:
-    """Every conflict with its ballots' content, the rule's default, the staff decision
-    (who and why) and which ballot counts; open ones first."""
+@dataclass(frozen=True)
+class CardBallot(views.BallotRow):
+    """A conflict's ballot with its content, and whether it is the rule's default and the
+    one that counts."""
+
+    content: Content
+    default: bool
+    effective: bool
+
+
+@dataclass(frozen=True)
+class Decision:
+    staff: str
+    reason: str
+    index: int
+
+
+@dataclass(frozen=True)
+class ConflictCard:
+    """A conflict as staff decide it: its ballots' content, the rule's default, the staff
+    decision (who and why) when there is one."""
+
+    reviewer: str
+    target: str
+    title: str | None
+    ballots: list[CardBallot]
+    default: str
+    resolved: str | None
+    decision: Decision | None
+
+
+def conflict_cards(ctx: Context, *, reviewer: str | None = None) -> list[ConflictCard]:
+    """Every conflict of the replayed ledger (:func:`views.conflict_list`) with its ballots'
+    content and decision; open ones first."""
     m = ctx.manifest
+    found = views.conflict_list(ctx, reviewer)
     with ctx.db.read() as conn:
-        state = ctx.replayed.state(conn)
-        conflicts = list(state.merged().conflicts)
         decided = {
-            (r.reviewer, r.target): {"staff": r.staff, "reason": r.reason, "index": int(r.idx)}
+            (r.reviewer, r.target): Decision(r.staff, r.reason, int(r.idx))
             for r in conn.execute(select(resolutions).order_by(resolutions.c.idx))
         }
     cards = []
-    for c in conflicts:
-        if reviewer is not None and c.key[0] != reviewer:
-            continue
+    for c in found:
         target = c.key[1]
-        title = m.proposals[target].title if target in m.proposals else None
-
-        def row(a: Accepted, c: Any = c) -> dict[str, Any]:
-            return {
-                "id": a.id,
-                "index": a.index,
-                "channel": a.signed.ballot.channel,
-                "kiosk": a.kiosk,
-                "seq": a.seq,
-                "created_at": a.signed.ballot.created_at,
-                "content": _content(a.signed),
-                "default": a.id == c.default,
-                "effective": a.id == c.effective,
-            }
-
+        rows = [
+            CardBallot(a.id, a.index, a.channel, a.kiosk, a.seq, a.created_at, Content.of(a.signed),
+                       default=a.id == c.default, effective=a.id == c.effective)
+            for a in c.ballots
+        ]
         cards.append(
-            {
-                "reviewer": c.key[0],
-                "target": target,
-                "title": title,
-                "ballots": [row(a) for a in c.ballots],
-                "default": c.default,
-                "resolved": c.resolved,
-                "decision": decided.get(c.key) if c.resolved else None,
-            }
+            ConflictCard(
+                reviewer=c.key[0],
+                target=target,
+                title=m.proposals[target].title if target in m.proposals else None,
+                ballots=rows,
+                default=c.default,
+                resolved=c.resolved,
+                decision=decided.get(c.key) if c.resolved else None,
+            )
         )
-    cards.sort(key=lambda x: (x["resolved"] is not None, x["reviewer"], x["target"]))
+    cards.sort(key=lambda x: (x.resolved is not None, x.reviewer, x.target))
     return cards
 
 
@@ -283,27 +312,28 @@ def effective_ids(ctx: Context) -> set[str]:
 # --- results -----------------------------------------------------------------------------
 
 
-def provisional_results(ctx: Context) -> dict[str, Any]:
+def provisional_results(ctx: Context) -> views.Results:
     """The results as they would be if the event closed now (staff only, never published);
     computed once per tree size."""
     with ctx.db.read() as conn:
         size, _ = ctx.ledger.head(conn)
         cached = ctx.extras.get("web.provisional")
         if cached is not None and cached[0] == size:
-            return dict(cached[1])
+            return cached[1]  # type: ignore[no-any-return]
         state = ctx.replayed.state(conn, size)
         res = state.results()
-    out = {"event": ctx.manifest.event, "close_index": None, "results_hash": results_hash(res), "results": res}
+    out = views.Results(ctx.manifest.event, None, results_hash(res), res)
     ctx.extras["web.provisional"] = (size, out)
     return out
 
 
-def published_results(ctx: Context) -> dict[str, Any]:
-    """:func:`views.results` (404 before close); the closed ledger never changes, so once."""
+def published_results(ctx: Context) -> views.Results:
+    """:func:`views.results` (:class:`NotClosed` before close); the closed ledger never
+    changes, so once."""
     cached = ctx.extras.get("web.published")
     if cached is None:
-        cached = ctx.extras["web.published"] = views.results(ctx, ctx.replayed)
-    return dict(cached)
+        cached = ctx.extras["web.published"] = views.results(ctx)
+    return cached
 
 
 def ranking(ctx: Context, results: dict[str, Any]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from ..context import Context
 from ..services import dashboard
+from ..services.views import Results
 from . import charts, i18n
 
 #: Rows of the full table per page, and of a ranking shown above its selection line.
@@ -33,11 +34,11 @@ def page_of(rows: list[Any], page_no: int, size: int = PAGE_ROWS) -> tuple[list[
     return rows[(page_no - 1) * size : page_no * size], page_no, pages
 
 
-def view(ctx: Context, lang: str, results: dict[str, Any], page_no: int = 1) -> dict[str, Any]:
+def view(ctx: Context, lang: str, results: Results, page_no: int = 1) -> dict[str, Any]:
     """``rk`` (rankings, long ones folded; the full table one page at a time) and
     ``charts`` (inline SVG) for ``templates/_results.html``."""
     t = i18n.translator(lang)
-    res = results["results"]
+    res = results.results
     rk = dashboard.ranking(ctx, res)
     for tb in rk["tables"]:
         _fold(tb)

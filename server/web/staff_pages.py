@@ -92,16 +92,16 @@ def staff_root(_who: Staff) -> Response:
 
 @router.get("/staff/")
 def overview(request: Request, ctx: Ctx, who: Staff) -> Response:
-    ov = views.overview(ctx, ctx.replayed)
+    ov = views.overview(ctx)
     rows = dashboard.kiosk_rows(ctx, views.kiosks_table(ctx))
     by_code: dict[str, dict[str, int]] = {}
-    for ch, codes in ov["rejections"].items():
+    for ch, codes in ov.rejections.items():
         for code, n in codes.items():
             by_code.setdefault(code, {})[ch] = n
     order = {c: i for i, c in enumerate(ALL_CODES)}
     return page(
         request, "overview.html", who=who, nav="overview", live=True,
-        ov=ov, sth_time=sth_short(ov["sth"], ctx.settings.timezone), alarms=dashboard.alarms(ctx, ov, rows),
+        ov=ov, sth_time=sth_short(ov.sth, ctx.settings.timezone), alarms=dashboard.alarms(ctx, ov, rows),
         progress=dashboard.progress(ctx), rc=reconcile.counted(ctx),
         by_code=sorted(by_code.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])),
     )
@@ -138,7 +138,7 @@ def kiosk_page(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
     return page(
         request, "kiosk.html", who=who, nav="kiosks", live=True, k=rows[0],
         refusals=dashboard.kiosk_refusals(ctx, kiosk).get(kiosk, []),
-        rejected=[r for r in views.rejection_list(ctx, kiosk=kiosk, channel="kiosk", limit=200) if r["ledger_index"] is not None],
+        rejected=[r for r in views.rejection_list(ctx, kiosk=kiosk, channel="kiosk", limit=200) if r.ledger_index is not None],
     )
 
 
@@ -204,11 +204,12 @@ async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> Response:
                     error=i18n.text(lang, "k.bundle.notjson", error=details.detail_plain(lang, str(exc))), status=400)
     notes = bundles.advice(items)
     done = [await bundles.apply(ctx, who, it) for it in items]
-    states = {k["kiosk"]: k["status"] for k in views.kiosks_table(ctx)}
+    table = views.kiosks_table(ctx)
+    states = {k.kiosk: k.status for k in table}
     pending = sorted({it.kiosk for it in done if states.get(it.kiosk) == "pending"})
     nothing = all(it.kind == "summary" for it in done)
     return page(request, "bundle.html", who=who, nav="kiosks", items=done, names=names, pending=pending, notes=notes,
-                fingerprints={k["kiosk"]: k["key_fingerprint"] for k in views.kiosks_table(ctx)},
+                fingerprints={k.kiosk: k.key_fingerprint for k in table},
                 status=400 if nothing else 200)
 
 
@@ -218,8 +219,8 @@ async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> Response:
 @router.get("/staff/conflicts")
 def conflicts_page(request: Request, ctx: Ctx, who: Staff, show: str = "open") -> Response:
     cards = dashboard.conflict_cards(ctx)
-    n_open = sum(1 for c in cards if c["resolved"] is None)
-    shown = cards if show == "all" else [c for c in cards if c["resolved"] is None]
+    n_open = sum(1 for c in cards if c.resolved is None)
+    shown = cards if show == "all" else [c for c in cards if c.resolved is None]
     return page(
         request, "conflicts.html", who=who, nav="conflicts", live=True,
         cards=shown, cards_all=len(cards), n_open=n_open, show="all" if show == "all" else "open",
@@ -264,13 +265,13 @@ def rejections_page(
     }
     limit = 100
     rows = views.rejection_list(ctx, **f, limit=limit, before=before)
-    kiosk_ids = sorted({k["kiosk"] for k in views.kiosks_table(ctx)} | ({f["kiosk"]} if f["kiosk"] else set()))
+    kiosk_ids = sorted({k.kiosk for k in views.kiosks_table(ctx)} | ({f["kiosk"]} if f["kiosk"] else set()))
     codes = [*ALL_CODES, *STORED_SERVER_CODES]
     codes += [f["code"]] if f["code"] and f["code"] not in codes else []
     return page(
         request, "rejections.html", who=who, nav="rejections", live=True,
         rows=rows, f=f, codes=codes, kiosk_ids=kiosk_ids,
-        older=rows[-1]["id"] if len(rows) == limit else None,
+        older=rows[-1].id if len(rows) == limit else None,
     )
 
 
@@ -284,7 +285,7 @@ def reviewers_page(request: Request, ctx: Ctx, who: Staff, id: str | None = None
     found = lookup.find(ctx.manifest.reviewers, query) if query else []
     notfound = bool(query) and not found
     if len(found) == 1:
-        r = views.reviewer_lookup(ctx, ctx.replayed, found[0])
+        r = views.reviewer_lookup(ctx, found[0])
     titles = {p: prop.title for p, prop in ctx.manifest.proposals.items()}
     return page(
         request, "reviewers.html", who=who, nav="reviewers", live=bool(r),
@@ -341,13 +342,13 @@ def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str 
     with ctx.db.read() as conn:
         _, closed = ctx.ledger.head(conn)
     results = dashboard.published_results(ctx) if closed is not None else dashboard.provisional_results(ctx)
-    ov = views.overview(ctx, ctx.replayed)
+    ov = views.overview(ctx)
     checks = []
     missing = [k for k in rows if k["missing"]]
     nohead = [k for k in rows if k["status"] == "approved" and not k["head_known"]]
     running = [k for k in rows if k["status"] == "approved"]
     pending = [k for k in rows if k["status"] == "pending"]
-    open_conflicts = ov["conflicts"]["total"] - ov["conflicts"]["resolved"]
+    open_conflicts = ov.conflicts.total - ov.conflicts.resolved
     if nohead:
         checks.append({"level": "bad", "key": "x.check.nohead", "n": len(nohead), "href": f"/staff/kiosks/{nohead[0]['kiosk']}"})
     if missing:

@@ -91,8 +91,8 @@ def test_the_lost_ballot_scenario_ends_with_every_ballot_on_the_ledger(srv: Harn
     keys = [a["key"] for a in dashboard.alarms(srv.ctx, views.overview(srv.ctx), [row])]
     assert "alarm.late" in keys
     ov = views.overview(srv.ctx)
-    assert ov["late"] == {"kiosk_closed": 3} and sum(ov["ledger_types"].values()) == ov["tree_size"]
-    assert ov["ledger_types"]["rejected"] == 3 and ov["ballots"]["kiosk"] == 5
+    assert ov.late == {"kiosk_closed": 3} and sum(ov.ledger_types.values()) == ov.tree_size
+    assert ov.ledger_types["rejected"] == 3 and ov.ballots.kiosk == 5
 
     state = replay(_entries(srv))
     assert [(x[2], x[3]) for x in state.late] == [("k1", 6), ("k1", 7), ("k1", 8)]
@@ -140,7 +140,7 @@ def test_a_refused_batch_still_records_the_kiosks_signed_head(srv: Harness, ball
     refusals = dashboard.kiosk_refusals(srv.ctx, "k1")["k1"]
     assert [(x["code"], x["seq"], x["times"]) for x in refusals] == [("chain_gap", 5, 10)]
     ov = views.overview(srv.ctx)
-    assert ov["refusals"] == {"chain_gap": {"distinct": 1, "received": 10}} and "kiosk" not in ov["rejections"]
+    assert ov.refusals == {"chain_gap": {"distinct": 1, "received": 10}} and "kiosk" not in ov.rejections
     # a bad head signature is not the kiosk's: it records nothing
     bad = k.batch(1, 6)
     bad["head"] = {**bad["head"], "seq": 99}

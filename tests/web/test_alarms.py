@@ -10,6 +10,7 @@ from typing import Any, cast
 from server.context import Context
 from server.services.channels import SourceWatch
 from server.services.dashboard import alarms
+from server.services.views import Bilingual, ChannelCounts, ConflictCounts, KioskCounts, Overview
 from shared.manifest import Manifest
 from shared.timefmt import format_time
 
@@ -21,9 +22,13 @@ def kiosk(kid: str, **kw: Any) -> dict[str, Any]:
     return row
 
 
-def overview(open_conflicts: int = 0, closed: bool = False, revoked: int = 0) -> dict[str, Any]:
-    return {"closed": closed, "conflicts": {"total": open_conflicts + 2, "resolved": 2},
-            "rejections": {"online": {"revoked_credential": revoked}} if revoked else {}}
+def overview(open_conflicts: int = 0, closed: bool = False, revoked: int = 0) -> Overview:
+    return Overview(
+        event="mini", title=Bilingual("", ""), tree_size=1, sth=None, closed=closed, close_index=None,
+        ballots=ChannelCounts(0, 0), rejections={"online": {"revoked_credential": revoked}} if revoked else {},
+        refusals={}, late={}, ledger_types={"manifest": 1}, kiosks=KioskCounts(0, 0, 0),
+        conflicts=ConflictCounts(open_conflicts + 2, 2), revoked=0, staff=0, reviewers=0, proposals=0,
+    )
 
 
 class _Watched(SourceWatch):
