@@ -76,8 +76,8 @@ def ballots_in_name(ctx: Context, reviewer: str) -> dict[str, Any]:
 
 def split_reviewers(ctx: Context) -> dict[str, list[str]]:
     """Reviewers whose accepted ballots came through two channels or two kiosks."""
-    watch = ctx.extras.get("source_watch")
-    if not isinstance(watch, SourceWatch):
-        watch = ctx.extras.setdefault("source_watch", SourceWatch())
+    watch = ctx.source_watch
+    if watch is None:
+        watch = ctx.source_watch = SourceWatch()
     watch.update(ctx)
     return watch.split()

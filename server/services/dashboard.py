@@ -317,22 +317,22 @@ def provisional_results(ctx: Context) -> views.Results:
     computed once per tree size."""
     with ctx.db.read() as conn:
         size, _ = ctx.ledger.head(conn)
-        cached = ctx.extras.get("web.provisional")
+        cached = ctx.provisional
         if cached is not None and cached[0] == size:
-            return cached[1]  # type: ignore[no-any-return]
+            return cached[1]
         state = ctx.replayed.state(conn, size)
         res = state.results()
     out = views.Results(ctx.manifest.event, None, results_hash(res), res)
-    ctx.extras["web.provisional"] = (size, out)
+    ctx.provisional = (size, out)
     return out
 
 
 def published_results(ctx: Context) -> views.Results:
     """:func:`views.results` (:class:`NotClosed` before close); the closed ledger never
     changes, so once."""
-    cached = ctx.extras.get("web.published")
+    cached = ctx.published
     if cached is None:
-        cached = ctx.extras["web.published"] = views.results(ctx)
+        cached = ctx.published = views.results(ctx)
     return cached
 
 

@@ -25,7 +25,7 @@ def ledger_breakdown(ctx: Context, conn: Connection) -> dict[str, int]:
     """Entries on the ledger by type (they add up to the tree size). Counted once and then
     only for the entries appended since (the ledger only grows)."""
     size, _ = ctx.ledger.head(conn)
-    done, counts = ctx.extras.get("reconcile.types", (0, {}))
+    done, counts = ctx.ledger_types
     if done > size:  # another database behind the same context (tests): start again
         done, counts = 0, {}
     if done < size:
@@ -37,7 +37,7 @@ def ledger_breakdown(ctx: Context, conn: Connection) -> dict[str, int]:
         )
         for r in conn.execute(q):
             counts[r.type] = counts.get(r.type, 0) + int(r.n)
-        ctx.extras["reconcile.types"] = (size, counts)
+        ctx.ledger_types = (size, counts)
     return dict(sorted(counts.items()))
 
 
@@ -93,7 +93,7 @@ def counted(ctx: Context) -> dict[str, Any]:
     manifest's merge rule)."""
     with ctx.db.read() as conn:
         state = ctx.replayed.state(conn)
-        cached = ctx.extras.get("reconcile.counted")
+        cached = ctx.counted
         if cached is not None and cached[0] == state.size:  # once per ledger size
             return dict(cached[1])
         merged = state.merged()
@@ -107,5 +107,5 @@ def counted(ctx: Context) -> dict[str, Any]:
             if a.id != c.effective:
                 out["kiosk" if a.kiosk is not None else "online"]["lost_staff" if c.resolved else "lost_rule"] += 1
     got = {"channels": out, "late": len(state.late), "size": state.size}
-    ctx.extras["reconcile.counted"] = (state.size, got)
+    ctx.counted = (state.size, got)
     return got

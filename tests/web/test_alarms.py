@@ -40,7 +40,7 @@ class _Watched(SourceWatch):
 
 
 def ctx_at(m: Manifest, when: datetime) -> Context:
-    return cast(Context, SimpleNamespace(manifest=m, clock=lambda: when, extras={"source_watch": _Watched()}))
+    return cast(Context, SimpleNamespace(manifest=m, clock=lambda: when, source_watch=_Watched()))
 
 
 def test_each_problem_named_worst_first(mini_manifest: Manifest) -> None:
