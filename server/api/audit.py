@@ -3,7 +3,6 @@ proofs; plus the revocation list kiosks fetch and the results after close."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -17,6 +16,7 @@ from ..context import Context
 from ..db.schema import revocations
 from ..problems import Problem
 from ..services import views
+from .jsonable import obj
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 Ctx = Annotated[Context, Depends(context)]
@@ -120,7 +120,7 @@ def get_revocations(ctx: Ctx) -> dict[str, Any]:
 
 @router.get("/results", summary="The results, after the event is closed", tags=["results"])
 def get_results(ctx: Ctx) -> dict[str, Any]:
-    return asdict(views.results(ctx))
+    return obj(views.results(ctx))
 
 
 @router.get("/results.csv", summary="The results as CSV, after the event is closed", tags=["results"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -37,9 +38,67 @@ from .errors import (
     StateConflict,
     UnknownKiosk,
 )
+from .shape import OMIT_NONE
 from .staff import StaffMember, append_statement
 
 log = logging.getLogger("simsa.server.kiosks")
+
+
+@dataclass(frozen=True)
+class KioskState:
+    """A kiosk's enrolment: ``pending``, ``approved``, ``closed`` (or ``dismissed``)."""
+
+    kiosk: str
+    status: str
+
+
+@dataclass(frozen=True)
+class KioskSync:
+    """What a kiosk asks before it syncs: its status and the head the server holds."""
+
+    kiosk: str
+    status: str  # unknown, pending, approved or closed
+    synced_seq: int
+    synced_hash: str
+
+
+@dataclass(frozen=True)
+class ClosureHeld:
+    """A kiosk's closure, held (or, after staff closed the kiosk, kept as ``late``)."""
+
+    kiosk: str
+    status: str
+    matches: bool
+    synced_seq: int
+
+
+@dataclass(frozen=True)
+class Approved:
+    """A kiosk enrolled by a ``kiosk`` statement at ``index`` (``sth`` when appended now)."""
+
+    kiosk: str
+    status: str
+    index: int | None
+    sth: dict[str, Any] | None = field(default=None, metadata=OMIT_NONE)
+
+
+@dataclass(frozen=True)
+class AlreadyClosed:
+    kiosk: str
+    status: str
+    index: int | None
+
+
+@dataclass(frozen=True)
+class KioskClosed:
+    """A ``kiosk-close`` statement appended at ``index``."""
+
+    kiosk: str
+    status: str
+    index: int
+    closure_included: bool
+    override: dict[str, Any] | None
+    sth: dict[str, Any] | None
 
 
 def check_registration(body: Any) -> dict[str, Any]:
@@ -80,8 +139,8 @@ def _expire_pending(ctx: Context, conn: Connection) -> None:
     conn.execute(delete(kiosks).where(kiosks.c.status == "pending", kiosks.c.requested_at < format_time(cutoff)))
 
 
-def register(ctx: Context, body: Any, *, source: str | None = None) -> tuple[int, dict[str, Any]]:
-    """Register a kiosk's key: ``202 pending`` until staff approve it, then ``200``.
+def register(ctx: Context, body: Any, *, source: str | None = None) -> KioskState:
+    """Register a kiosk's key: ``pending`` until staff approve it.
     A new registration from ``source`` (the client address) counts against
     ``registrations_per_address_hour``, at most ``pending_kiosks_per_address`` from one
     address and ``max_pending_kiosks`` in all wait at once (``429 rate_limited``); a registration pending longer than ``pending_kiosk_hours`` is dropped."""
@@ -112,10 +171,10 @@ def register(ctx: Context, body: Any, *, source: str | None = None) -> tuple[int
                     )
                 except IntegrityError:
                     continue  # registered at the same moment by another process: look again
-                return 202, {"kiosk": kid, "status": "pending"}
+                return KioskState(kid, "pending")
         if row.public_key != reg["public_key"]:
             raise KioskKeyConflict(f"kiosk {kid} is registered with another key; choose a new kiosk id")
-        return (202 if row.status == "pending" else 200), {"kiosk": kid, "status": row.status}
+        return KioskState(kid, row.status)
     raise StateConflict("the registration raced with another; send it again")
 
 
@@ -139,7 +198,7 @@ def _pending_room(ctx: Context, conn: Connection, source: str | None) -> None:
                           retry_after=exc.retry_after) from None
 
 
-def dismiss(ctx: Context, who: StaffMember, kiosk: str) -> dict[str, Any]:
+def dismiss(ctx: Context, who: StaffMember, kiosk: str) -> KioskState:
     """Drop a pending registration (nothing is on the ledger for it yet); the kiosk may
     register again. An approved or closed kiosk cannot be dismissed."""
     with ctx.db.write() as conn:
@@ -150,18 +209,19 @@ def dismiss(ctx: Context, who: StaffMember, kiosk: str) -> dict[str, Any]:
             raise StateConflict(f"kiosk {kiosk} is {row.status}, not pending: close it instead")
         conn.execute(delete(kiosks).where(kiosks.c.id == kiosk, kiosks.c.status == "pending"))
     log.info("pending kiosk %s dismissed by %s", kiosk, who.name)
-    return {"kiosk": kiosk, "status": "dismissed"}
+    return KioskState(kiosk, "dismissed")
 
 
-def status(ctx: Context, kiosk: str) -> dict[str, Any]:
+def status(ctx: Context, kiosk: str) -> KioskSync:
+    """The kiosk's status and the head of its chain the server holds (``unknown``: none)."""
     with ctx.db.read() as conn:
         row = conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
     if row is None:
-        return {"kiosk": kiosk, "status": "unknown", "synced_seq": 0, "synced_hash": GENESIS}
-    return {"kiosk": kiosk, "status": row.status, "synced_seq": int(row.synced_seq), "synced_hash": row.synced_hash}
+        return KioskSync(kiosk, "unknown", 0, GENESIS)
+    return KioskSync(kiosk, row.status, int(row.synced_seq), row.synced_hash)
 
 
-def submit_closure(ctx: Context, kiosk: str, body: Any) -> dict[str, Any]:
+def submit_closure(ctx: Context, kiosk: str, body: Any) -> ClosureHeld:
     """Hold a kiosk's signed closure until staff close the kiosk; say whether it matches.
     Its head counts as the kiosk's latest signed head. A closure that arrives after staff
     closed the kiosk is kept all the same (``status`` ``late``), for staff to see."""
@@ -181,7 +241,7 @@ def submit_closure(ctx: Context, kiosk: str, body: Any) -> dict[str, Any]:
         note_signed_head(conn, kiosk, int(closure["seq"]), ctx.ledger.received_at())
     matches = (closure["seq"], closure["hash"]) == (int(row.synced_seq), row.synced_hash)
     held = "late" if row.status == "closed" else "held"
-    return {"kiosk": kiosk, "status": held, "matches": matches, "synced_seq": int(row.synced_seq)}
+    return ClosureHeld(kiosk, held, matches, int(row.synced_seq))
 
 
 def at_stake(row: Any, now: str | None = None) -> dict[str, Any]:
@@ -224,14 +284,14 @@ def _stake_text(st: dict[str, Any]) -> str:
     return f"{head}, synced to {st['synced_seq']}: {lost}; last contact {st['last_contact'] or 'never'}"
 
 
-def approve(ctx: Context, who: StaffMember, kiosk: str) -> dict[str, Any]:
+def approve(ctx: Context, who: StaffMember, kiosk: str) -> Approved:
     """Enrol a registered kiosk: a signed ``kiosk`` statement on the ledger."""
     with ctx.ledger.appending() as app:
         row = app.conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
         if row is None:
             raise NotFound(f"no kiosk {kiosk} has registered")
         if row.status != "pending":
-            return {"kiosk": kiosk, "status": row.status, "index": row.approved_index}
+            return Approved(kiosk, row.status, row.approved_index)
         if app.closed_index is not None:
             raise EventClosed("the event is closed")
         at = app.received_at()
@@ -240,12 +300,12 @@ def approve(ctx: Context, who: StaffMember, kiosk: str) -> dict[str, Any]:
         app.conn.execute(
             update(kiosks).where(kiosks.c.id == kiosk).values(status="approved", approved_index=index, approved_by=who.name)
         )
-    return {"kiosk": kiosk, "status": "approved", "index": index, "sth": app.sth}
+    return Approved(kiosk, "approved", index, app.sth)
 
 
 def close_kiosk(
     ctx: Context, who: StaffMember, kiosk: str, *, confirm: Any = None, reason: Any = None
-) -> dict[str, Any]:
+) -> KioskClosed | AlreadyClosed:
     """Close an approved kiosk with a signed ``kiosk-close`` statement. It needs the kiosk's
     own closure matching the chain the server holds (it then goes in the statement).
     Without one, staff must override: type the kiosk id (``confirm``) and a ``reason``;
@@ -258,7 +318,7 @@ def close_kiosk(
         if row is None or row.status == "pending":
             raise NotFound(f"no approved kiosk {kiosk}")
         if row.status == "closed":
-            return {"kiosk": kiosk, "status": "closed", "index": row.closed_index}
+            return AlreadyClosed(kiosk, "closed", row.closed_index)
         if app.closed_index is not None:
             raise EventClosed("the event is closed")
         stake = at_stake(row)
@@ -290,5 +350,4 @@ def close_kiosk(
             body["override"] = override
         index = append_statement(app, who, body, at)
         app.conn.execute(update(kiosks).where(kiosks.c.id == kiosk).values(status="closed", closed_index=index))
-    return {"kiosk": kiosk, "status": "closed", "index": index, "closure_included": closure is not None,
-            "override": override, "sth": app.sth}
+    return KioskClosed(kiosk, "closed", index, closure is not None, override, app.sth)

@@ -150,7 +150,7 @@ async def approve(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Respons
     if err:
         return _error("/staff/kiosks", err)
     assert out is not None
-    return redirect("/staff/kiosks", "f.approved", kiosk=kiosk, index=out.get("index"))
+    return redirect("/staff/kiosks", "f.approved", kiosk=kiosk, index=out.index)
 
 
 @router.post("/staff/kiosks/{kiosk}/dismiss")
@@ -177,7 +177,7 @@ async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Res
     if err:
         return _error(back, err)
     assert out is not None
-    return redirect(back, "f.kiosk_closed", kiosk=kiosk, index=out.get("index"))
+    return redirect(back, "f.kiosk_closed", kiosk=kiosk, index=out.index)
 
 
 # The path ends in /batches so the body limit for kiosk batches applies (server.app).
@@ -243,7 +243,7 @@ async def resolve(request: Request, ctx: Ctx, who: Staff) -> Response:
     if err:
         return _error(back, err)
     assert out is not None
-    return redirect("/staff/conflicts", "f.resolved", reviewer=reviewer, target=target, index=out["index"])
+    return redirect("/staff/conflicts", "f.resolved", reviewer=reviewer, target=target, index=out.index)
 
 
 # --- rejections --------------------------------------------------------------------------
@@ -326,7 +326,7 @@ async def revoke(reviewer: str, request: Request, ctx: Ctx, who: Staff) -> Respo
     if err:
         return _error(f"/staff/reviewers?id={reviewer}", err)
     assert out is not None
-    return redirect(f"/staff/reviewers?id={reviewer}", "f.revoked", reviewer=reviewer, index=out["index"])
+    return redirect(f"/staff/reviewers?id={reviewer}", "f.revoked", reviewer=reviewer, index=out.index)
 
 
 # --- close and results -------------------------------------------------------------------
@@ -383,11 +383,11 @@ async def close_event(request: Request, ctx: Ctx, who: Staff) -> Response:
     if text(form, "event", max_len=64) != ctx.manifest.event:
         err = i18n.text(lang_of(request), "x.wrong_event", event=ctx.manifest.event)
         return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=err, status=400))
-    out, perr = await _act(actions.close_event, ctx, who, ctx.replayed, reason=text(form, "reason"))
+    out, perr = await _act(actions.close_event, ctx, who, reason=text(form, "reason"))
     if perr:
         lang = lang_of(request)
         msg = {"kiosks_unreconciled": i18n.text(lang, "x.needs_reason", n=len(perr.extra.get("kiosks", []))),
                "override_unconfirmed": i18n.text(lang, "x.reason_blank")}.get(perr.code, perr.detail)
         return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=msg, status=problem_of(perr).status))
     assert out is not None
-    return redirect("/staff/close", "f.closed", index=out["index"])
+    return redirect("/staff/close", "f.closed", index=out.index)
