@@ -45,12 +45,21 @@ def _prefix_filter(col: Any, prefix: str, dialect: str) -> Any:
     return (c >= prefix) & (c < prefix + "{")
 
 
-def find_receipt(ctx: Context, code: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Receipt:
+    """The ledger entry of a receipt: the ballot id, its index and the entry itself."""
+
+    id: str
+    index: int
+    entry: dict[str, Any]
+
+
+def find_receipt(ctx: Context, code: str) -> Receipt:
     """The ledger entry of a receipt: a full ballot id, or its short code (``shared.receipt``:
     Crockford base32 of the id's first 40 bits, typed in any case, with or without its dash).
     A short code is looked up by the 6 base64url characters its bits fix (an index range) and
-    then matched on all 40 bits. 400 when malformed, 404 when none, 409 when a short code
-    matches several ballots."""
+    then matched on all 40 bits. :class:`BadRequest` when malformed, :class:`NotFound` when
+    none, :class:`StateConflict` when a short code matches several ballots."""
     try:
         query = parse_receipt(code)
     except FormatError as exc:
@@ -69,7 +78,7 @@ def find_receipt(ctx: Context, code: str) -> dict[str, Any]:
             raise StateConflict(f"{len(hits)} ballots have the short code {query.text}: give the full receipt id")
         (bid, index), = hits.items()
         text = conn.execute(select(ledger_entries.c.data).where(ledger_entries.c.idx == index)).scalar_one()
-    return {"id": bid, "index": int(index), "entry": json.loads(text)}
+    return Receipt(bid, int(index), json.loads(text))
 
 
 # --- progress, kiosks, alarms ----------------------------------------------------------

@@ -14,6 +14,7 @@ from fastapi.responses import FileResponse, RedirectResponse, Response, Streamin
 from shared.encoding import b64u_decode
 from shared.keys import fingerprint
 
+from ..api.jsonable import obj
 from ..auth import context
 from ..context import Context
 from ..problems import Problem
@@ -58,7 +59,7 @@ def static(name: str) -> Response:
 def receipt(code: str, ctx: Ctx) -> dict[str, Any]:
     """``{"id", "index", "entry"}``: the browser (or anyone) recomputes the entry's leaf hash
     and checks it against ``/ledger/proof/inclusion?index=…``."""
-    return dashboard.find_receipt(ctx, code)
+    return obj(dashboard.find_receipt(ctx, code))
 
 
 @api.get(
@@ -70,7 +71,7 @@ def reviewer_ballots(reviewer: str, ctx: Ctx) -> dict[str, Any]:
     """``{"reviewer", "ballots": [{"index","id","short_code","target","channel","kiosk","seq",
     "created_at"}], "sources", "split"}``: ``split`` when they came through two channels or
     two kiosks — a sign that someone else holds the reviewer's key."""
-    return channels.ballots_in_name(ctx, reviewer)
+    return obj(channels.ballots_in_name(ctx, reviewer))
 
 
 @router.get("/verify")

@@ -64,8 +64,8 @@ def ctx(request: pytest.FixtureRequest, mini_event: EventFiles, tmp_path: Path) 
 ])
 def test_found(ctx: Context, code: str, index: int) -> None:
     got = find_receipt(ctx, code)
-    assert (got["index"], got["entry"]) == (index, {"n": index})
-    assert got["id"] == IDS.get(index, REJECTED[1])
+    assert (got.index, got.entry) == (index, {"n": index})
+    assert got.id == IDS.get(index, REJECTED[1])
 
 
 def test_codes_are_what_the_kiosk_shows() -> None:
