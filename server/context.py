@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from .guards import Guards
     from .ledger.tlog import Tlog
     from .services.channels import SourceWatch
+    from .services.reconcile import Counted
     from .services.refusals import RefusalTally
     from .services.views import Results
     from .witnessing import Pusher
@@ -50,7 +51,7 @@ class Context:
     refusal_tally: RefusalTally | None = None  # services.refusals: this minute's counted refusals
     # Computed once per ledger size (the ledger only grows): (size, value).
     ledger_types: tuple[int, dict[str, int]] = (0, {})  # services.reconcile
-    counted: tuple[int, dict[str, Any]] | None = None  # services.reconcile
+    counted: tuple[int, Counted] | None = None  # services.reconcile
     provisional: tuple[int, Results] | None = None  # services.dashboard
     published: Results | None = None  # services.dashboard: the closed ledger never changes
 

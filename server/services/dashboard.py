@@ -84,7 +84,22 @@ def find_receipt(ctx: Context, code: str) -> Receipt:
 # --- progress, kiosks, alarms ----------------------------------------------------------
 
 
-def progress(ctx: Context) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GroupProgress:
+    group: str
+    proposals: int
+    assigned: dict[str, int]  # per form (rubric, approval): (reviewer, target) pairs assigned
+    done: dict[str, int]  # … with at least one accepted ballot
+
+
+@dataclass(frozen=True)
+class Progress:
+    groups: list[GroupProgress]
+    total: dict[str, dict[str, int]]  # per form: assigned and done
+    form_channels: dict[str, list[str]]  # per form: the channels that use it
+
+
+def progress(ctx: Context) -> Progress:
     """Per group: how many (reviewer, target) pairs are assigned and how many have at least
     one accepted ballot, split by ballot form (rubric: a proposal; approval: a group)."""
     m = ctx.manifest
@@ -107,26 +122,32 @@ def progress(ctx: Context) -> dict[str, Any]:
             elif r.target in done:
                 done[r.target]["approval"] += int(r.n)
     form_channels = {f: [ch for ch, ff in m.forms.items() if ff == f] for f in ("rubric", "approval")}
-    groups: list[dict[str, Any]] = [
-        {"group": g, "proposals": len(m.groups[g]), "assigned": assigned[g], "done": done[g]} for g in sorted(m.groups)
-    ]
+    groups = [GroupProgress(g, len(m.groups[g]), assigned[g], done[g]) for g in sorted(m.groups)]
     total = {
         f: {"assigned": sum(assigned[g][f] for g in m.groups), "done": sum(done[g][f] for g in m.groups)}
         for f in ("rubric", "approval")
     }
-    return {"groups": groups, "total": total, "form_channels": form_channels}
+    return Progress(groups, total, form_channels)
 
 
-def kiosk_refusals(ctx: Context, kiosk: str | None = None) -> dict[str, list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class KioskRefusal(reconcile.BatchRefusal):
+    """A batch refusal with when it last came and the latest detail."""
+
+    at: str
+    detail: str
+
+
+def kiosk_refusals(ctx: Context, kiosk: str | None = None) -> dict[str, list[KioskRefusal]]:
     """Per kiosk, the batch-level refusals (gap, fork, bad head, unknown kiosk) kept for
     staff, newest first; the same refusal repeated is one row with ``times``."""
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    out: dict[str, list[KioskRefusal]] = defaultdict(list)
     with ctx.db.read() as conn:
         rows = reconcile.batch_refusals(conn, kiosk)
-        ids = [r["id"] for r in rows]
+        ids = [r.id for r in rows]
         detail = {int(r.id): r.detail for r in conn.execute(select(rejections.c.id, rejections.c.detail).where(rejections.c.id.in_(ids)))} if ids else {}
     for r in rows:
-        out[r["kiosk"] or ""].append({**r, "at": r["last_at"], "detail": detail.get(r["id"], "")})
+        out[r.kiosk or ""].append(KioskRefusal(**asdict(r), at=r.last_at, detail=detail.get(r.id, "")))
     return dict(out)
 
 
@@ -145,8 +166,8 @@ def kiosk_rows(ctx: Context, table: list[views.KioskRow]) -> list[dict[str, Any]
     for row in table:
         k = asdict(row)
         r = raw.get(k["kiosk"])
-        forks = [x for x in refusals.get(k["kiosk"], []) if x["code"] == "chain_fork"]
-        gaps = [x for x in refusals.get(k["kiosk"], []) if x["code"] == "chain_gap"]
+        forks = [x for x in refusals.get(k["kiosk"], []) if x.code == "chain_fork"]
+        gaps = [x for x in refusals.get(k["kiosk"], []) if x.code == "chain_gap"]
         out.append(
             {
                 **k,
@@ -156,7 +177,7 @@ def kiosk_rows(ctx: Context, table: list[views.KioskRow]) -> list[dict[str, Any]
                 "forks": len(forks),
                 "gap_refusals": len(gaps),
                 # a batch refused for a gap whose records the server still does not hold
-                "open_gap": gaps[0] if gaps and (gaps[0]["seq"] or 0) > k["synced_seq"] else None,
+                "open_gap": asdict(gaps[0]) if gaps and (gaps[0].seq or 0) > k["synced_seq"] else None,
                 "oldest_unsynced": k["synced_seq"] + 1 if k["missing"] else None,
                 "idle_minutes": _minutes_since(ctx, contact(r)) if r is not None else None,
             }
@@ -396,14 +417,25 @@ def _summary(entry: dict[str, Any]) -> str:
     return f"{subject} · {who}"
 
 
-def recent_entries(ctx: Context, n: int = 15) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class LedgerLine:
+    """One ledger entry in a line: index, type, when received, and what it says."""
+
+    index: int
+    type: str | None
+    received_at: str | None
+    summary: str
+
+
+def recent_entries(ctx: Context, n: int = 15) -> list[LedgerLine]:
+    """The latest ``n`` ledger entries, newest first."""
     with ctx.db.read() as conn:
         size, _ = ctx.ledger.head(conn)
         rows = ctx.ledger.entries_text(conn, max(0, size - n), size)
     out = []
     for i, text in reversed(rows):
         e = json.loads(text)
-        out.append({"index": i, "type": e.get("type"), "received_at": e.get("received_at"), "summary": _summary(e)})
+        out.append(LedgerLine(i, e.get("type"), e.get("received_at"), _summary(e)))
     return out
 
 

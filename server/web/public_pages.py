@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -95,7 +96,7 @@ def ledger_page(request: Request, ctx: Ctx) -> Response:
         request, "ledger.html", nav="ledger", sth=sth, sth_time=sth_time(sth, ctx.settings.timezone),
         ledger_key=lkey, ledger_fp=fingerprint(b64u_decode(lkey, length=32)),
         authority_key=m.authority_key, authority_fp=fingerprint(b64u_decode(m.authority_key, length=32)),
-        recent=[{**e, "summary": re.sub(r"· online\b", "· " + i18n.text(lang_of(request), "channel.online"), e["summary"])}
+        recent=[replace(e, summary=re.sub(r"· online\b", "· " + i18n.text(lang_of(request), "channel.online"), e.summary))
                 for e in dashboard.recent_entries(ctx)],
         base_url=base_url(request),
     )

@@ -138,7 +138,7 @@ def test_a_refused_batch_still_records_the_kiosks_signed_head(srv: Harness, ball
     for _ in range(9):  # the kiosk retries the same batch: one problem, not ten
         srv.sync(k, 5, 6)
     refusals = dashboard.kiosk_refusals(srv.ctx, "k1")["k1"]
-    assert [(x["code"], x["seq"], x["times"]) for x in refusals] == [("chain_gap", 5, 10)]
+    assert [(x.code, x.seq, x.times) for x in refusals] == [("chain_gap", 5, 10)]
     ov = views.overview(srv.ctx)
     assert ov.refusals == {"chain_gap": {"distinct": 1, "received": 10}} and "kiosk" not in ov.rejections
     # a bad head signature is not the kiosk's: it records nothing
@@ -260,6 +260,6 @@ def test_accepted_against_counted_names_the_conflict_losers(srv: Harness, ballot
     k.add(ballots.rubric(rep, "p02", kiosk="k1"))
     k.add(ballots.rubric(rep, "p02", kiosk="k1", scores={c.id: c.max for c in ballots.manifest.rubric}))
     srv.sync(k)
-    c = reconcile.counted(srv.ctx)["channels"]["kiosk"]
-    assert (c["accepted"], c["counted"], c["lost_rule"], c["lost_staff"]) == (2, 1, 1, 0)
-    assert c["accepted"] == c["counted"] + c["lost_rule"] + c["lost_staff"]
+    c = reconcile.counted(srv.ctx).channels["kiosk"]
+    assert (c.accepted, c.counted, c.lost_rule, c.lost_staff) == (2, 1, 1, 0)
+    assert c.accepted == c.counted + c.lost_rule + c.lost_staff
