@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 from typing import Any
 
@@ -157,30 +157,43 @@ def contact(raw: Any) -> str | None:
     return max(times) if times else None
 
 
-def kiosk_rows(ctx: Context, table: list[views.KioskRow]) -> list[dict[str, Any]]:
-    """``views.kiosks_table`` plus last contact, fork count and the oldest unsynced seq."""
+@dataclass(frozen=True)
+class KioskStatus(views.KioskRow):
+    """A kiosk row of :func:`views.kiosks_table` with its last contact, fork count, the gap
+    refusal still open and the oldest unsynced seq."""
+
+    last_contact: str | None
+    reported_at: str | None
+    synced_hash: str | None
+    forks: int
+    gap_refusals: int
+    open_gap: KioskRefusal | None  # a batch refused for a gap whose records the server still lacks
+    oldest_unsynced: int | None
+    idle_minutes: int | None
+
+
+def kiosk_rows(ctx: Context, table: list[views.KioskRow]) -> list[KioskStatus]:
+    """``views.kiosks_table`` with what the dashboard adds to each row."""
     with ctx.db.read() as conn:
         raw = {r.id: r for r in conn.execute(select(kiosks))}
     refusals = kiosk_refusals(ctx)
     out = []
-    for row in table:
-        k = asdict(row)
-        r = raw.get(k["kiosk"])
-        forks = [x for x in refusals.get(k["kiosk"], []) if x.code == "chain_fork"]
-        gaps = [x for x in refusals.get(k["kiosk"], []) if x.code == "chain_gap"]
+    for k in table:
+        r = raw.get(k.kiosk)
+        forks = [x for x in refusals.get(k.kiosk, []) if x.code == "chain_fork"]
+        gaps = [x for x in refusals.get(k.kiosk, []) if x.code == "chain_gap"]
         out.append(
-            {
-                **k,
-                "last_contact": contact(r) if r is not None else None,
-                "reported_at": r.reported_at if r is not None else None,
-                "synced_hash": r.synced_hash if r is not None else None,
-                "forks": len(forks),
-                "gap_refusals": len(gaps),
-                # a batch refused for a gap whose records the server still does not hold
-                "open_gap": asdict(gaps[0]) if gaps and (gaps[0].seq or 0) > k["synced_seq"] else None,
-                "oldest_unsynced": k["synced_seq"] + 1 if k["missing"] else None,
-                "idle_minutes": _minutes_since(ctx, contact(r)) if r is not None else None,
-            }
+            KioskStatus(
+                **{f.name: getattr(k, f.name) for f in fields(k)},
+                last_contact=contact(r) if r is not None else None,
+                reported_at=r.reported_at if r is not None else None,
+                synced_hash=r.synced_hash if r is not None else None,
+                forks=len(forks),
+                gap_refusals=len(gaps),
+                open_gap=gaps[0] if gaps and (gaps[0].seq or 0) > k.synced_seq else None,
+                oldest_unsynced=k.synced_seq + 1 if k.missing else None,
+                idle_minutes=_minutes_since(ctx, contact(r)) if r is not None else None,
+            )
         )
     return out
 
@@ -191,62 +204,73 @@ def _minutes_since(ctx: Context, when: str | None) -> int | None:
     return max(0, int((ctx.clock() - parse_time(when.split(".")[0].rstrip("Z") + "Z")).total_seconds() // 60))
 
 
-def alarms(ctx: Context, overview: views.Overview, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Alarm:
+    """Something that needs a person: ``key`` names the text (with ``args``), ``href``
+    where to fix it."""
+
+    level: str  # bad, warn or info
+    key: str
+    args: dict[str, Any]
+    href: str
+
+
+def alarms(ctx: Context, overview: views.Overview, rows: list[KioskStatus]) -> list[Alarm]:
     """What needs a person now, most urgent first; each names where to fix it."""
-    out: list[dict[str, Any]] = []
+    out: list[Alarm] = []
     now = ctx.clock()
-    pending = [k for k in rows if k["status"] == "pending"]
+    pending = [k for k in rows if k.status == "pending"]
     for k in rows:
-        if k["forks"]:
-            out.append({"level": "bad", "key": "alarm.fork", "args": {"kiosk": k["kiosk"], "n": k["forks"]},
-                        "href": f"/staff/kiosks/{k['kiosk']}"})
-        if k["closure_matches"] is False and k["status"] != "closed":
-            out.append({"level": "bad", "key": "alarm.closure", "args": {"kiosk": k["kiosk"]},
-                        "href": f"/staff/kiosks/{k['kiosk']}"})
+        if k.forks:
+            out.append(Alarm("bad", key="alarm.fork", args={"kiosk": k.kiosk, "n": k.forks},
+                        href=f"/staff/kiosks/{k.kiosk}"))
+        if k.closure_matches is False and k.status != "closed":
+            out.append(Alarm("bad", key="alarm.closure", args={"kiosk": k.kiosk},
+                        href=f"/staff/kiosks/{k.kiosk}"))
     for k in rows:
-        if k["status"] == "approved" and not k["head_known"]:  # it may hold any number of ballots
-            out.append({"level": "bad", "key": "alarm.nohead", "args": {"kiosk": k["kiosk"]},
-                        "href": f"/staff/kiosks/{k['kiosk']}"})
-        if k["open_gap"] and k["status"] == "approved":
-            out.append({"level": "bad", "key": "alarm.gap",
-                        "args": {"kiosk": k["kiosk"], "seq": k["open_gap"]["seq"] or "?", "synced": k["synced_seq"]},
-                        "href": f"/staff/kiosks/{k['kiosk']}"})
-        if k["late"]:
-            out.append({"level": "warn", "key": "alarm.late", "args": {"kiosk": k["kiosk"], "n": k["late"]},
-                        "href": f"/staff/kiosks/{k['kiosk']}#refusals"})
-        if k["missing"]:  # signed records the server does not hold: at once, silent or not
-            out.append({"level": "bad", "key": "alarm.missing",
-                        "args": {"kiosk": k["kiosk"], "n": k["missing"], "first": k["synced_seq"] + 1, "last": k["recorded_seq"]},
-                        "href": f"/staff/kiosks/{k['kiosk']}"})
+        if k.status == "approved" and not k.head_known:  # it may hold any number of ballots
+            out.append(Alarm("bad", key="alarm.nohead", args={"kiosk": k.kiosk},
+                        href=f"/staff/kiosks/{k.kiosk}"))
+        if k.open_gap and k.status == "approved":
+            out.append(Alarm("bad", key="alarm.gap",
+                        args={"kiosk": k.kiosk, "seq": k.open_gap.seq or "?", "synced": k.synced_seq},
+                        href=f"/staff/kiosks/{k.kiosk}"))
+        if k.late:
+            out.append(Alarm("warn", key="alarm.late", args={"kiosk": k.kiosk, "n": k.late},
+                        href=f"/staff/kiosks/{k.kiosk}#refusals"))
+        if k.missing:  # signed records the server does not hold: at once, silent or not
+            out.append(Alarm("bad", key="alarm.missing",
+                        args={"kiosk": k.kiosk, "n": k.missing, "first": k.synced_seq + 1, "last": k.recorded_seq},
+                        href=f"/staff/kiosks/{k.kiosk}"))
     if pending:
-        out.append({"level": "warn", "key": "alarm.pending", "args": {"n": len(pending)}, "href": "/staff/kiosks"})
+        out.append(Alarm("warn", key="alarm.pending", args={"n": len(pending)}, href="/staff/kiosks"))
     open_conflicts = overview.conflicts.total - overview.conflicts.resolved
     if open_conflicts and not overview.closed:
-        out.append({"level": "warn", "key": "alarm.conflicts", "args": {"n": open_conflicts}, "href": "/staff/conflicts"})
+        out.append(Alarm("warn", key="alarm.conflicts", args={"n": open_conflicts}, href="/staff/conflicts"))
     split = split_reviewers(ctx)
     for reviewer, sources in list(split.items())[:5]:  # a stolen card votes beside its owner
-        out.append({"level": "bad", "key": "alarm.split", "args": {"reviewer": reviewer, "sources": ", ".join(sources)},
-                    "href": f"/staff/reviewers?id={reviewer}"})
+        out.append(Alarm("bad", key="alarm.split", args={"reviewer": reviewer, "sources": ", ".join(sources)},
+                    href=f"/staff/reviewers?id={reviewer}"))
     if len(split) > 5:
-        out.append({"level": "bad", "key": "alarm.split.many", "args": {"n": len(split)}, "href": "/staff/reviewers"})
+        out.append(Alarm("bad", key="alarm.split.many", args={"n": len(split)}, href="/staff/reviewers"))
     revoked = sum(v.get("revoked_credential", 0) for v in overview.rejections.values())
     if revoked:
-        out.append({"level": "info", "key": "alarm.revoked", "args": {"n": revoked},
-                    "href": "/staff/rejections?code=revoked_credential"})
+        out.append(Alarm("info", key="alarm.revoked", args={"n": revoked},
+                    href="/staff/rejections?code=revoked_credential"))
     window = ctx.manifest.windows.get("kiosk")
     if not overview.closed and window is not None and window.start <= now <= window.end:
         silent = []
         for k in rows:
-            if k["status"] == "approved" and k["last_contact"]:
-                idle = now - parse_time(k["last_contact"].split(".")[0].rstrip("Z") + "Z")
+            if k.status == "approved" and k.last_contact:
+                idle = now - parse_time(k.last_contact.split(".")[0].rstrip("Z") + "Z")
                 if idle > SILENT_AFTER:
-                    silent.append((k["kiosk"], int(idle.total_seconds() // 60)))
+                    silent.append((k.kiosk, int(idle.total_seconds() // 60)))
         if len(silent) > 3:
-            out.append({"level": "info", "key": "alarm.silent.many", "args": {"n": len(silent)}, "href": "/staff/kiosks"})
+            out.append(Alarm("info", key="alarm.silent.many", args={"n": len(silent)}, href="/staff/kiosks"))
         else:
-            out += [{"level": "info", "key": "alarm.silent", "args": {"kiosk": kid, "minutes": minutes},
-                     "href": f"/staff/kiosks/{kid}"} for kid, minutes in silent]
-    return sorted(out, key=lambda a: ("bad", "warn", "info").index(a["level"]))
+            out += [Alarm("info", key="alarm.silent", args={"kiosk": kid, "minutes": minutes},
+                     href=f"/staff/kiosks/{kid}") for kid, minutes in silent]
+    return sorted(out, key=lambda a: ("bad", "warn", "info").index(a.level))
 
 
 # --- conflicts ---------------------------------------------------------------------------

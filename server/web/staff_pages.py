@@ -123,14 +123,14 @@ def kiosks_page(request: Request, ctx: Ctx, who: Staff) -> Response:
     rows = dashboard.kiosk_rows(ctx, views.kiosks_table(ctx))
     return page(
         request, "kiosks.html", who=who, nav="kiosks", live=True,
-        pending=[k for k in rows if k["status"] == "pending"],
-        running=[k for k in rows if k["status"] != "pending"],
+        pending=[k for k in rows if k.status == "pending"],
+        running=[k for k in rows if k.status != "pending"],
     )
 
 
 @router.get("/staff/kiosks/{kiosk}")
 def kiosk_page(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
-    rows = [k for k in dashboard.kiosk_rows(ctx, views.kiosks_table(ctx)) if k["kiosk"] == kiosk]
+    rows = [k for k in dashboard.kiosk_rows(ctx, views.kiosks_table(ctx)) if k.kiosk == kiosk]
     if not rows:
         lang = lang_of(request)
         return error_page(request, who, 404, i18n.text(lang, "e.notfound"), i18n.text(lang, "e.kiosk", kiosk=kiosk),
@@ -344,13 +344,13 @@ def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str 
     results = dashboard.published_results(ctx) if closed is not None else dashboard.provisional_results(ctx)
     ov = views.overview(ctx)
     checks = []
-    missing = [k for k in rows if k["missing"]]
-    nohead = [k for k in rows if k["status"] == "approved" and not k["head_known"]]
-    running = [k for k in rows if k["status"] == "approved"]
-    pending = [k for k in rows if k["status"] == "pending"]
+    missing = [k for k in rows if k.missing]
+    nohead = [k for k in rows if k.status == "approved" and not k.head_known]
+    running = [k for k in rows if k.status == "approved"]
+    pending = [k for k in rows if k.status == "pending"]
     open_conflicts = ov.conflicts.total - ov.conflicts.resolved
     if nohead:
-        checks.append({"level": "bad", "key": "x.check.nohead", "n": len(nohead), "href": f"/staff/kiosks/{nohead[0]['kiosk']}"})
+        checks.append({"level": "bad", "key": "x.check.nohead", "n": len(nohead), "href": f"/staff/kiosks/{nohead[0].kiosk}"})
     if missing:
         checks.append({"level": "bad", "key": "x.check.missing", "n": len(missing), "href": "/staff/kiosks"})
     if running:
@@ -365,7 +365,7 @@ def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str 
     return page(
         request, "close.html", who=who, nav="close", live=True, status=status, error=error, top_error=error,
         kiosks=rows, checks=checks, R=results, downloads=downloads,
-        unreconciled=[k for k in rows if k["status"] != "closed" or k["missing"]], ov=ov, rc=reconcile.counted(ctx),
+        unreconciled=[k for k in rows if k.status != "closed" or k.missing], ov=ov, rc=reconcile.counted(ctx),
         **results_view.view(ctx, lang_of(request), results, page_number(request)),
     )
 
