@@ -390,13 +390,33 @@ def published_results(ctx: Context) -> views.Results:
     return cached
 
 
-def ranking(ctx: Context, results: dict[str, Any]) -> dict[str, Any]:
+@dataclass(frozen=True)
+class RankTable:
+    """One ranking: its rows (results' proposals with their titles) up to ``RANKING_TAIL``
+    past the selection ``line``; ``more`` rows left to the full table."""
+
+    key: str
+    channel: str
+    rows: list[dict[str, Any]]
+    line: int
+    more: int
+
+
+@dataclass(frozen=True)
+class Ranking:
+    mode: str
+    selected: int
+    tables: list[RankTable]
+    all: list[dict[str, Any]]  # every proposal, by id
+
+
+def ranking(ctx: Context, results: dict[str, Any]) -> Ranking:
     """The results laid out as the selection works: for ``quota``, the on-site ranking with
     its line, then the online ranking of the rest with its line; for ``mix``, one ranking."""
     m = ctx.manifest
     sel = m.selection
     by_id = {p["id"]: {**p, "title": m.proposals[p["id"]].title} for p in results["proposals"]}
-    out: dict[str, Any] = {"mode": sel.mode, "selected": len(results["selected"]), "tables": []}
+    out: dict[str, Any] = {"tables": []}
     if sel.mode == "quota":
         k_rank = sorted((p for p in by_id.values() if p["kiosk"]["rank"]), key=lambda p: p["kiosk"]["rank"])
         k_sel = {p["id"] for p in k_rank[: sel.quota_kiosk]}
@@ -412,12 +432,11 @@ def ranking(ctx: Context, results: dict[str, Any]) -> dict[str, Any]:
         picked = [by_id[i] for i in results["selected"]]
         rest = [p for p in mix if p["id"] not in set(results["selected"])]
         out["tables"] = [{"key": "res.rank.mix", "channel": "mix", "rows": picked + rest, "line": len(picked)}]
+    tables = []
     for tb in out["tables"]:
         keep = tb["line"] + RANKING_TAIL
-        tb["more"] = max(0, len(tb["rows"]) - keep)
-        tb["rows"] = tb["rows"][:keep]
-    out["all"] = sorted(by_id.values(), key=lambda p: p["id"])
-    return out
+        tables.append(RankTable(tb["key"], tb["channel"], tb["rows"][:keep], tb["line"], max(0, len(tb["rows"]) - keep)))
+    return Ranking(sel.mode, len(results["selected"]), tables, sorted(by_id.values(), key=lambda p: p["id"]))
 
 
 # --- ledger and live ---------------------------------------------------------------------

@@ -38,14 +38,14 @@ def test_quota_ranking_lines_and_trim(mini_manifest: Manifest) -> None:
     m = mini_manifest
     ctx = cast(Context, SimpleNamespace(manifest=m))
     rk = ranking(ctx, fake_results(m))
-    kiosk, online = rk["tables"]
+    kiosk, online = rk.tables
     q_k, q_o = m.selection.quota_kiosk, m.selection.quota_online
-    assert (kiosk["line"], online["line"]) == (q_k, q_o)
-    assert [p["id"] for p in kiosk["rows"][:q_k]] == sorted(m.proposals)[:q_k]
-    assert len(kiosk["rows"]) == min(len(m.proposals), q_k + RANKING_TAIL)
-    assert kiosk["more"] == len(m.proposals) - len(kiosk["rows"])
+    assert (kiosk.line, online.line) == (q_k, q_o)
+    assert [p["id"] for p in kiosk.rows[:q_k]] == sorted(m.proposals)[:q_k]
+    assert len(kiosk.rows) == min(len(m.proposals), q_k + RANKING_TAIL)
+    assert kiosk.more == len(m.proposals) - len(kiosk.rows)
     # The online ranking leaves out the on-site picks and starts from the best online.
-    assert not {p["id"] for p in online["rows"]} & set(sorted(m.proposals)[:q_k])
-    assert online["rows"][0]["id"] == sorted(m.proposals)[-1]
-    assert all(p["selected_by"] == "online" for p in online["rows"][:q_o])
-    assert rk["selected"] == q_k + q_o and len(rk["all"]) == len(m.proposals)
+    assert not {p["id"] for p in online.rows} & set(sorted(m.proposals)[:q_k])
+    assert online.rows[0]["id"] == sorted(m.proposals)[-1]
+    assert all(p["selected_by"] == "online" for p in online.rows[:q_o])
+    assert rk.selected == q_k + q_o and len(rk.all) == len(m.proposals)
