@@ -21,8 +21,8 @@ from ..context import Context
 from ..db.schema import ballots, kiosks, resolutions, revocations
 from ..ledger.store import Appender
 from .errors import BadSignature, EventClosed, KiosksUnreconciled, Malformed, NotFound
-from .kiosks import at_stake, check_override
-from .shape import OMIT_NONE
+from .kiosks import KioskStake, at_stake, check_override
+from .shape import OMIT_NONE, plain
 from .staff import StaffMember, append_statement
 
 MAX_REASON = 500
@@ -162,13 +162,13 @@ def resolve(ctx: Context, who: StaffMember, reviewer: Any, target: Any, ballot: 
     return Resolution(reviewer, target, ballot, index, app.sth)
 
 
-def unreconciled(conn: Connection) -> list[dict[str, Any]]:
+def unreconciled(conn: Connection) -> list[KioskStake]:
     """Kiosks that closing the event now would leave behind: not closed (pending or
     approved), or with signed records the server does not hold (:func:`kiosks.at_stake`)."""
     out = []
     for row in conn.execute(select(kiosks).order_by(kiosks.c.id)):
         st = at_stake(row)
-        if row.status != "closed" or st["missing"] is not None:
+        if row.status != "closed" or st.missing is not None:
             out.append(st)
     return out
 
@@ -184,10 +184,13 @@ def close_event(ctx: Context, who: StaffMember, *, reason: Any = None) -> EventC
             raise EventClosed("the event is closed already")
         left = unreconciled(app.conn)
         if left and why is None:
-            names = ", ".join(f"{k['kiosk']} ({k['status']}{', missing ' + str(k['missing']['first']) + '-' + str(k['missing']['last']) if k['missing'] else ''})" for k in left[:20])
+            names = ", ".join(
+                f"{k.kiosk} ({k.status}{', missing ' + str(k.missing['first']) + '-' + str(k.missing['last']) if k.missing else ''})"
+                for k in left[:20]
+            )
             raise KiosksUnreconciled(
-                          f"{len(left)} kiosk(s) are open or behind: {names}. Close each kiosk first, "
-                          f"or override with a reason (it goes on the ledger)", kiosks=left)
+                f"{len(left)} kiosk(s) are open or behind: {names}. Close each kiosk first, "
+                f"or override with a reason (it goes on the ledger)", kiosks=plain(left))
         state = ctx.replayed.state(app.conn, app.size)
         results = state.results()
         digest = results_hash(results)
@@ -195,7 +198,7 @@ def close_event(ctx: Context, who: StaffMember, *, reason: Any = None) -> EventC
         body: dict[str, Any] = {"type": "close", "event": ctx.manifest.event, "results_hash": digest, "staff": who.name, "at": at}
         if left:
             assert why is not None
-            body["override"] = {"reason": why, "kiosks": left}
+            body["override"] = {"reason": why, "kiosks": plain(left)}
         index = append_statement(app, who, body, at)
         app.set_closed(index, digest)
         still_open = sorted(r.id for r in app.conn.execute(select(kiosks.c.id).where(kiosks.c.status == "approved")))

@@ -38,7 +38,7 @@ from .errors import (
     StateConflict,
     UnknownKiosk,
 )
-from .shape import OMIT_NONE
+from .shape import OMIT_NONE, plain
 from .staff import StaffMember, append_statement
 
 log = logging.getLogger("simsa.server.kiosks")
@@ -101,7 +101,7 @@ class KioskClosed:
     sth: dict[str, Any] | None
 
 
-def check_registration(body: Any) -> dict[str, Any]:
+def check_registration(body: Any) -> dict[str, str]:
     """``{"kiosk","public_key","registered_at","sig"}`` signed by ``public_key`` over JCS
     without ``sig``; raise :class:`Malformed` or :class:`BadSignature`."""
     try:
@@ -119,7 +119,7 @@ def check_registration(body: Any) -> dict[str, Any]:
         verify_b64u(b["public_key"], jcs(unsigned), b["sig"], what="kiosk registration signature")
     except VerificationError as exc:
         raise BadSignature(str(exc)) from exc
-    return dict(b)
+    return {k: str(v) for k, v in b.items()}  # each checked to be text above, in the order sent
 
 
 def require_enrolled(ctx: Context, kiosk: str) -> None:
@@ -244,7 +244,22 @@ def submit_closure(ctx: Context, kiosk: str, body: Any) -> ClosureHeld:
     return ClosureHeld(kiosk, held, matches, int(row.synced_seq))
 
 
-def at_stake(row: Any, now: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class KioskStake:
+    """What closing a kiosk now would leave behind (it goes on the ledger, through
+    :func:`shape.plain`, in an override)."""
+
+    kiosk: str
+    status: str
+    signed_seq: int  # its latest signed head
+    synced_seq: int  # the chain the server holds
+    head_known: bool
+    missing: dict[str, int] | None  # {"first", "last"} seq signed but not on the server
+    last_contact: str | None
+    closure: str  # matches, mismatch or none
+
+
+def at_stake(row: Any) -> KioskStake:
     """What closing this kiosk now would leave behind: its latest signed head (a sync, a
     refused batch, a bundle or its closure) against the chain the server holds, the missing
     seq range, its last contact, and whether its closure matches."""
@@ -253,16 +268,16 @@ def at_stake(row: Any, now: str | None = None) -> dict[str, Any]:
     synced = int(row.synced_seq)
     contacts = [t for t in (row.last_sync_at, row.reported_at) if t]
     matches = closure is not None and (closure["seq"], closure["hash"]) == (synced, row.synced_hash) and signed <= synced
-    return {
-        "kiosk": row.id,
-        "status": row.status,
-        "signed_seq": signed,
-        "synced_seq": synced,
-        "head_known": row.reported_at is not None or closure is not None,
-        "missing": {"first": synced + 1, "last": signed} if signed > synced else None,
-        "last_contact": max(contacts) if contacts else None,
-        "closure": "matches" if matches else ("none" if closure is None else "mismatch"),
-    }
+    return KioskStake(
+        kiosk=row.id,
+        status=row.status,
+        signed_seq=signed,
+        synced_seq=synced,
+        head_known=row.reported_at is not None or closure is not None,
+        missing={"first": synced + 1, "last": signed} if signed > synced else None,
+        last_contact=max(contacts) if contacts else None,
+        closure="matches" if matches else ("none" if closure is None else "mismatch"),
+    )
 
 
 def check_override(confirm: Any, expected: str, reason: Any) -> str | None:
@@ -277,11 +292,11 @@ def check_override(confirm: Any, expected: str, reason: Any) -> str | None:
     return reason.strip()
 
 
-def _stake_text(st: dict[str, Any]) -> str:
-    m = st["missing"]
+def _stake_text(st: KioskStake) -> str:
+    m = st.missing
     lost = f"seq {m['first']}-{m['last']} ({m['last'] - m['first'] + 1} records) signed but not on the server" if m else "no records known to be missing"
-    head = f"last signed head seq {st['signed_seq']}" if st["head_known"] else "no signed head since approval (what it holds is unknown)"
-    return f"{head}, synced to {st['synced_seq']}: {lost}; last contact {st['last_contact'] or 'never'}"
+    head = f"last signed head seq {st.signed_seq}" if st.head_known else "no signed head since approval (what it holds is unknown)"
+    return f"{head}, synced to {st.synced_seq}: {lost}; last contact {st.last_contact or 'never'}"
 
 
 def approve(ctx: Context, who: StaffMember, kiosk: str) -> Approved:
@@ -322,19 +337,20 @@ def close_kiosk(
         if app.closed_index is not None:
             raise EventClosed("the event is closed")
         stake = at_stake(row)
-        closure = json.loads(row.closure) if stake["closure"] == "matches" else None
+        closure = json.loads(row.closure) if stake.closure == "matches" else None
         override: dict[str, Any] | None = None
         if closure is None:
             if why is None:
-                code = "closure_mismatch" if stake["closure"] == "mismatch" else "closure_missing"
+                code = "closure_mismatch" if stake.closure == "mismatch" else "closure_missing"
                 first = "its closure does not match the server" if code == "closure_mismatch" else "it has sent no closure"
                 refused = ClosureMismatch if code == "closure_mismatch" else ClosureMissing
                 raise refused(
                     f"kiosk {kiosk}: {first}; {_stake_text(stake)}. Sync it or import its USB bundle and closure; "
                     f"or override: type the kiosk id and a reason (it goes on the ledger)",
-                    stake=stake,
+                    stake=plain(stake),
                 )
-            override = {"reason": why, **{k: stake[k] for k in ("signed_seq", "synced_seq", "missing", "last_contact", "closure")}}
+            held = plain(stake)
+            override = {"reason": why, **{k: held[k] for k in ("signed_seq", "synced_seq", "missing", "last_contact", "closure")}}
         at = app.received_at()
         counts = {"synced_seq": int(row.synced_seq), "accepted": int(row.accepted), "rejected": int(row.rejected)}
         body = {

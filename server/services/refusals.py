@@ -79,8 +79,9 @@ def _tally(ctx: Context) -> RefusalTally:
     return t
 
 
-def _summaries(ctx: Context, t: RefusalTally) -> list[dict[str, Any]]:
-    """The summary rows of a finished minute (at most refusals_per_minute + 1 of them)."""
+def _summaries(ctx: Context, t: RefusalTally) -> list[dict[str, str]]:
+    """The summary rows of a finished minute (at most refusals_per_minute + 1 of them),
+    as columns of the rejections table."""
     if not t.dropped:
         return []
     cap = ctx.settings.refusals_per_minute

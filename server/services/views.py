@@ -162,13 +162,13 @@ def kiosks_table(ctx: Context) -> list[KioskRow]:
     for r in rows:
         closure = json.loads(r.closure) if r.closure else None
         stake = at_stake(r)
-        recorded = stake["signed_seq"]
+        recorded = stake.signed_seq
         statement = overrides.get(int(r.closed_index), {}) if r.closed_index is not None else {}
         out.append(
             KioskRow(
-                head_known=stake["head_known"],
-                received_all=stake["head_known"] and stake["missing"] is None,
-                missing_range=stake["missing"],
+                head_known=stake.head_known,
+                received_all=stake.head_known and stake.missing is None,
+                missing_range=stake.missing,
                 late=late.get(r.id, 0),
                 override=statement.get("override"),
                 override_staff=statement.get("staff"),
