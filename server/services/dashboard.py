@@ -1,5 +1,5 @@
-"""What the dashboard and the public pages show beyond :mod:`server.services.views`, as plain
-data: receipt lookup, progress per group, per-kiosk refusals, conflicts with the ballots'
+"""What the dashboard and the public pages show beyond :mod:`server.services.views`, as
+frozen dataclasses: receipt lookup, progress per group, per-kiosk refusals, conflicts with the ballots'
 content, alarms, the provisional results, the latest ledger entries, and a version stamp
 that changes whenever anything staff see changes (for live refresh).
 

@@ -94,3 +94,28 @@ def test_every_service_error_has_one_status() -> None:
         assert cls.code in STATUS, f"{cls.__name__}: no HTTP status for {cls.code!r} in server.problems.STATUS"
         assert cls.code in SERVER_CODES or cls.code in ALL_CODES, f"{cls.code!r} has no title"
     assert len({c.code for c in classes}) == len(classes), "two classes share a code"
+
+
+def test_each_service_error_becomes_its_problem_at_the_boundary() -> None:
+    """A service error raised in a route is answered as RFC 9457 problem+json with the
+    status of the one table, its code, detail and extra fields — nothing else maps them."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from server.problems import install
+
+    app = FastAPI()
+    install(app)
+    classes = {cls.code: cls for cls in error_classes()}
+
+    @app.get("/raise/{code}")
+    def _raise(code: str) -> None:
+        raise classes[code](f"detail of {code}", hint=code)
+
+    with TestClient(app) as client:
+        for code in classes:
+            r = client.get(f"/raise/{code}")
+            body = r.json()
+            assert r.status_code == STATUS[code] and r.headers["content-type"] == "application/problem+json", code
+            assert (body["code"], body["detail"], body["hint"], body["status"]) == (code, f"detail of {code}", code, STATUS[code])
+            assert body["type"] == f"urn:simsa:problem:{code}"
