@@ -1,7 +1,8 @@
 """What the dashboard and the public pages show beyond :mod:`server.services.views`, as
-frozen dataclasses: receipt lookup, progress per group, per-kiosk refusals, conflicts with the ballots'
-content, alarms, the provisional results, the latest ledger entries, and a version stamp
-that changes whenever anything staff see changes (for live refresh).
+frozen dataclasses: receipt lookup, progress per group, per-kiosk refusals and status,
+alarms, the latest ledger entries, and a version stamp that changes whenever anything staff
+see changes (for live refresh). Conflict cards are in :mod:`.conflict_cards`, the results
+laid out in :mod:`.rankings`.
 
 Everything is read from the server's tables and the replayed ledger; nothing here writes.
 """
@@ -16,21 +17,16 @@ from typing import Any
 
 from sqlalchemy import Connection, String, func, select
 
-from shared.ballot import SignedBallot
 from shared.errors import FormatError
 from shared.receipt import parse_receipt
-from shared.tally import results_hash
 from shared.timefmt import format_time, parse_time
 
 from ..context import Context
-from ..db.schema import ballots, kiosk_records, kiosks, ledger_entries, rejections, resolutions
+from ..db.schema import ballots, kiosk_records, kiosks, ledger_entries, rejections
 from . import reconcile, views
 from .channels import split_reviewers
 from .errors import BadRequest, NotFound, StateConflict
 from .refusals import ANONYMOUS_CODES
-
-#: Rows of a ranking shown past its selection line (the full table and CSV hold the rest).
-RANKING_TAIL = 15
 
 SILENT_AFTER = timedelta(minutes=10)
 
@@ -271,172 +267,6 @@ def alarms(ctx: Context, overview: views.Overview, rows: list[KioskStatus]) -> l
             out += [Alarm("info", key="alarm.silent", args={"kiosk": kid, "minutes": minutes},
                      href=f"/staff/kiosks/{kid}") for kid, minutes in silent]
     return sorted(out, key=lambda a: ("bad", "warn", "info").index(a.level))
-
-
-# --- conflicts ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Content:
-    """What a ballot says: a rubric's scores and comment, or an approval's choices."""
-
-    form: str
-    scores: dict[str, int] | None = None
-    comment: str | None = None
-    choices: tuple[str, ...] = ()
-
-    @classmethod
-    def of(cls, sb: SignedBallot) -> Content:
-        b = sb.ballot
-        if b.form == "rubric":
-            return cls("rubric", scores=dict(b.scores or {}), comment=b.comment)
-        return cls("approval", choices=tuple(b.choices or ()))
-
-
-@dataclass(frozen=True)
-class CardBallot(views.BallotRow):
-    """A conflict's ballot with its content, and whether it is the rule's default and the
-    one that counts."""
-
-    content: Content
-    default: bool
-    effective: bool
-
-
-@dataclass(frozen=True)
-class Decision:
-    staff: str
-    reason: str
-    index: int
-
-
-@dataclass(frozen=True)
-class ConflictCard:
-    """A conflict as staff decide it: its ballots' content, the rule's default, the staff
-    decision (who and why) when there is one."""
-
-    reviewer: str
-    target: str
-    title: str | None
-    ballots: list[CardBallot]
-    default: str
-    resolved: str | None
-    decision: Decision | None
-
-
-def conflict_cards(ctx: Context, *, reviewer: str | None = None) -> list[ConflictCard]:
-    """Every conflict of the replayed ledger (:func:`views.conflict_list`) with its ballots'
-    content and decision; open ones first."""
-    m = ctx.manifest
-    found = views.conflict_list(ctx, reviewer)
-    with ctx.db.read() as conn:
-        decided = {
-            (r.reviewer, r.target): Decision(r.staff, r.reason, int(r.idx))
-            for r in conn.execute(select(resolutions).order_by(resolutions.c.idx))
-        }
-    cards = []
-    for c in found:
-        target = c.key[1]
-        rows = [
-            CardBallot(a.id, a.index, a.channel, a.kiosk, a.seq, a.created_at, Content.of(a.signed),
-                       default=a.id == c.default, effective=a.id == c.effective)
-            for a in c.ballots
-        ]
-        cards.append(
-            ConflictCard(
-                reviewer=c.key[0],
-                target=target,
-                title=m.proposals[target].title if target in m.proposals else None,
-                ballots=rows,
-                default=c.default,
-                resolved=c.resolved,
-                decision=decided.get(c.key) if c.resolved else None,
-            )
-        )
-    cards.sort(key=lambda x: (x.resolved is not None, x.reviewer, x.target))
-    return cards
-
-
-def effective_ids(ctx: Context) -> set[str]:
-    with ctx.db.read() as conn:
-        state = ctx.replayed.state(conn)
-        return {a.id for a in state.merged().effective.values()}
-
-
-# --- results -----------------------------------------------------------------------------
-
-
-def provisional_results(ctx: Context) -> views.Results:
-    """The results as they would be if the event closed now (staff only, never published);
-    computed once per tree size."""
-    with ctx.db.read() as conn:
-        size, _ = ctx.ledger.head(conn)
-        cached = ctx.provisional
-        if cached is not None and cached[0] == size:
-            return cached[1]
-        state = ctx.replayed.state(conn, size)
-        res = state.results()
-    out = views.Results(ctx.manifest.event, None, results_hash(res), res)
-    ctx.provisional = (size, out)
-    return out
-
-
-def published_results(ctx: Context) -> views.Results:
-    """:func:`views.results` (:class:`NotClosed` before close); the closed ledger never
-    changes, so once."""
-    cached = ctx.published
-    if cached is None:
-        cached = ctx.published = views.results(ctx)
-    return cached
-
-
-@dataclass(frozen=True)
-class RankTable:
-    """One ranking: its rows (results' proposals with their titles) up to ``RANKING_TAIL``
-    past the selection ``line``; ``more`` rows left to the full table."""
-
-    key: str
-    channel: str
-    rows: list[dict[str, Any]]
-    line: int
-    more: int
-
-
-@dataclass(frozen=True)
-class Ranking:
-    mode: str
-    selected: int
-    tables: list[RankTable]
-    all: list[dict[str, Any]]  # every proposal, by id
-
-
-def ranking(ctx: Context, results: dict[str, Any]) -> Ranking:
-    """The results laid out as the selection works: for ``quota``, the on-site ranking with
-    its line, then the online ranking of the rest with its line; for ``mix``, one ranking."""
-    m = ctx.manifest
-    sel = m.selection
-    by_id = {p["id"]: {**p, "title": m.proposals[p["id"]].title} for p in results["proposals"]}
-    out: dict[str, Any] = {"tables": []}
-    if sel.mode == "quota":
-        k_rank = sorted((p for p in by_id.values() if p["kiosk"]["rank"]), key=lambda p: p["kiosk"]["rank"])
-        k_sel = {p["id"] for p in k_rank[: sel.quota_kiosk]}
-        o_rank = sorted(
-            (p for p in by_id.values() if p["online"]["rank"] and p["id"] not in k_sel), key=lambda p: p["online"]["rank"]
-        )
-        out["tables"] = [
-            {"key": "res.rank.kiosk", "channel": "kiosk", "rows": k_rank, "line": min(sel.quota_kiosk, len(k_rank))},
-            {"key": "res.rank.online", "channel": "online", "rows": o_rank, "line": min(sel.quota_online, len(o_rank))},
-        ]
-    else:
-        mix = sorted((p for p in by_id.values() if p["combined"] is not None), key=lambda p: -p["combined"])
-        picked = [by_id[i] for i in results["selected"]]
-        rest = [p for p in mix if p["id"] not in set(results["selected"])]
-        out["tables"] = [{"key": "res.rank.mix", "channel": "mix", "rows": picked + rest, "line": len(picked)}]
-    tables = []
-    for tb in out["tables"]:
-        keep = tb["line"] + RANKING_TAIL
-        tables.append(RankTable(tb["key"], tb["channel"], tb["rows"][:keep], tb["line"], max(0, len(tb["rows"]) - keep)))
-    return Ranking(sel.mode, len(results["selected"]), tables, sorted(by_id.values(), key=lambda p: p["id"]))
 
 
 # --- ledger and live ---------------------------------------------------------------------

@@ -19,7 +19,7 @@ from ..api.jsonable import obj
 from ..auth import context
 from ..context import Context
 from ..problems import Problem
-from ..services import channels, dashboard, reconcile
+from ..services import channels, dashboard, rankings, reconcile
 from . import i18n, localtime, results_view
 from .render import STATIC, lang_of, page
 from .staff_pages import page_number, sth_time
@@ -130,7 +130,7 @@ def results_page(request: Request, ctx: Ctx) -> Response:
         with ctx.db.read() as conn:
             size, _ = ctx.ledger.head(conn)
         return page(request, "results.html", nav="results", R=None, ledger_size=size)
-    results = dashboard.published_results(ctx)
+    results = rankings.published_results(ctx)
     return page(
         request, "results.html", nav="results", R=results, base_url=base_url(request),
         downloads=[("CSV", "/api/v1/results.csv"), ("JSON", "/api/v1/results")], rc=reconcile.counted(ctx),

@@ -8,8 +8,8 @@ from typing import Any
 from markupsafe import Markup
 
 from ..context import Context
-from ..services import dashboard
-from ..services.dashboard import RankTable
+from ..services import rankings
+from ..services.rankings import RankTable
 from ..services.views import Results
 from . import charts, i18n
 
@@ -43,7 +43,7 @@ def view(ctx: Context, lang: str, results: Results, page_no: int = 1) -> dict[st
     ``charts`` (inline SVG) for ``templates/_results.html``."""
     t = i18n.translator(lang)
     res = results.results
-    ranked = dashboard.ranking(ctx, res)
+    ranked = rankings.ranking(ctx, res)
     rk: dict[str, Any] = {"mode": ranked.mode, "selected": ranked.selected, "tables": [_fold(tb) for tb in ranked.tables]}
     rk["all_total"] = len(ranked.all)
     rk["all"], rk["page"], rk["pages"] = page_of(ranked.all, page_no)

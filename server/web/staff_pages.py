@@ -22,7 +22,7 @@ from ..auth import context, page_staff, require_staff
 from ..body import read_form
 from ..context import Context
 from ..problems import Problem, problem_of
-from ..services import actions, dashboard, kiosks, reconcile, views
+from ..services import actions, conflict_cards, dashboard, kiosks, rankings, reconcile, views
 from ..services.errors import ServiceError
 from ..services.staff import StaffMember
 from . import bundles, details, i18n, localtime, lookup, results_view
@@ -218,7 +218,7 @@ async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> Response:
 
 @router.get("/staff/conflicts")
 def conflicts_page(request: Request, ctx: Ctx, who: Staff, show: str = "open") -> Response:
-    cards = dashboard.conflict_cards(ctx)
+    cards = conflict_cards.conflict_cards(ctx)
     n_open = sum(1 for c in cards if c.resolved is None)
     shown = cards if show == "all" else [c for c in cards if c.resolved is None]
     return page(
@@ -291,7 +291,7 @@ def reviewers_page(request: Request, ctx: Ctx, who: Staff, id: str | None = None
         request, "reviewers.html", who=who, nav="reviewers", live=bool(r),
         query=query, r=r, notfound=notfound, titles=titles, matches=found if len(found) > 1 else [],
         id_examples=lookup.examples(ctx.manifest.reviewers),
-        effective=dashboard.effective_ids(ctx) if r else set(),
+        effective=conflict_cards.effective_ids(ctx) if r else set(),
         status=404 if notfound else 200,
     )
 
@@ -341,7 +341,7 @@ def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str 
     rows = dashboard.kiosk_rows(ctx, views.kiosks_table(ctx))
     with ctx.db.read() as conn:
         _, closed = ctx.ledger.head(conn)
-    results = dashboard.published_results(ctx) if closed is not None else dashboard.provisional_results(ctx)
+    results = rankings.published_results(ctx) if closed is not None else rankings.provisional_results(ctx)
     ov = views.overview(ctx)
     checks = []
     missing = [k for k in rows if k.missing]

@@ -1,4 +1,4 @@
-"""The results laid out as the selection works (dashboard.ranking): the on-site ranking
+"""The results laid out as the selection works (rankings.ranking): the on-site ranking
 with its line at the on-site quota, then the online ranking of the rest with its line,
 trimmed a little past each line (the full table holds every proposal)."""
 
@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from server.context import Context
-from server.services.dashboard import RANKING_TAIL, ranking
+from server.services.rankings import RANKING_TAIL, ranking
 from shared.manifest import Manifest
 
 

@@ -3,7 +3,7 @@ its selection line, the full table comes one page at a time."""
 
 from __future__ import annotations
 
-from server.services.dashboard import RankTable
+from server.services.rankings import RankTable
 from server.web.results_view import PAGE_ROWS, _fold, page_of
 
 
@@ -12,7 +12,7 @@ def table(n: int, line: int) -> RankTable:
 
 
 def test_long_ranking_folds_between_top_and_line() -> None:
-    tb = _fold(table(215, 200))  # 200 selected + 15 after the line, as dashboard.ranking keeps
+    tb = _fold(table(215, 200))  # 200 selected + 15 after the line, as rankings.ranking keeps
     assert [r["id"] for r in tb["head"]] == [f"p{i:04d}" for i in range(1, 11)]
     assert tb["folded"] == 187 and tb["tail_from"] == 198
     assert tb["tail"][0]["id"] == "p0198" and tb["tail"][-1]["id"] == "p0215"
