@@ -19,11 +19,11 @@ def provisional_results(ctx: Context) -> views.Results:
     """The results as they would be if the event closed now (staff only, never published);
     computed once per tree size."""
     with ctx.db.read() as conn:
-        size, _ = ctx.ledger.head(conn)
+        state = ctx.replayed.state(conn)
         cached = ctx.provisional
-        if cached is not None and cached[0] == size:
+        if cached is not None and cached[0] == state.size:
             return cached[1]
-        state = ctx.replayed.state(conn, size)
+        size = state.size
         res = state.results()
     out = views.Results(ctx.manifest.event, None, results_hash(res), res)
     ctx.provisional = (size, out)

@@ -90,7 +90,7 @@ def overview(ctx: Context) -> Overview:
         kstat = {r.status: int(r.n) for r in conn.execute(select(kiosks.c.status, func.count().label("n")).group_by(kiosks.c.status))}
         n_revoked = conn.execute(select(func.count()).select_from(revocations)).scalar_one()
         n_staff = conn.execute(select(func.count()).select_from(staff)).scalar_one()
-        found = ctx.replayed.state(conn, size).merged().conflicts
+        found = ctx.replayed.state(conn).merged().conflicts
     m = ctx.manifest
     return Overview(
         event=m.event,
