@@ -7,8 +7,8 @@ ledger or checks it on an existing one, and checks the stored tree against its h
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -24,6 +24,15 @@ from .services.precheck import Prechecker
 from .services.replayed import ReplayedLedger
 from .settings import ConfigError, Event, Settings
 
+if TYPE_CHECKING:
+    from .guards import Guards
+    from .ledger.tlog import Tlog
+    from .services.channels import SourceWatch
+    from .services.reconcile import Counted
+    from .services.refusals import RefusalTally
+    from .services.views import Results
+    from .witnessing import Pusher
+
 
 @dataclass
 class Context:
@@ -34,7 +43,17 @@ class Context:
     prechecker: Prechecker
     replayed: ReplayedLedger
     clock: Clock = utc_now
-    extras: dict[str, Any] = field(default_factory=dict)
+    # Made on first use by the module named, and kept for the server's life:
+    guards: Guards | None = None  # server.guards: per-address and per-reviewer limits
+    tlog: Tlog | None = None  # server.api.tlog: the tiled log over the ledger
+    pusher: Pusher | None = None  # server.witnessing: sends checkpoints to the witnesses
+    source_watch: SourceWatch | None = None  # services.channels: where each reviewer's ballots came from
+    refusal_tally: RefusalTally | None = None  # services.refusals: this minute's counted refusals
+    # Computed once per ledger size (the ledger only grows): (size, value).
+    ledger_types: tuple[int, dict[str, int]] = (0, {})  # services.reconcile
+    counted: tuple[int, Counted] | None = None  # services.reconcile
+    provisional: tuple[int, Results] | None = None  # services.dashboard
+    published: Results | None = None  # services.dashboard: the closed ledger never changes
 
     @property
     def manifest(self) -> Manifest:

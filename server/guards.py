@@ -49,9 +49,9 @@ class Guards:
 
 def guards_of(ctx: Any) -> Guards:
     """The guards of a :class:`server.context.Context` (made on first use)."""
-    g = ctx.extras.get("guards")
+    g = ctx.guards
     if g is None:
-        g = ctx.extras.setdefault("guards", Guards.from_settings(ctx.settings))
+        g = ctx.guards = Guards.from_settings(ctx.settings)
     assert isinstance(g, Guards)
     return g
 

@@ -19,6 +19,8 @@ from starlette.routing import Match
 from shared.errors import ALL_CODES, CODE_TEXT
 from shared.text import storable
 
+from .services.errors import ServiceError
+
 log = logging.getLogger("simsa.server")
 
 PROBLEM_TYPE = "application/problem+json"
@@ -126,6 +128,33 @@ class Problem(Exception):
         self.status, self.code, self.detail, self.extra = status, code, detail, extra
 
 
+#: The HTTP status of each code a service raises (:mod:`server.services.errors`): the one
+#: place where the domain's errors meet HTTP.
+STATUS: Final[dict[str, int]] = {
+    "bad_request": 400,
+    "malformed": 400,
+    "bad_signature": 400,
+    "override_unconfirmed": 400,
+    "unknown_kiosk": 403,
+    "not_found": 404,
+    "not_closed": 404,
+    "conflict": 409,
+    "kiosk_key_conflict": 409,
+    "event_closed": 409,
+    "kiosks_unreconciled": 409,
+    "closure_mismatch": 409,
+    "closure_missing": 409,
+    "rate_limited": 429,
+}
+
+
+def problem_of(exc: Problem | ServiceError) -> Problem:
+    """A service's refusal as the problem the API answers with (a problem as it is)."""
+    if isinstance(exc, Problem):
+        return exc
+    return Problem(STATUS[exc.code], exc.code, exc.detail, **exc.extra)
+
+
 def problem_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:
     detail = storable(detail)  # a quoted NUL or lone surrogate, escaped: UTF-8 can carry it
     body = {"type": f"urn:simsa:problem:{code}", "title": title_of(code), "status": status, "code": code, "detail": detail}
@@ -149,6 +178,10 @@ def install(app: FastAPI) -> None:
         if exc.code == "malformed":
             extra.setdefault("title", malformed_title(_route_path(req)))
         return problem_response(exc.status, exc.code, exc.detail, **extra)
+
+    @app.exception_handler(ServiceError)
+    async def _refused(req: Request, exc: ServiceError) -> JSONResponse:
+        return await _problem(req, problem_of(exc))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(req: Request, exc: StarletteHTTPException) -> JSONResponse:

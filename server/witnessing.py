@@ -150,6 +150,6 @@ class Pusher:
 def start_pusher(ctx: Context) -> Pusher:
     """The pusher for the witnesses of ``ctx.settings``, started (a no-op without witnesses)."""
     p = Pusher(ctx, configured(ctx.settings))
-    ctx.extras["pusher"] = p
+    ctx.pusher = p
     p.start()
     return p

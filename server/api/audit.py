@@ -16,6 +16,7 @@ from ..context import Context
 from ..db.schema import revocations
 from ..problems import Problem
 from ..services import views
+from .jsonable import obj
 
 router = APIRouter(prefix="/api/v1", tags=["audit"])
 Ctx = Annotated[Context, Depends(context)]
@@ -119,12 +120,12 @@ def get_revocations(ctx: Ctx) -> dict[str, Any]:
 
 @router.get("/results", summary="The results, after the event is closed", tags=["results"])
 def get_results(ctx: Ctx) -> dict[str, Any]:
-    return views.results(ctx, ctx.replayed)
+    return obj(views.results(ctx))
 
 
 @router.get("/results.csv", summary="The results as CSV, after the event is closed", tags=["results"])
 def get_results_csv(ctx: Ctx) -> Response:
-    text = views.results_csv(ctx, ctx.replayed)
+    text = views.results_csv(ctx)
     return Response(
         text,
         media_type="text/csv; charset=utf-8",

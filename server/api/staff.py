@@ -19,6 +19,7 @@ from ..problems import Problem
 from ..services import actions, ingest, kiosks, views
 from ..services import staff as staff_service
 from ..services.staff import StaffMember
+from .jsonable import obj
 
 router = APIRouter(prefix="/api/v1/staff", tags=["staff"])
 Ctx = Annotated[Context, Depends(context)]
@@ -82,17 +83,17 @@ def me(who: Staff) -> dict[str, Any]:
 
 @router.get("/overview")
 def overview(ctx: Ctx, _who: Staff) -> dict[str, Any]:
-    return views.overview(ctx, ctx.replayed)
+    return obj(views.overview(ctx))
 
 
 @router.get("/kiosks", summary="Every kiosk: recorded vs synced, counts, closure")
 def kiosks_table(ctx: Ctx, _who: Staff) -> dict[str, Any]:
-    return {"kiosks": views.kiosks_table(ctx)}
+    return {"kiosks": [obj(k) for k in views.kiosks_table(ctx)]}
 
 
 @router.get("/conflicts", summary="Every conflict, decided or not")
 def conflicts(ctx: Ctx, _who: Staff) -> dict[str, Any]:
-    return {"conflicts": views.conflicts(ctx, ctx.replayed)}
+    return {"conflicts": [obj(c) for c in views.conflicts(ctx)]}
 
 
 @router.get("/rejections", summary="Refused submissions with their reason, newest first")
@@ -106,12 +107,13 @@ def rejections(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     before: int | None = None,
 ) -> dict[str, Any]:
-    return {"rejections": views.rejection_list(ctx, code=code, channel=channel, kiosk=kiosk, reviewer=reviewer, limit=limit, before=before)}
+    rows = views.rejection_list(ctx, code=code, channel=channel, kiosk=kiosk, reviewer=reviewer, limit=limit, before=before)
+    return {"rejections": [obj(r) for r in rows]}
 
 
 @router.get("/reviewers/{reviewer}", summary="One reviewer: manifest, revocation, ballots, rejections, conflicts")
 def reviewer(reviewer: str, ctx: Ctx, _who: Staff) -> dict[str, Any]:
-    return views.reviewer_lookup(ctx, ctx.replayed, reviewer)
+    return obj(views.reviewer_lookup(ctx, reviewer))
 
 
 # --- actions -----------------------------------------------------------------------------
@@ -129,14 +131,12 @@ async def _body(request: Request, ctx: Context, what: str, required: set[str], o
 
 @router.post("/kiosks/{kiosk}/approve", summary="Enrol a registered kiosk (kiosk statement)")
 async def approve_kiosk(kiosk: str, ctx: Ctx, who: Staff) -> dict[str, Any]:
-    out: dict[str, Any] = await run_in_threadpool(kiosks.approve, ctx, who, kiosk)
-    return out
+    return obj(await run_in_threadpool(kiosks.approve, ctx, who, kiosk))
 
 
 @router.post("/kiosks/{kiosk}/dismiss", summary="Dismiss a pending kiosk registration (not on the ledger)")
 async def dismiss_kiosk(kiosk: str, ctx: Ctx, who: Staff) -> dict[str, Any]:
-    out: dict[str, Any] = await run_in_threadpool(kiosks.dismiss, ctx, who, kiosk)
-    return out
+    return obj(await run_in_threadpool(kiosks.dismiss, ctx, who, kiosk))
 
 
 @router.post("/kiosks/{kiosk}/close", summary="Close a kiosk (kiosk-close statement)",
@@ -146,10 +146,10 @@ async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> dic
     b: dict[str, Any] = {}
     if int(request.headers.get("content-length") or 0) > 0:
         b = await _body(request, ctx, "kiosk close", set(), {"force", "confirm", "reason"})
-    out: dict[str, Any] = await run_in_threadpool(
+    closed = await run_in_threadpool(
         lambda: kiosks.close_kiosk(ctx, who, kiosk, confirm=b.get("confirm"), reason=b.get("reason"))
     )
-    return out
+    return obj(closed)
 
 
 @router.post("/bundles", summary="Import a kiosk's USB bundle (same as a network sync)",
@@ -167,24 +167,22 @@ async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> dict[str, Any
              openapi_extra=json_body_doc('{"reviewer", "target", "ballot", "reason"}'))
 async def resolve(request: Request, ctx: Ctx, who: Staff) -> dict[str, Any]:
     b = await _body(request, ctx, "resolution", {"reviewer", "target", "ballot", "reason"})
-    out: dict[str, Any] = await run_in_threadpool(actions.resolve, ctx, who, b["reviewer"], b["target"], b["ballot"], b["reason"])
-    return out
+    out = await run_in_threadpool(actions.resolve, ctx, who, b["reviewer"], b["target"], b["ballot"], b["reason"])
+    return obj(out)
 
 
 @router.post("/revocations", summary="Revoke a credential (revocation statement)",
              openapi_extra=json_body_doc('{"reviewer", "reason"}'))
 async def revoke(request: Request, ctx: Ctx, who: Staff) -> dict[str, Any]:
     b = await _body(request, ctx, "revocation", {"reviewer", "reason"})
-    out: dict[str, Any] = await run_in_threadpool(actions.revoke, ctx, who, b["reviewer"], b["reason"])
-    return out
+    return obj(await run_in_threadpool(actions.revoke, ctx, who, b["reviewer"], b["reason"]))
 
 
 @router.post("/revocations/import", summary="Import a revocation signed with the authority key",
              openapi_extra=json_body_doc('{"statement": {"type": "revocation", "event", "reviewer", "reason", "at"}, "sig"}'))
 async def import_revocation(request: Request, ctx: Ctx, who: Staff) -> dict[str, Any]:
     body = await read_json(request, ctx.settings.max_body_bytes, what="signed revocation")
-    out: dict[str, Any] = await run_in_threadpool(actions.import_revocation, ctx, who, body)
-    return out
+    return obj(await run_in_threadpool(actions.import_revocation, ctx, who, body))
 
 
 @router.post("/close", summary="Close the event (close statement with the results hash)",
@@ -194,7 +192,5 @@ async def close_event(request: Request, ctx: Ctx, who: Staff) -> dict[str, Any]:
     b = await _body(request, ctx, "close", {"event"}, {"reason"})
     if b["event"] != ctx.manifest.event:
         raise Problem(400, "malformed", f"confirm by naming the event: {ctx.manifest.event}")
-    out: dict[str, Any] = await run_in_threadpool(
-        lambda: actions.close_event(ctx, who, ctx.replayed, reason=b.get("reason"))
-    )
-    return out
+    closed = await run_in_threadpool(lambda: actions.close_event(ctx, who, reason=b.get("reason")))
+    return obj(closed)

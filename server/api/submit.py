@@ -14,9 +14,11 @@ from ..auth import context
 from ..body import SIGNED_BALLOTS, check_json_type, json_body_doc, parse_body, read_json, read_limited
 from ..context import Context
 from ..counting import MAX_BALLOT_CONTAINERS, MAX_BATCH_CONTAINERS, check_containers, client_address
-from ..problems import Problem, problem_response
+from ..problems import Problem, problem_of, problem_response
 from ..services import ingest, kiosks
+from ..services.errors import ServiceError
 from ..services.refusals import keep_anonymous
+from .jsonable import obj
 
 router = APIRouter(prefix="/api/v1", tags=["submission"])
 Ctx = Annotated[Context, Depends(context)]
@@ -61,7 +63,8 @@ async def post_batch(request: Request, kiosk: KioskId, ctx: Ctx) -> Response:
         # Enrolment from the path, before a byte of the body is read: an unknown or pending
         # kiosk's batch costs one indexed lookup.
         await run_in_threadpool(kiosks.require_enrolled, ctx, kiosk)
-    except Problem as p:
+    except (Problem, ServiceError) as refusal:
+        p = problem_of(refusal)
         await run_in_threadpool(keep_anonymous, ctx, source, channel="kiosk", kiosk=kiosk, code=p.code,
                                 detail=f"sync: {p.detail}")
         refused = problem_response(p.status, p.code, p.detail, **p.extra)
@@ -96,13 +99,13 @@ async def post_batch(request: Request, kiosk: KioskId, ctx: Ctx) -> Response:
 )
 async def post_kiosk(request: Request, ctx: Ctx) -> JSONResponse:
     body = await read_json(request, ctx.settings.max_body_bytes, what="kiosk registration")
-    status, out = await run_in_threadpool(kiosks.register, ctx, body, source=client_address(request))
-    return JSONResponse(out, status_code=status)
+    reg = await run_in_threadpool(kiosks.register, ctx, body, source=client_address(request))
+    return JSONResponse(obj(reg), status_code=202 if reg.status == "pending" else 200)
 
 
 @router.get("/kiosks/{kiosk}", summary="A kiosk's status and synced head", tags=["kiosks"])
 def get_kiosk(kiosk: KioskId, ctx: Ctx) -> dict[str, Any]:
-    return kiosks.status(ctx, kiosk)
+    return obj(kiosks.status(ctx, kiosk))
 
 
 @router.post(
@@ -114,5 +117,5 @@ def get_kiosk(kiosk: KioskId, ctx: Ctx) -> dict[str, Any]:
 )
 async def post_closure(request: Request, kiosk: KioskId, ctx: Ctx) -> JSONResponse:
     body = await read_json(request, ctx.settings.max_body_bytes, what="kiosk closure")
-    out = await run_in_threadpool(kiosks.submit_closure, ctx, kiosk, body)
-    return JSONResponse(out, status_code=202)
+    held = await run_in_threadpool(kiosks.submit_closure, ctx, kiosk, body)
+    return JSONResponse(obj(held), status_code=202)

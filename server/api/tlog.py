@@ -32,11 +32,10 @@ IMMUTABLE = {"Cache-Control": "public, max-age=31536000, immutable"}
 
 def tlog_of(ctx: Context) -> Tlog:
     """The context's :class:`Tlog`, made on first use."""
-    t = ctx.extras.get("tlog")
+    t = ctx.tlog
     if t is None:
         s = ctx.settings
-        t = ctx.extras["tlog"] = Tlog(ctx.ledger, origin_for(s.tlog_origin, s.host, ctx.manifest.event))
-    assert isinstance(t, Tlog)
+        t = ctx.tlog = Tlog(ctx.ledger, origin_for(s.tlog_origin, s.host, ctx.manifest.event))
     return t
 
 

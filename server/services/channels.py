@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import select
 
@@ -21,7 +20,7 @@ from shared.ballot import short_code
 
 from ..context import Context
 from ..db.schema import ballots
-from ..problems import Problem
+from .errors import NotFound
 
 ONLINE = "online"
 
@@ -51,12 +50,36 @@ class SourceWatch:
 MAX_LISTED = 1000
 
 
-def ballots_in_name(ctx: Context, reviewer: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class NamedBallot:
+    """An accepted ballot in a reviewer's name, with the short code the kiosk showed."""
+
+    index: int
+    id: str
+    short_code: str
+    target: str
+    channel: str
+    kiosk: str | None
+    seq: int | None
+    created_at: str
+
+
+@dataclass(frozen=True)
+class BallotsInName:
+    """A reviewer's ballots, their sources (online first) and whether there are several."""
+
+    reviewer: str
+    ballots: list[NamedBallot]
+    sources: list[str]
+    split: bool
+
+
+def ballots_in_name(ctx: Context, reviewer: str) -> BallotsInName:
     """Every accepted ballot cast in ``reviewer``'s name, in ledger order: what the
     reviewer checks on the receipt page, so one cast with a stolen key does not go unseen.
     The ledger is public, so this tells no one anything the ledger does not."""
     if reviewer not in ctx.manifest.reviewers:
-        raise Problem(404, "not_found", f"no reviewer {reviewer!r} in the manifest")
+        raise NotFound(f"no reviewer {reviewer!r} in the manifest")
     with ctx.db.read() as conn:
         rows = conn.execute(
             select(ballots.c.idx, ballots.c.id, ballots.c.target, ballots.c.kiosk, ballots.c.seq, ballots.c.created_at)
@@ -65,19 +88,18 @@ def ballots_in_name(ctx: Context, reviewer: str) -> dict[str, Any]:
             .limit(MAX_LISTED)
         ).all()
     listed = [
-        {"index": int(r.idx), "id": r.id, "short_code": short_code(r.id), "target": r.target,
-         "channel": "kiosk" if r.kiosk is not None else "online", "kiosk": r.kiosk, "seq": r.seq,
-         "created_at": r.created_at}
+        NamedBallot(int(r.idx), r.id, short_code(r.id), r.target, "kiosk" if r.kiosk is not None else ONLINE, r.kiosk,
+                    r.seq, r.created_at)
         for r in rows
     ]
-    sources = sorted({b["kiosk"] or ONLINE for b in listed}, key=lambda x: (x != ONLINE, x))
-    return {"reviewer": reviewer, "ballots": listed, "sources": sources, "split": len(sources) > 1}
+    sources = sorted({b.kiosk or ONLINE for b in listed}, key=lambda x: (x != ONLINE, x))
+    return BallotsInName(reviewer, listed, sources, len(sources) > 1)
 
 
 def split_reviewers(ctx: Context) -> dict[str, list[str]]:
     """Reviewers whose accepted ballots came through two channels or two kiosks."""
-    watch = ctx.extras.get("source_watch")
-    if not isinstance(watch, SourceWatch):
-        watch = ctx.extras.setdefault("source_watch", SourceWatch())
+    watch = ctx.source_watch
+    if watch is None:
+        watch = ctx.source_watch = SourceWatch()
     watch.update(ctx)
     return watch.split()

@@ -1,7 +1,8 @@
-"""What the dashboard and the public pages show beyond :mod:`server.services.views`, as plain
-data: receipt lookup, progress per group, per-kiosk refusals, conflicts with the ballots'
-content, alarms, the provisional results, the latest ledger entries, and a version stamp
-that changes whenever anything staff see changes (for live refresh).
+"""What the dashboard and the public pages show beyond :mod:`server.services.views`, as
+frozen dataclasses: receipt lookup, progress per group, per-kiosk refusals and status,
+alarms, the latest ledger entries, and a version stamp that changes whenever anything staff
+see changes (for live refresh). Conflict cards are in :mod:`.conflict_cards`, the results
+laid out in :mod:`.rankings`.
 
 Everything is read from the server's tables and the replayed ledger; nothing here writes.
 """
@@ -10,27 +11,22 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from dataclasses import asdict, dataclass, fields
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, String, func, select
 
-from shared.ballot import SignedBallot
 from shared.errors import FormatError
-from shared.merge import Accepted
 from shared.receipt import parse_receipt
-from shared.tally import results_hash
 from shared.timefmt import format_time, parse_time
 
 from ..context import Context
-from ..db.schema import ballots, kiosk_records, kiosks, ledger_entries, rejections, resolutions
-from ..problems import Problem
+from ..db.schema import ballots, kiosk_records, kiosks, ledger_entries, rejections
 from . import reconcile, views
 from .channels import split_reviewers
+from .errors import BadRequest, NotFound, StateConflict
 from .refusals import ANONYMOUS_CODES
-
-#: Rows of a ranking shown past its selection line (the full table and CSV hold the rest).
-RANKING_TAIL = 15
 
 SILENT_AFTER = timedelta(minutes=10)
 
@@ -45,16 +41,25 @@ def _prefix_filter(col: Any, prefix: str, dialect: str) -> Any:
     return (c >= prefix) & (c < prefix + "{")
 
 
-def find_receipt(ctx: Context, code: str) -> dict[str, Any]:
+@dataclass(frozen=True)
+class Receipt:
+    """The ledger entry of a receipt: the ballot id, its index and the entry itself."""
+
+    id: str
+    index: int
+    entry: dict[str, Any]
+
+
+def find_receipt(ctx: Context, code: str) -> Receipt:
     """The ledger entry of a receipt: a full ballot id, or its short code (``shared.receipt``:
     Crockford base32 of the id's first 40 bits, typed in any case, with or without its dash).
     A short code is looked up by the 6 base64url characters its bits fix (an index range) and
-    then matched on all 40 bits. 400 when malformed, 404 when none, 409 when a short code
-    matches several ballots."""
+    then matched on all 40 bits. :class:`BadRequest` when malformed, :class:`NotFound` when
+    none, :class:`StateConflict` when a short code matches several ballots."""
     try:
         query = parse_receipt(code)
     except FormatError as exc:
-        raise Problem(400, "bad_request", str(exc)) from None
+        raise BadRequest(str(exc)) from None
     dialect = ctx.db.engine.dialect.name
     with ctx.db.read() as conn:
         hits: dict[str, int] = {}
@@ -64,18 +69,33 @@ def find_receipt(ctx: Context, code: str) -> dict[str, Any]:
                 if query.matches(r.id):
                     hits[r.id] = min(hits.get(r.id, r.idx), r.idx)
         if not hits:
-            raise Problem(404, "not_found", f"no ballot with receipt {query.text} is on the ledger (yet)")
+            raise NotFound(f"no ballot with receipt {query.text} is on the ledger (yet)")
         if len(hits) > 1:
-            raise Problem(409, "conflict", f"{len(hits)} ballots have the short code {query.text}: give the full receipt id")
+            raise StateConflict(f"{len(hits)} ballots have the short code {query.text}: give the full receipt id")
         (bid, index), = hits.items()
         text = conn.execute(select(ledger_entries.c.data).where(ledger_entries.c.idx == index)).scalar_one()
-    return {"id": bid, "index": int(index), "entry": json.loads(text)}
+    return Receipt(bid, int(index), json.loads(text))
 
 
 # --- progress, kiosks, alarms ----------------------------------------------------------
 
 
-def progress(ctx: Context) -> dict[str, Any]:
+@dataclass(frozen=True)
+class GroupProgress:
+    group: str
+    proposals: int
+    assigned: dict[str, int]  # per form (rubric, approval): (reviewer, target) pairs assigned
+    done: dict[str, int]  # … with at least one accepted ballot
+
+
+@dataclass(frozen=True)
+class Progress:
+    groups: list[GroupProgress]
+    total: dict[str, dict[str, int]]  # per form: assigned and done
+    form_channels: dict[str, list[str]]  # per form: the channels that use it
+
+
+def progress(ctx: Context) -> Progress:
     """Per group: how many (reviewer, target) pairs are assigned and how many have at least
     one accepted ballot, split by ballot form (rubric: a proposal; approval: a group)."""
     m = ctx.manifest
@@ -98,26 +118,32 @@ def progress(ctx: Context) -> dict[str, Any]:
             elif r.target in done:
                 done[r.target]["approval"] += int(r.n)
     form_channels = {f: [ch for ch, ff in m.forms.items() if ff == f] for f in ("rubric", "approval")}
-    groups: list[dict[str, Any]] = [
-        {"group": g, "proposals": len(m.groups[g]), "assigned": assigned[g], "done": done[g]} for g in sorted(m.groups)
-    ]
+    groups = [GroupProgress(g, len(m.groups[g]), assigned[g], done[g]) for g in sorted(m.groups)]
     total = {
         f: {"assigned": sum(assigned[g][f] for g in m.groups), "done": sum(done[g][f] for g in m.groups)}
         for f in ("rubric", "approval")
     }
-    return {"groups": groups, "total": total, "form_channels": form_channels}
+    return Progress(groups, total, form_channels)
 
 
-def kiosk_refusals(ctx: Context, kiosk: str | None = None) -> dict[str, list[dict[str, Any]]]:
+@dataclass(frozen=True)
+class KioskRefusal(reconcile.BatchRefusal):
+    """A batch refusal with when it last came and the latest detail."""
+
+    at: str
+    detail: str
+
+
+def kiosk_refusals(ctx: Context, kiosk: str | None = None) -> dict[str, list[KioskRefusal]]:
     """Per kiosk, the batch-level refusals (gap, fork, bad head, unknown kiosk) kept for
     staff, newest first; the same refusal repeated is one row with ``times``."""
-    out: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    out: dict[str, list[KioskRefusal]] = defaultdict(list)
     with ctx.db.read() as conn:
         rows = reconcile.batch_refusals(conn, kiosk)
-        ids = [r["id"] for r in rows]
+        ids = [r.id for r in rows]
         detail = {int(r.id): r.detail for r in conn.execute(select(rejections.c.id, rejections.c.detail).where(rejections.c.id.in_(ids)))} if ids else {}
     for r in rows:
-        out[r["kiosk"] or ""].append({**r, "at": r["last_at"], "detail": detail.get(r["id"], "")})
+        out[r.kiosk or ""].append(KioskRefusal(**asdict(r), at=r.last_at, detail=detail.get(r.id, "")))
     return dict(out)
 
 
@@ -127,29 +153,43 @@ def contact(raw: Any) -> str | None:
     return max(times) if times else None
 
 
-def kiosk_rows(ctx: Context, table: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``views.kiosks_table`` plus last contact, fork count and the oldest unsynced seq."""
+@dataclass(frozen=True)
+class KioskStatus(views.KioskRow):
+    """A kiosk row of :func:`views.kiosks_table` with its last contact, fork count, the gap
+    refusal still open and the oldest unsynced seq."""
+
+    last_contact: str | None
+    reported_at: str | None
+    synced_hash: str | None
+    forks: int
+    gap_refusals: int
+    open_gap: KioskRefusal | None  # a batch refused for a gap whose records the server still lacks
+    oldest_unsynced: int | None
+    idle_minutes: int | None
+
+
+def kiosk_rows(ctx: Context, table: list[views.KioskRow]) -> list[KioskStatus]:
+    """``views.kiosks_table`` with what the dashboard adds to each row."""
     with ctx.db.read() as conn:
         raw = {r.id: r for r in conn.execute(select(kiosks))}
     refusals = kiosk_refusals(ctx)
     out = []
     for k in table:
-        r = raw.get(k["kiosk"])
-        forks = [x for x in refusals.get(k["kiosk"], []) if x["code"] == "chain_fork"]
-        gaps = [x for x in refusals.get(k["kiosk"], []) if x["code"] == "chain_gap"]
+        r = raw.get(k.kiosk)
+        forks = [x for x in refusals.get(k.kiosk, []) if x.code == "chain_fork"]
+        gaps = [x for x in refusals.get(k.kiosk, []) if x.code == "chain_gap"]
         out.append(
-            {
-                **k,
-                "last_contact": contact(r) if r is not None else None,
-                "reported_at": r.reported_at if r is not None else None,
-                "synced_hash": r.synced_hash if r is not None else None,
-                "forks": len(forks),
-                "gap_refusals": len(gaps),
-                # a batch refused for a gap whose records the server still does not hold
-                "open_gap": gaps[0] if gaps and (gaps[0]["seq"] or 0) > k["synced_seq"] else None,
-                "oldest_unsynced": k["synced_seq"] + 1 if k["missing"] else None,
-                "idle_minutes": _minutes_since(ctx, contact(r)) if r is not None else None,
-            }
+            KioskStatus(
+                **{f.name: getattr(k, f.name) for f in fields(k)},
+                last_contact=contact(r) if r is not None else None,
+                reported_at=r.reported_at if r is not None else None,
+                synced_hash=r.synced_hash if r is not None else None,
+                forks=len(forks),
+                gap_refusals=len(gaps),
+                open_gap=gaps[0] if gaps and (gaps[0].seq or 0) > k.synced_seq else None,
+                oldest_unsynced=k.synced_seq + 1 if k.missing else None,
+                idle_minutes=_minutes_since(ctx, contact(r)) if r is not None else None,
+            )
         )
     return out
 
@@ -160,180 +200,73 @@ def _minutes_since(ctx: Context, when: str | None) -> int | None:
     return max(0, int((ctx.clock() - parse_time(when.split(".")[0].rstrip("Z") + "Z")).total_seconds() // 60))
 
 
-def alarms(ctx: Context, overview: dict[str, Any], rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Alarm:
+    """Something that needs a person: ``key`` names the text (with ``args``), ``href``
+    where to fix it."""
+
+    level: str  # bad, warn or info
+    key: str
+    args: dict[str, Any]
+    href: str
+
+
+def alarms(ctx: Context, overview: views.Overview, rows: list[KioskStatus]) -> list[Alarm]:
     """What needs a person now, most urgent first; each names where to fix it."""
-    out: list[dict[str, Any]] = []
+    out: list[Alarm] = []
     now = ctx.clock()
-    pending = [k for k in rows if k["status"] == "pending"]
+    pending = [k for k in rows if k.status == "pending"]
     for k in rows:
-        if k["forks"]:
-            out.append({"level": "bad", "key": "alarm.fork", "args": {"kiosk": k["kiosk"], "n": k["forks"]},
-                        "href": f"/staff/kiosks/{k['kiosk']}"})
-        if k["closure_matches"] is False and k["status"] != "closed":
-            out.append({"level": "bad", "key": "alarm.closure", "args": {"kiosk": k["kiosk"]},
-                        "href": f"/staff/kiosks/{k['kiosk']}"})
+        if k.forks:
+            out.append(Alarm("bad", key="alarm.fork", args={"kiosk": k.kiosk, "n": k.forks},
+                        href=f"/staff/kiosks/{k.kiosk}"))
+        if k.closure_matches is False and k.status != "closed":
+            out.append(Alarm("bad", key="alarm.closure", args={"kiosk": k.kiosk},
+                        href=f"/staff/kiosks/{k.kiosk}"))
     for k in rows:
-        if k["status"] == "approved" and not k["head_known"]:  # it may hold any number of ballots
-            out.append({"level": "bad", "key": "alarm.nohead", "args": {"kiosk": k["kiosk"]},
-                        "href": f"/staff/kiosks/{k['kiosk']}"})
-        if k["open_gap"] and k["status"] == "approved":
-            out.append({"level": "bad", "key": "alarm.gap",
-                        "args": {"kiosk": k["kiosk"], "seq": k["open_gap"]["seq"] or "?", "synced": k["synced_seq"]},
-                        "href": f"/staff/kiosks/{k['kiosk']}"})
-        if k["late"]:
-            out.append({"level": "warn", "key": "alarm.late", "args": {"kiosk": k["kiosk"], "n": k["late"]},
-                        "href": f"/staff/kiosks/{k['kiosk']}#refusals"})
-        if k["missing"]:  # signed records the server does not hold: at once, silent or not
-            out.append({"level": "bad", "key": "alarm.missing",
-                        "args": {"kiosk": k["kiosk"], "n": k["missing"], "first": k["synced_seq"] + 1, "last": k["recorded_seq"]},
-                        "href": f"/staff/kiosks/{k['kiosk']}"})
+        if k.status == "approved" and not k.head_known:  # it may hold any number of ballots
+            out.append(Alarm("bad", key="alarm.nohead", args={"kiosk": k.kiosk},
+                        href=f"/staff/kiosks/{k.kiosk}"))
+        if k.open_gap and k.status == "approved":
+            out.append(Alarm("bad", key="alarm.gap",
+                        args={"kiosk": k.kiosk, "seq": k.open_gap.seq or "?", "synced": k.synced_seq},
+                        href=f"/staff/kiosks/{k.kiosk}"))
+        if k.late:
+            out.append(Alarm("warn", key="alarm.late", args={"kiosk": k.kiosk, "n": k.late},
+                        href=f"/staff/kiosks/{k.kiosk}#refusals"))
+        if k.missing:  # signed records the server does not hold: at once, silent or not
+            out.append(Alarm("bad", key="alarm.missing",
+                        args={"kiosk": k.kiosk, "n": k.missing, "first": k.synced_seq + 1, "last": k.recorded_seq},
+                        href=f"/staff/kiosks/{k.kiosk}"))
     if pending:
-        out.append({"level": "warn", "key": "alarm.pending", "args": {"n": len(pending)}, "href": "/staff/kiosks"})
-    open_conflicts = overview["conflicts"]["total"] - overview["conflicts"]["resolved"]
-    if open_conflicts and not overview["closed"]:
-        out.append({"level": "warn", "key": "alarm.conflicts", "args": {"n": open_conflicts}, "href": "/staff/conflicts"})
+        out.append(Alarm("warn", key="alarm.pending", args={"n": len(pending)}, href="/staff/kiosks"))
+    open_conflicts = overview.conflicts.total - overview.conflicts.resolved
+    if open_conflicts and not overview.closed:
+        out.append(Alarm("warn", key="alarm.conflicts", args={"n": open_conflicts}, href="/staff/conflicts"))
     split = split_reviewers(ctx)
     for reviewer, sources in list(split.items())[:5]:  # a stolen card votes beside its owner
-        out.append({"level": "bad", "key": "alarm.split", "args": {"reviewer": reviewer, "sources": ", ".join(sources)},
-                    "href": f"/staff/reviewers?id={reviewer}"})
+        out.append(Alarm("bad", key="alarm.split", args={"reviewer": reviewer, "sources": ", ".join(sources)},
+                    href=f"/staff/reviewers?id={reviewer}"))
     if len(split) > 5:
-        out.append({"level": "bad", "key": "alarm.split.many", "args": {"n": len(split)}, "href": "/staff/reviewers"})
-    revoked = sum(v.get("revoked_credential", 0) for v in overview["rejections"].values())
+        out.append(Alarm("bad", key="alarm.split.many", args={"n": len(split)}, href="/staff/reviewers"))
+    revoked = sum(v.get("revoked_credential", 0) for v in overview.rejections.values())
     if revoked:
-        out.append({"level": "info", "key": "alarm.revoked", "args": {"n": revoked},
-                    "href": "/staff/rejections?code=revoked_credential"})
+        out.append(Alarm("info", key="alarm.revoked", args={"n": revoked},
+                    href="/staff/rejections?code=revoked_credential"))
     window = ctx.manifest.windows.get("kiosk")
-    if not overview["closed"] and window is not None and window.start <= now <= window.end:
+    if not overview.closed and window is not None and window.start <= now <= window.end:
         silent = []
         for k in rows:
-            if k["status"] == "approved" and k["last_contact"]:
-                idle = now - parse_time(k["last_contact"].split(".")[0].rstrip("Z") + "Z")
+            if k.status == "approved" and k.last_contact:
+                idle = now - parse_time(k.last_contact.split(".")[0].rstrip("Z") + "Z")
                 if idle > SILENT_AFTER:
-                    silent.append((k["kiosk"], int(idle.total_seconds() // 60)))
+                    silent.append((k.kiosk, int(idle.total_seconds() // 60)))
         if len(silent) > 3:
-            out.append({"level": "info", "key": "alarm.silent.many", "args": {"n": len(silent)}, "href": "/staff/kiosks"})
+            out.append(Alarm("info", key="alarm.silent.many", args={"n": len(silent)}, href="/staff/kiosks"))
         else:
-            out += [{"level": "info", "key": "alarm.silent", "args": {"kiosk": kid, "minutes": minutes},
-                     "href": f"/staff/kiosks/{kid}"} for kid, minutes in silent]
-    return sorted(out, key=lambda a: ("bad", "warn", "info").index(a["level"]))
-
-
-# --- conflicts ---------------------------------------------------------------------------
-
-
-def _content(sb: SignedBallot) -> dict[str, Any]:
-    b = sb.ballot
-    if b.form == "rubric":
-        return {"form": "rubric", "scores": dict(b.scores or {}), "comment": b.comment}
-    return {"form": "approval", "choices": list(b.choices or ())}
-
-
-def conflict_cards(ctx: Context, *, reviewer: str | None = None) -> list[dict[str, Any]]:
-    """Every conflict with its ballots' content, the rule's default, the staff decision
-    (who and why) and which ballot counts; open ones first."""
-    m = ctx.manifest
-    with ctx.db.read() as conn:
-        state = ctx.replayed.state(conn)
-        conflicts = list(state.merged().conflicts)
-        decided = {
-            (r.reviewer, r.target): {"staff": r.staff, "reason": r.reason, "index": int(r.idx)}
-            for r in conn.execute(select(resolutions).order_by(resolutions.c.idx))
-        }
-    cards = []
-    for c in conflicts:
-        if reviewer is not None and c.key[0] != reviewer:
-            continue
-        target = c.key[1]
-        title = m.proposals[target].title if target in m.proposals else None
-
-        def row(a: Accepted, c: Any = c) -> dict[str, Any]:
-            return {
-                "id": a.id,
-                "index": a.index,
-                "channel": a.signed.ballot.channel,
-                "kiosk": a.kiosk,
-                "seq": a.seq,
-                "created_at": a.signed.ballot.created_at,
-                "content": _content(a.signed),
-                "default": a.id == c.default,
-                "effective": a.id == c.effective,
-            }
-
-        cards.append(
-            {
-                "reviewer": c.key[0],
-                "target": target,
-                "title": title,
-                "ballots": [row(a) for a in c.ballots],
-                "default": c.default,
-                "resolved": c.resolved,
-                "decision": decided.get(c.key) if c.resolved else None,
-            }
-        )
-    cards.sort(key=lambda x: (x["resolved"] is not None, x["reviewer"], x["target"]))
-    return cards
-
-
-def effective_ids(ctx: Context) -> set[str]:
-    with ctx.db.read() as conn:
-        state = ctx.replayed.state(conn)
-        return {a.id for a in state.merged().effective.values()}
-
-
-# --- results -----------------------------------------------------------------------------
-
-
-def provisional_results(ctx: Context) -> dict[str, Any]:
-    """The results as they would be if the event closed now (staff only, never published);
-    computed once per tree size."""
-    with ctx.db.read() as conn:
-        size, _ = ctx.ledger.head(conn)
-        cached = ctx.extras.get("web.provisional")
-        if cached is not None and cached[0] == size:
-            return dict(cached[1])
-        state = ctx.replayed.state(conn, size)
-        res = state.results()
-    out = {"event": ctx.manifest.event, "close_index": None, "results_hash": results_hash(res), "results": res}
-    ctx.extras["web.provisional"] = (size, out)
-    return out
-
-
-def published_results(ctx: Context) -> dict[str, Any]:
-    """:func:`views.results` (404 before close); the closed ledger never changes, so once."""
-    cached = ctx.extras.get("web.published")
-    if cached is None:
-        cached = ctx.extras["web.published"] = views.results(ctx, ctx.replayed)
-    return dict(cached)
-
-
-def ranking(ctx: Context, results: dict[str, Any]) -> dict[str, Any]:
-    """The results laid out as the selection works: for ``quota``, the on-site ranking with
-    its line, then the online ranking of the rest with its line; for ``mix``, one ranking."""
-    m = ctx.manifest
-    sel = m.selection
-    by_id = {p["id"]: {**p, "title": m.proposals[p["id"]].title} for p in results["proposals"]}
-    out: dict[str, Any] = {"mode": sel.mode, "selected": len(results["selected"]), "tables": []}
-    if sel.mode == "quota":
-        k_rank = sorted((p for p in by_id.values() if p["kiosk"]["rank"]), key=lambda p: p["kiosk"]["rank"])
-        k_sel = {p["id"] for p in k_rank[: sel.quota_kiosk]}
-        o_rank = sorted(
-            (p for p in by_id.values() if p["online"]["rank"] and p["id"] not in k_sel), key=lambda p: p["online"]["rank"]
-        )
-        out["tables"] = [
-            {"key": "res.rank.kiosk", "channel": "kiosk", "rows": k_rank, "line": min(sel.quota_kiosk, len(k_rank))},
-            {"key": "res.rank.online", "channel": "online", "rows": o_rank, "line": min(sel.quota_online, len(o_rank))},
-        ]
-    else:
-        mix = sorted((p for p in by_id.values() if p["combined"] is not None), key=lambda p: -p["combined"])
-        picked = [by_id[i] for i in results["selected"]]
-        rest = [p for p in mix if p["id"] not in set(results["selected"])]
-        out["tables"] = [{"key": "res.rank.mix", "channel": "mix", "rows": picked + rest, "line": len(picked)}]
-    for tb in out["tables"]:
-        keep = tb["line"] + RANKING_TAIL
-        tb["more"] = max(0, len(tb["rows"]) - keep)
-        tb["rows"] = tb["rows"][:keep]
-    out["all"] = sorted(by_id.values(), key=lambda p: p["id"])
-    return out
+            out += [Alarm("info", key="alarm.silent", args={"kiosk": kid, "minutes": minutes},
+                     href=f"/staff/kiosks/{kid}") for kid, minutes in silent]
+    return sorted(out, key=lambda a: ("bad", "warn", "info").index(a.level))
 
 
 # --- ledger and live ---------------------------------------------------------------------
@@ -357,14 +290,25 @@ def _summary(entry: dict[str, Any]) -> str:
     return f"{subject} · {who}"
 
 
-def recent_entries(ctx: Context, n: int = 15) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class LedgerLine:
+    """One ledger entry in a line: index, type, when received, and what it says."""
+
+    index: int
+    type: str | None
+    received_at: str | None
+    summary: str
+
+
+def recent_entries(ctx: Context, n: int = 15) -> list[LedgerLine]:
+    """The latest ``n`` ledger entries, newest first."""
     with ctx.db.read() as conn:
         size, _ = ctx.ledger.head(conn)
         rows = ctx.ledger.entries_text(conn, max(0, size - n), size)
     out = []
     for i, text in reversed(rows):
         e = json.loads(text)
-        out.append({"index": i, "type": e.get("type"), "received_at": e.get("received_at"), "summary": _summary(e)})
+        out.append(LedgerLine(i, e.get("type"), e.get("received_at"), _summary(e)))
     return out
 
 

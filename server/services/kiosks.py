@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -22,17 +23,87 @@ from shared.timefmt import format_time, parse_time
 from ..context import Context
 from ..db.schema import kiosks
 from ..guards import guards_of, now_s
-from ..problems import Problem
 from ..throttle import Limited
 from .batches import note_signed_head
+from .errors import (
+    BadSignature,
+    ClosureMismatch,
+    ClosureMissing,
+    EventClosed,
+    KioskKeyConflict,
+    Malformed,
+    NotFound,
+    OverrideUnconfirmed,
+    RateLimited,
+    StateConflict,
+    UnknownKiosk,
+)
+from .shape import OMIT_NONE, plain
 from .staff import StaffMember, append_statement
 
 log = logging.getLogger("simsa.server.kiosks")
 
 
-def check_registration(body: Any) -> dict[str, Any]:
+@dataclass(frozen=True)
+class KioskState:
+    """A kiosk's enrolment: ``pending``, ``approved``, ``closed`` (or ``dismissed``)."""
+
+    kiosk: str
+    status: str
+
+
+@dataclass(frozen=True)
+class KioskSync:
+    """What a kiosk asks before it syncs: its status and the head the server holds."""
+
+    kiosk: str
+    status: str  # unknown, pending, approved or closed
+    synced_seq: int
+    synced_hash: str
+
+
+@dataclass(frozen=True)
+class ClosureHeld:
+    """A kiosk's closure, held (or, after staff closed the kiosk, kept as ``late``)."""
+
+    kiosk: str
+    status: str
+    matches: bool
+    synced_seq: int
+
+
+@dataclass(frozen=True)
+class Approved:
+    """A kiosk enrolled by a ``kiosk`` statement at ``index`` (``sth`` when appended now)."""
+
+    kiosk: str
+    status: str
+    index: int | None
+    sth: dict[str, Any] | None = field(default=None, metadata=OMIT_NONE)
+
+
+@dataclass(frozen=True)
+class AlreadyClosed:
+    kiosk: str
+    status: str
+    index: int | None
+
+
+@dataclass(frozen=True)
+class KioskClosed:
+    """A ``kiosk-close`` statement appended at ``index``."""
+
+    kiosk: str
+    status: str
+    index: int
+    closure_included: bool
+    override: dict[str, Any] | None
+    sth: dict[str, Any] | None
+
+
+def check_registration(body: Any) -> dict[str, str]:
     """``{"kiosk","public_key","registered_at","sig"}`` signed by ``public_key`` over JCS
-    without ``sig``; raise :class:`Problem`."""
+    without ``sig``; raise :class:`Malformed` or :class:`BadSignature`."""
     try:
         b = s.obj(body, "kiosk registration")
         s.keys(b, "kiosk registration", {"kiosk", "public_key", "registered_at", "sig"})
@@ -42,13 +113,13 @@ def check_registration(body: Any) -> dict[str, Any]:
         parse_time(b["registered_at"], what="registered_at")
         s.string(b["sig"], "sig")
     except FormatError as exc:
-        raise Problem(400, "malformed", str(exc)) from exc
+        raise Malformed(str(exc)) from exc
     unsigned = {k: v for k, v in b.items() if k != "sig"}
     try:
         verify_b64u(b["public_key"], jcs(unsigned), b["sig"], what="kiosk registration signature")
     except VerificationError as exc:
-        raise Problem(400, "bad_signature", str(exc)) from exc
-    return dict(b)
+        raise BadSignature(str(exc)) from exc
+    return {k: str(v) for k, v in b.items()}  # each checked to be text above, in the order sent
 
 
 def require_enrolled(ctx: Context, kiosk: str) -> None:
@@ -57,9 +128,9 @@ def require_enrolled(ctx: Context, kiosk: str) -> None:
     with ctx.db.read() as conn:
         st = conn.execute(select(kiosks.c.status).where(kiosks.c.id == kiosk)).scalar_one_or_none()
     if st is None:
-        raise Problem(403, "unknown_kiosk", f"kiosk {kiosk} is not registered: register it and have staff approve it")
+        raise UnknownKiosk(f"kiosk {kiosk} is not registered: register it and have staff approve it")
     if st == "pending":
-        raise Problem(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet")
+        raise UnknownKiosk(f"kiosk {kiosk} is registered but staff have not approved it yet")
 
 
 def _expire_pending(ctx: Context, conn: Connection) -> None:
@@ -68,8 +139,8 @@ def _expire_pending(ctx: Context, conn: Connection) -> None:
     conn.execute(delete(kiosks).where(kiosks.c.status == "pending", kiosks.c.requested_at < format_time(cutoff)))
 
 
-def register(ctx: Context, body: Any, *, source: str | None = None) -> tuple[int, dict[str, Any]]:
-    """Register a kiosk's key: ``202 pending`` until staff approve it, then ``200``.
+def register(ctx: Context, body: Any, *, source: str | None = None) -> KioskState:
+    """Register a kiosk's key: ``pending`` until staff approve it.
     A new registration from ``source`` (the client address) counts against
     ``registrations_per_address_hour``, at most ``pending_kiosks_per_address`` from one
     address and ``max_pending_kiosks`` in all wait at once (``429 rate_limited``); a registration pending longer than ``pending_kiosk_hours`` is dropped."""
@@ -100,79 +171,95 @@ def register(ctx: Context, body: Any, *, source: str | None = None) -> tuple[int
                     )
                 except IntegrityError:
                     continue  # registered at the same moment by another process: look again
-                return 202, {"kiosk": kid, "status": "pending"}
+                return KioskState(kid, "pending")
         if row.public_key != reg["public_key"]:
-            raise Problem(409, "kiosk_key_conflict", f"kiosk {kid} is registered with another key; choose a new kiosk id")
-        return (202 if row.status == "pending" else 200), {"kiosk": kid, "status": row.status}
-    raise Problem(409, "conflict", "the registration raced with another; send it again")
+            raise KioskKeyConflict(f"kiosk {kid} is registered with another key; choose a new kiosk id")
+        return KioskState(kid, row.status)
+    raise StateConflict("the registration raced with another; send it again")
 
 
 def _pending_room(ctx: Context, conn: Connection, source: str | None) -> None:
     waiting = conn.execute(select(func.count()).select_from(kiosks).where(kiosks.c.status == "pending")).scalar_one()
     if waiting >= ctx.settings.max_pending_kiosks:
-        raise Problem(429, "rate_limited", f"{waiting} kiosks are waiting for staff approval already, the most "
+        raise RateLimited(f"{waiting} kiosks are waiting for staff approval already, the most "
                       "this server holds: ask staff to approve or dismiss some", retry_after=60)
     if source is not None:
         mine = conn.execute(select(func.count()).select_from(kiosks).where(
             kiosks.c.status == "pending", kiosks.c.source == source)).scalar_one()
         if mine >= ctx.settings.pending_kiosks_per_address:
-            raise Problem(429, "rate_limited", f"{mine} kiosk registrations from this address are waiting for staff "
+            raise RateLimited(f"{mine} kiosk registrations from this address are waiting for staff "
                           "approval already, the most per address (pending_kiosks_per_address): ask staff to "
                           "approve or dismiss some", retry_after=60)
         try:
             guards_of(ctx).registrations.hit(source, now_s(), "kiosk registrations")
         except Limited as exc:
-            raise Problem(429, "rate_limited", f"more than {ctx.settings.registrations_per_address_hour} kiosk "
+            raise RateLimited(f"more than {ctx.settings.registrations_per_address_hour} kiosk "
                           f"registrations from this address in an hour; retry in {exc.retry_after} s",
                           retry_after=exc.retry_after) from None
 
 
-def dismiss(ctx: Context, who: StaffMember, kiosk: str) -> dict[str, Any]:
+def dismiss(ctx: Context, who: StaffMember, kiosk: str) -> KioskState:
     """Drop a pending registration (nothing is on the ledger for it yet); the kiosk may
     register again. An approved or closed kiosk cannot be dismissed."""
     with ctx.db.write() as conn:
         row = conn.execute(select(kiosks.c.status).where(kiosks.c.id == kiosk)).first()
         if row is None:
-            raise Problem(404, "not_found", f"no kiosk {kiosk} has registered")
+            raise NotFound(f"no kiosk {kiosk} has registered")
         if row.status != "pending":
-            raise Problem(409, "conflict", f"kiosk {kiosk} is {row.status}, not pending: close it instead")
+            raise StateConflict(f"kiosk {kiosk} is {row.status}, not pending: close it instead")
         conn.execute(delete(kiosks).where(kiosks.c.id == kiosk, kiosks.c.status == "pending"))
     log.info("pending kiosk %s dismissed by %s", kiosk, who.name)
-    return {"kiosk": kiosk, "status": "dismissed"}
+    return KioskState(kiosk, "dismissed")
 
 
-def status(ctx: Context, kiosk: str) -> dict[str, Any]:
+def status(ctx: Context, kiosk: str) -> KioskSync:
+    """The kiosk's status and the head of its chain the server holds (``unknown``: none)."""
     with ctx.db.read() as conn:
         row = conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
     if row is None:
-        return {"kiosk": kiosk, "status": "unknown", "synced_seq": 0, "synced_hash": GENESIS}
-    return {"kiosk": kiosk, "status": row.status, "synced_seq": int(row.synced_seq), "synced_hash": row.synced_hash}
+        return KioskSync(kiosk, "unknown", 0, GENESIS)
+    return KioskSync(kiosk, row.status, int(row.synced_seq), row.synced_hash)
 
 
-def submit_closure(ctx: Context, kiosk: str, body: Any) -> dict[str, Any]:
+def submit_closure(ctx: Context, kiosk: str, body: Any) -> ClosureHeld:
     """Hold a kiosk's signed closure until staff close the kiosk; say whether it matches.
     Its head counts as the kiosk's latest signed head. A closure that arrives after staff
     closed the kiosk is kept all the same (``status`` ``late``), for staff to see."""
     with ctx.db.write() as conn:
         row = conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
         if row is None or row.status == "pending":
-            raise Problem(403, "unknown_kiosk", f"kiosk {kiosk} is not an approved kiosk")
+            raise UnknownKiosk(f"kiosk {kiosk} is not an approved kiosk")
         try:
             closure = verify_closure(body, row.public_key)
         except FormatError as exc:
-            raise Problem(400, "malformed", str(exc)) from exc
+            raise Malformed(str(exc)) from exc
         except VerificationError as exc:
-            raise Problem(400, "bad_signature", str(exc)) from exc
+            raise BadSignature(str(exc)) from exc
         if closure["kiosk"] != kiosk:
-            raise Problem(400, "malformed", f"the closure names kiosk {closure['kiosk']!r}")
+            raise Malformed(f"the closure names kiosk {closure['kiosk']!r}")
         conn.execute(update(kiosks).where(kiosks.c.id == kiosk).values(closure=json.dumps(closure)))
         note_signed_head(conn, kiosk, int(closure["seq"]), ctx.ledger.received_at())
     matches = (closure["seq"], closure["hash"]) == (int(row.synced_seq), row.synced_hash)
     held = "late" if row.status == "closed" else "held"
-    return {"kiosk": kiosk, "status": held, "matches": matches, "synced_seq": int(row.synced_seq)}
+    return ClosureHeld(kiosk, held, matches, int(row.synced_seq))
 
 
-def at_stake(row: Any, now: str | None = None) -> dict[str, Any]:
+@dataclass(frozen=True)
+class KioskStake:
+    """What closing a kiosk now would leave behind (it goes on the ledger, through
+    :func:`shape.plain`, in an override)."""
+
+    kiosk: str
+    status: str
+    signed_seq: int  # its latest signed head
+    synced_seq: int  # the chain the server holds
+    head_known: bool
+    missing: dict[str, int] | None  # {"first", "last"} seq signed but not on the server
+    last_contact: str | None
+    closure: str  # matches, mismatch or none
+
+
+def at_stake(row: Any) -> KioskStake:
     """What closing this kiosk now would leave behind: its latest signed head (a sync, a
     refused batch, a bundle or its closure) against the chain the server holds, the missing
     seq range, its last contact, and whether its closure matches."""
@@ -181,59 +268,59 @@ def at_stake(row: Any, now: str | None = None) -> dict[str, Any]:
     synced = int(row.synced_seq)
     contacts = [t for t in (row.last_sync_at, row.reported_at) if t]
     matches = closure is not None and (closure["seq"], closure["hash"]) == (synced, row.synced_hash) and signed <= synced
-    return {
-        "kiosk": row.id,
-        "status": row.status,
-        "signed_seq": signed,
-        "synced_seq": synced,
-        "head_known": row.reported_at is not None or closure is not None,
-        "missing": {"first": synced + 1, "last": signed} if signed > synced else None,
-        "last_contact": max(contacts) if contacts else None,
-        "closure": "matches" if matches else ("none" if closure is None else "mismatch"),
-    }
+    return KioskStake(
+        kiosk=row.id,
+        status=row.status,
+        signed_seq=signed,
+        synced_seq=synced,
+        head_known=row.reported_at is not None or closure is not None,
+        missing={"first": synced + 1, "last": signed} if signed > synced else None,
+        last_contact=max(contacts) if contacts else None,
+        closure="matches" if matches else ("none" if closure is None else "mismatch"),
+    )
 
 
 def check_override(confirm: Any, expected: str, reason: Any) -> str | None:
     """The typed override of a close: None when none was given, else its reason; raise
-    :class:`Problem` ``override_unconfirmed`` when the confirmation or the reason is wrong."""
+    :class:`OverrideUnconfirmed` when the confirmation or the reason is wrong."""
     if confirm in (None, "") and reason in (None, ""):
         return None
     if confirm != expected:
-        raise Problem(400, "override_unconfirmed", f"type {expected} to confirm the override")
+        raise OverrideUnconfirmed(f"type {expected} to confirm the override")
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
-        raise Problem(400, "override_unconfirmed", "give the reason for the override (1-500 characters); it goes on the ledger")
+        raise OverrideUnconfirmed("give the reason for the override (1-500 characters); it goes on the ledger")
     return reason.strip()
 
 
-def _stake_text(st: dict[str, Any]) -> str:
-    m = st["missing"]
+def _stake_text(st: KioskStake) -> str:
+    m = st.missing
     lost = f"seq {m['first']}-{m['last']} ({m['last'] - m['first'] + 1} records) signed but not on the server" if m else "no records known to be missing"
-    head = f"last signed head seq {st['signed_seq']}" if st["head_known"] else "no signed head since approval (what it holds is unknown)"
-    return f"{head}, synced to {st['synced_seq']}: {lost}; last contact {st['last_contact'] or 'never'}"
+    head = f"last signed head seq {st.signed_seq}" if st.head_known else "no signed head since approval (what it holds is unknown)"
+    return f"{head}, synced to {st.synced_seq}: {lost}; last contact {st.last_contact or 'never'}"
 
 
-def approve(ctx: Context, who: StaffMember, kiosk: str) -> dict[str, Any]:
+def approve(ctx: Context, who: StaffMember, kiosk: str) -> Approved:
     """Enrol a registered kiosk: a signed ``kiosk`` statement on the ledger."""
     with ctx.ledger.appending() as app:
         row = app.conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
         if row is None:
-            raise Problem(404, "not_found", f"no kiosk {kiosk} has registered")
+            raise NotFound(f"no kiosk {kiosk} has registered")
         if row.status != "pending":
-            return {"kiosk": kiosk, "status": row.status, "index": row.approved_index}
+            return Approved(kiosk, row.status, row.approved_index)
         if app.closed_index is not None:
-            raise Problem(409, "event_closed", "the event is closed")
+            raise EventClosed("the event is closed")
         at = app.received_at()
         body = {"type": "kiosk", "event": ctx.manifest.event, "kiosk": kiosk, "key": row.public_key, "staff": who.name, "at": at}
         index = append_statement(app, who, body, at)
         app.conn.execute(
             update(kiosks).where(kiosks.c.id == kiosk).values(status="approved", approved_index=index, approved_by=who.name)
         )
-    return {"kiosk": kiosk, "status": "approved", "index": index, "sth": app.sth}
+    return Approved(kiosk, "approved", index, app.sth)
 
 
 def close_kiosk(
     ctx: Context, who: StaffMember, kiosk: str, *, confirm: Any = None, reason: Any = None
-) -> dict[str, Any]:
+) -> KioskClosed | AlreadyClosed:
     """Close an approved kiosk with a signed ``kiosk-close`` statement. It needs the kiosk's
     own closure matching the chain the server holds (it then goes in the statement).
     Without one, staff must override: type the kiosk id (``confirm``) and a ``reason``;
@@ -244,25 +331,26 @@ def close_kiosk(
     with ctx.ledger.appending() as app:
         row = app.conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
         if row is None or row.status == "pending":
-            raise Problem(404, "not_found", f"no approved kiosk {kiosk}")
+            raise NotFound(f"no approved kiosk {kiosk}")
         if row.status == "closed":
-            return {"kiosk": kiosk, "status": "closed", "index": row.closed_index}
+            return AlreadyClosed(kiosk, "closed", row.closed_index)
         if app.closed_index is not None:
-            raise Problem(409, "event_closed", "the event is closed")
+            raise EventClosed("the event is closed")
         stake = at_stake(row)
-        closure = json.loads(row.closure) if stake["closure"] == "matches" else None
+        closure = json.loads(row.closure) if stake.closure == "matches" else None
         override: dict[str, Any] | None = None
         if closure is None:
             if why is None:
-                code = "closure_mismatch" if stake["closure"] == "mismatch" else "closure_missing"
+                code = "closure_mismatch" if stake.closure == "mismatch" else "closure_missing"
                 first = "its closure does not match the server" if code == "closure_mismatch" else "it has sent no closure"
-                raise Problem(
-                    409, code,
+                refused = ClosureMismatch if code == "closure_mismatch" else ClosureMissing
+                raise refused(
                     f"kiosk {kiosk}: {first}; {_stake_text(stake)}. Sync it or import its USB bundle and closure; "
                     f"or override: type the kiosk id and a reason (it goes on the ledger)",
-                    stake=stake,
+                    stake=plain(stake),
                 )
-            override = {"reason": why, **{k: stake[k] for k in ("signed_seq", "synced_seq", "missing", "last_contact", "closure")}}
+            held = plain(stake)
+            override = {"reason": why, **{k: held[k] for k in ("signed_seq", "synced_seq", "missing", "last_contact", "closure")}}
         at = app.received_at()
         counts = {"synced_seq": int(row.synced_seq), "accepted": int(row.accepted), "rejected": int(row.rejected)}
         body = {
@@ -278,5 +366,4 @@ def close_kiosk(
             body["override"] = override
         index = append_statement(app, who, body, at)
         app.conn.execute(update(kiosks).where(kiosks.c.id == kiosk).values(status="closed", closed_index=index))
-    return {"kiosk": kiosk, "status": "closed", "index": index, "closure_included": closure is not None,
-            "override": override, "sth": app.sth}
+    return KioskClosed(kiosk, "closed", index, closure is not None, override, app.sth)

@@ -24,10 +24,10 @@ from typing import Any
 import orjson
 
 from shared.encoding import b64u, b64u_decode, jcs, sha256
-from shared.errors import FormatError
-from shared.keys import signature_ok
+from shared.errors import FormatError, VerificationError
+from shared.keys import public_key_from_b64u, verify
 from shared.manifest import Manifest, verify_signed_manifest
-from shared.rules import check_stateless, window_failure
+from shared.rules import StatelessVerdict, check_stateless, final_failure, window_failure
 from shared.timefmt import parse_time
 
 #: Codes decided before the revocation and closing checks; they stand whatever the state.
@@ -47,15 +47,18 @@ class Prepared:
     created_at: str | None
 
 
+def verdict_of(p: Prepared) -> StatelessVerdict:
+    """The stateless verdict ``p`` holds, as ``shared.rules`` states it."""
+    failure = None if p.code is None else (p.code, p.detail)
+    early = p.code in EARLY_CODES
+    return StatelessVerdict(p.reviewer, failure if early else None, None if early else failure, None)
+
+
 def final_code(p: Prepared, revoked: bool, closed: bool) -> tuple[str | None, str]:
-    """The code the full rule order gives, once revocation and closing are known."""
-    if p.code in EARLY_CODES:
-        return p.code, p.detail
-    if revoked:
-        return "revoked_credential", f"the credential of {p.reviewer} is revoked"
-    if closed:
-        return "event_closed", "the event is closed"
-    return p.code, p.detail
+    """The code the full rule order gives, once revocation and closing are known
+    (``shared.rules.final_failure``: the same rule and message the kiosk and auditor use)."""
+    failure = final_failure(verdict_of(p), revoked=revoked, closed=closed)
+    return (None, "") if failure is None else failure
 
 
 def on_time(manifest: Manifest, channel: str, p: Prepared, received_at: str) -> tuple[str | None, str]:
@@ -76,13 +79,16 @@ class KeyRing:
         self._keys: dict[str, bytes] = {}
 
     def verify(self, reviewer: str, message: bytes, sig_b64u: str) -> bool:
+        """Whether ``sig_b64u`` is the reviewer's signature of ``message``
+        (``shared.keys.verify``, with the reviewer's key decoded once)."""
         key = self._keys.get(reviewer)
         if key is None:
-            key = self._keys[reviewer] = b64u_decode(self.manifest.reviewers[reviewer].key, length=32)
+            key = self._keys[reviewer] = public_key_from_b64u(self.manifest.reviewers[reviewer].key, what="reviewer key")
         try:
-            return signature_ok(key, message, b64u_decode(sig_b64u, length=64))
-        except FormatError:
+            verify(key, message, b64u_decode(sig_b64u, what="signature"))
+        except (FormatError, VerificationError):
             return False
+        return True
 
 
 def prepare(

@@ -9,7 +9,7 @@ records on the ledger = accepted + rejected (late records included).
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
 
@@ -25,7 +25,7 @@ def ledger_breakdown(ctx: Context, conn: Connection) -> dict[str, int]:
     """Entries on the ledger by type (they add up to the tree size). Counted once and then
     only for the entries appended since (the ledger only grows)."""
     size, _ = ctx.ledger.head(conn)
-    done, counts = ctx.extras.get("reconcile.types", (0, {}))
+    done, counts = ctx.ledger_types
     if done > size:  # another database behind the same context (tests): start again
         done, counts = 0, {}
     if done < size:
@@ -37,11 +37,51 @@ def ledger_breakdown(ctx: Context, conn: Connection) -> dict[str, int]:
         )
         for r in conn.execute(q):
             counts[r.type] = counts.get(r.type, 0) + int(r.n)
-        ctx.extras["reconcile.types"] = (size, counts)
+        ctx.ledger_types = (size, counts)
     return dict(sorted(counts.items()))
 
 
-def batch_refusals(conn: Connection, kiosk: str | None = None) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class BatchRefusal:
+    """A kiosk batch refused whole, as often as it came (``id``: the latest row's)."""
+
+    kiosk: str | None
+    code: str
+    seq: int | None
+    times: int
+    first_at: str
+    last_at: str
+    id: int
+
+
+@dataclass(frozen=True)
+class RejectionCounts:
+    """Per channel and code the ballot rejections (late records apart, per code); per
+    code the batch refusals, ``distinct`` (kiosk, seq) and ``received``."""
+
+    ballots: dict[str, dict[str, int]]
+    late: dict[str, int]
+    batches: dict[str, dict[str, int]]
+
+
+@dataclass(frozen=True)
+class ChannelCount:
+    """Accepted = counted + lost to the merge rule + lost to a staff decision."""
+
+    accepted: int
+    counted: int
+    lost_rule: int
+    lost_staff: int
+
+
+@dataclass(frozen=True)
+class Counted:
+    channels: dict[str, ChannelCount]
+    late: int
+    size: int
+
+
+def batch_refusals(conn: Connection, kiosk: str | None = None) -> list[BatchRefusal]:
     """Kiosk batches refused whole (gap, fork, bad head, unknown kiosk), one row per
     (kiosk, code, seq) with how many times it came and when first and last: a kiosk that
     retries the same refused batch ten times is one problem, not ten."""
@@ -58,14 +98,10 @@ def batch_refusals(conn: Connection, kiosk: str | None = None) -> list[dict[str,
     )
     if kiosk is not None:
         q = q.where(rejections.c.kiosk == kiosk)
-    return [
-        {"kiosk": r.kiosk, "code": r.code, "seq": r.seq, "times": int(r.times), "first_at": r.first_at,
-         "last_at": r.last_at, "id": int(r.last_id)}
-        for r in conn.execute(q)
-    ]
+    return [BatchRefusal(r.kiosk, r.code, r.seq, int(r.times), r.first_at, r.last_at, int(r.last_id)) for r in conn.execute(q)]
 
 
-def rejection_counts(conn: Connection) -> dict[str, Any]:
+def rejection_counts(conn: Connection) -> RejectionCounts:
     """Ballot rejections (online refusals and kiosk records logged ``rejected``, late ones
     apart) and batch refusals (distinct, and as received), each by code."""
     ballots: dict[str, dict[str, int]] = {}
@@ -81,21 +117,21 @@ def rejection_counts(conn: Connection) -> dict[str, Any]:
             ballots.setdefault(r.channel, {})[r.code] = ballots.get(r.channel, {}).get(r.code, 0) + int(r.n)
     refusals: dict[str, dict[str, int]] = {}
     for b in batch_refusals(conn):
-        c = refusals.setdefault(b["code"], {"distinct": 0, "received": 0})
+        c = refusals.setdefault(b.code, {"distinct": 0, "received": 0})
         c["distinct"] += 1
-        c["received"] += b["times"]
-    return {"ballots": ballots, "late": late, "batches": refusals}
+        c["received"] += b.times
+    return RejectionCounts(ballots, late, refusals)
 
 
-def counted(ctx: Context) -> dict[str, Any]:
+def counted(ctx: Context) -> Counted:
     """Per channel: ballots accepted on the ledger, ballots counted in the results, and
     why they differ (each conflict's losers: decided by a staff resolution or by the
     manifest's merge rule)."""
     with ctx.db.read() as conn:
         state = ctx.replayed.state(conn)
-        cached = ctx.extras.get("reconcile.counted")
+        cached = ctx.counted
         if cached is not None and cached[0] == state.size:  # once per ledger size
-            return dict(cached[1])
+            return cached[1]
         merged = state.merged()
     out = {ch: {"accepted": 0, "counted": 0, "lost_rule": 0, "lost_staff": 0} for ch in ("kiosk", "online")}
     for a in state.accepted:
@@ -106,6 +142,6 @@ def counted(ctx: Context) -> dict[str, Any]:
         for a in c.ballots:
             if a.id != c.effective:
                 out["kiosk" if a.kiosk is not None else "online"]["lost_staff" if c.resolved else "lost_rule"] += 1
-    got = {"channels": out, "late": len(state.late), "size": state.size}
-    ctx.extras["reconcile.counted"] = (state.size, got)
+    got = Counted({ch: ChannelCount(**n) for ch, n in out.items()}, len(state.late), state.size)
+    ctx.counted = (state.size, got)
     return got

@@ -60,7 +60,7 @@ def revoked_among(conn: Connection, reviewers: set[str]) -> set[str]:
     return {r.reviewer for r in rows}
 
 
-class _Tally:
+class RefusalTally:
     """This minute's anonymous refusals: how many were kept per source and in all, and
     how many were only counted, per (channel, code, source)."""
 
@@ -72,16 +72,16 @@ class _Tally:
         self.dropped: dict[tuple[str, str, str], int] = {}
 
 
-def _tally(ctx: Context) -> _Tally:
-    t = ctx.extras.get("refusal_tally")
+def _tally(ctx: Context) -> RefusalTally:
+    t = ctx.refusal_tally
     if t is None:
-        t = ctx.extras.setdefault("refusal_tally", _Tally())
-    assert isinstance(t, _Tally)
+        t = ctx.refusal_tally = RefusalTally()
     return t
 
 
-def _summaries(ctx: Context, t: _Tally) -> list[dict[str, Any]]:
-    """The summary rows of a finished minute (at most refusals_per_minute + 1 of them)."""
+def _summaries(ctx: Context, t: RefusalTally) -> list[dict[str, str]]:
+    """The summary rows of a finished minute (at most refusals_per_minute + 1 of them),
+    as columns of the rejections table."""
     if not t.dropped:
         return []
     cap = ctx.settings.refusals_per_minute

@@ -33,14 +33,16 @@ class ReplayedLedger:
         self._lock = threading.Lock()
 
     def state(self, conn: Connection, upto: int | None = None) -> LedgerState:
-        """The state after the first ``upto`` entries (default: all committed ones).
+        """The state after the first ``upto`` entries (default: all committed ones — at
+        least those ``conn`` sees; newer ones when another request has replayed them
+        already, since the ledger only grows).
 
         Callers must not mutate the returned state.
         """
         with self._lock:
-            if upto is None:
-                upto, _ = self.ledger.head(conn)
             r = self._replay
+            if upto is None:
+                upto = max(self.ledger.head(conn)[0], r.state.size)
             if r.state.size > upto:
                 raise RuntimeError(f"replay is at {r.state.size}, past the asked size {upto}")
             while r.state.size < upto:

@@ -198,15 +198,21 @@ def set_password(db: Database, name: str, password: str) -> AccountChange:
     return AccountChange(True, ended, bool(row.disabled))
 
 
-def list_staff(conn: Connection) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class StaffRow:
+    """A staff member as ``simsa staff list`` shows them: name, public key, since when."""
+
+    name: str
+    key: str
+    created_at: str
+    disabled: bool
+
+
+def list_staff(conn: Connection) -> list[StaffRow]:
+    """Every staff member, by name."""
     rows = conn.execute(select(staff.c.name, staff.c.key_seed, staff.c.created_at, staff.c.disabled).order_by(staff.c.name))
     return [
-        {
-            "name": r.name,
-            "key": SigningKey(b64u_decode(r.key_seed, length=32)).public_b64u,
-            "created_at": r.created_at,
-            "disabled": bool(r.disabled),
-        }
+        StaffRow(r.name, SigningKey(b64u_decode(r.key_seed, length=32)).public_b64u, r.created_at, bool(r.disabled))
         for r in rows
     ]
 

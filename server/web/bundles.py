@@ -29,6 +29,7 @@ from shared.text import find_unstorable, storable
 from ..context import Context
 from ..problems import Problem
 from ..services import ingest, kiosks
+from ..services.errors import ServiceError
 from ..services.staff import StaffMember
 
 ORDER = {"registration": 0, "batch": 1, "closure": 2, "summary": 3}
@@ -140,20 +141,20 @@ async def apply(ctx: Context, who: StaffMember, item: Item) -> Item:
     """Apply one item; its ``outcome`` says what happened or which problem refused it."""
     try:
         if item.kind == "registration":
-            status, out = await run_in_threadpool(kiosks.register, ctx, item.body)
-            item.outcome = {"status": out.get("status"), "new": status == 202}
+            reg = await run_in_threadpool(kiosks.register, ctx, item.body)
+            item.outcome = {"status": reg.status, "new": reg.status == "pending"}
         elif item.kind == "batch":
             out = await run_in_threadpool(ingest.submit_batch, ctx, item.kiosk, item.body, via=f"bundle by {who.name}")
             item.outcome = {"results": out["results"], "counts": _counts(out["results"]), "synced_seq": out["synced_seq"]}
         elif item.kind == "closure":
-            out = await run_in_threadpool(kiosks.submit_closure, ctx, item.kiosk, item.body)
-            item.outcome = {"matches": out["matches"], "synced_seq": out["synced_seq"], "seq": item.body.get("seq")}
+            held = await run_in_threadpool(kiosks.submit_closure, ctx, item.kiosk, item.body)
+            item.outcome = {"matches": held.matches, "synced_seq": held.synced_seq, "seq": item.body.get("seq")}
         else:
             head = item.body.get("head") if isinstance(item.body.get("head"), dict) else {}
             item.outcome = {"head_seq": head.get("seq"), "exported_at": item.body.get("exported_at")}
-    except Problem as p:
+    except (Problem, ServiceError) as p:
         item.outcome = {"problem": {"code": p.code, "detail": p.detail, **p.extra}}
         if p.code == "chain_gap":
-            item.outcome["problem"]["synced_seq"] = kiosks.status(ctx, item.kiosk)["synced_seq"]
+            item.outcome["problem"]["synced_seq"] = kiosks.status(ctx, item.kiosk).synced_seq
         item.outcome["help"] = gap_help(item)
     return item

@@ -569,8 +569,9 @@ def translator(lang: str) -> Callable[..., str]:
     return t
 
 
-def code_text(lang: str, code: str) -> str:
-    """A reason code in words (DESIGN §5 codes and the server's own)."""
+def code_text(code: str, lang: str) -> str:
+    """A reason code in words (DESIGN §5 codes and the server's own); the same argument
+    order as ``kiosk.i18n.code_text``."""
     pair = CODE_TEXT.get(code) or SERVER_CODES.get(code)
     if pair is None:
         return code

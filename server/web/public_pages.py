@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,10 +15,11 @@ from fastapi.responses import FileResponse, RedirectResponse, Response, Streamin
 from shared.encoding import b64u_decode
 from shared.keys import fingerprint
 
+from ..api.jsonable import obj
 from ..auth import context
 from ..context import Context
 from ..problems import Problem
-from ..services import channels, dashboard, reconcile
+from ..services import channels, dashboard, rankings, reconcile
 from . import i18n, localtime, results_view
 from .render import STATIC, lang_of, page
 from .staff_pages import page_number, sth_time
@@ -58,7 +60,7 @@ def static(name: str) -> Response:
 def receipt(code: str, ctx: Ctx) -> dict[str, Any]:
     """``{"id", "index", "entry"}``: the browser (or anyone) recomputes the entry's leaf hash
     and checks it against ``/ledger/proof/inclusion?index=…``."""
-    return dashboard.find_receipt(ctx, code)
+    return obj(dashboard.find_receipt(ctx, code))
 
 
 @api.get(
@@ -70,7 +72,7 @@ def reviewer_ballots(reviewer: str, ctx: Ctx) -> dict[str, Any]:
     """``{"reviewer", "ballots": [{"index","id","short_code","target","channel","kiosk","seq",
     "created_at"}], "sources", "split"}``: ``split`` when they came through two channels or
     two kiosks — a sign that someone else holds the reviewer's key."""
-    return channels.ballots_in_name(ctx, reviewer)
+    return obj(channels.ballots_in_name(ctx, reviewer))
 
 
 @router.get("/verify")
@@ -94,7 +96,7 @@ def ledger_page(request: Request, ctx: Ctx) -> Response:
         request, "ledger.html", nav="ledger", sth=sth, sth_time=sth_time(sth, ctx.settings.timezone),
         ledger_key=lkey, ledger_fp=fingerprint(b64u_decode(lkey, length=32)),
         authority_key=m.authority_key, authority_fp=fingerprint(b64u_decode(m.authority_key, length=32)),
-        recent=[{**e, "summary": re.sub(r"· online\b", "· " + i18n.text(lang_of(request), "channel.online"), e["summary"])}
+        recent=[replace(e, summary=re.sub(r"· online\b", "· " + i18n.text(lang_of(request), "channel.online"), e.summary))
                 for e in dashboard.recent_entries(ctx)],
         base_url=base_url(request),
     )
@@ -128,7 +130,7 @@ def results_page(request: Request, ctx: Ctx) -> Response:
         with ctx.db.read() as conn:
             size, _ = ctx.ledger.head(conn)
         return page(request, "results.html", nav="results", R=None, ledger_size=size)
-    results = dashboard.published_results(ctx)
+    results = rankings.published_results(ctx)
     return page(
         request, "results.html", nav="results", R=results, base_url=base_url(request),
         downloads=[("CSV", "/api/v1/results.csv"), ("JSON", "/api/v1/results")], rc=reconcile.counted(ctx),

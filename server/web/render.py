@@ -151,7 +151,7 @@ def page(
         request=request,
         lang=lang,
         t=i18n.translator(lang),
-        code_text=lambda code: i18n.code_text(lang, code),
+        code_text=lambda code: i18n.code_text(code, lang),
         detail_text=lambda d: details.detail_text(lang, d),
         who=who,
         csrf=page_csrf(request) if who else "",

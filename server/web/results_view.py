@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 from markupsafe import Markup
 
 from ..context import Context
-from ..services import dashboard
+from ..services import rankings
+from ..services.rankings import RankTable
+from ..services.views import Results
 from . import charts, i18n
 
 #: Rows of the full table per page, and of a ranking shown above its selection line.
@@ -16,14 +19,16 @@ RANK_HEAD = 10
 RANK_BEFORE_LINE = 3
 
 
-def _fold(tb: dict[str, Any]) -> None:
+def _fold(table: RankTable) -> dict[str, Any]:
     """Keep a long ranking readable: its first rows and the rows around the selection line;
     ``folded`` says how many ranks in between are left to the full table and the CSV."""
-    start = max(RANK_HEAD, tb["line"] - RANK_BEFORE_LINE)
+    tb = {f.name: getattr(table, f.name) for f in fields(table)}
+    start = max(RANK_HEAD, table.line - RANK_BEFORE_LINE)
     tb["folded"] = max(0, start - RANK_HEAD)
-    tb["head"] = tb["rows"][:RANK_HEAD] if tb["folded"] else tb["rows"]
-    tb["tail"] = tb["rows"][start:] if tb["folded"] else []
+    tb["head"] = table.rows[:RANK_HEAD] if tb["folded"] else table.rows
+    tb["tail"] = table.rows[start:] if tb["folded"] else []
     tb["tail_from"] = start + 1
+    return tb
 
 
 def page_of(rows: list[Any], page_no: int, size: int = PAGE_ROWS) -> tuple[list[Any], int, int]:
@@ -33,16 +38,15 @@ def page_of(rows: list[Any], page_no: int, size: int = PAGE_ROWS) -> tuple[list[
     return rows[(page_no - 1) * size : page_no * size], page_no, pages
 
 
-def view(ctx: Context, lang: str, results: dict[str, Any], page_no: int = 1) -> dict[str, Any]:
+def view(ctx: Context, lang: str, results: Results, page_no: int = 1) -> dict[str, Any]:
     """``rk`` (rankings, long ones folded; the full table one page at a time) and
     ``charts`` (inline SVG) for ``templates/_results.html``."""
     t = i18n.translator(lang)
-    res = results["results"]
-    rk = dashboard.ranking(ctx, res)
-    for tb in rk["tables"]:
-        _fold(tb)
-    rk["all_total"] = len(rk["all"])
-    rk["all"], rk["page"], rk["pages"] = page_of(rk["all"], page_no)
+    res = results.results
+    ranked = rankings.ranking(ctx, res)
+    rk: dict[str, Any] = {"mode": ranked.mode, "selected": ranked.selected, "tables": [_fold(tb) for tb in ranked.tables]}
+    rk["all_total"] = len(ranked.all)
+    rk["all"], rk["page"], rk["pages"] = page_of(ranked.all, page_no)
     rk["all_first"] = (rk["page"] - 1) * PAGE_ROWS + 1
     kiosk_scores = [p["kiosk"]["score"] for p in res["proposals"] if p["kiosk"]["score"] is not None]
     online_scores = [p["online"]["score"] for p in res["proposals"] if p["online"]["score"] is not None]

@@ -21,8 +21,9 @@ from shared.errors import ALL_CODES
 from ..auth import context, page_staff, require_staff
 from ..body import read_form
 from ..context import Context
-from ..problems import Problem
-from ..services import actions, dashboard, kiosks, reconcile, views
+from ..problems import Problem, problem_of
+from ..services import actions, conflict_cards, dashboard, kiosks, rankings, reconcile, views
+from ..services.errors import ServiceError
 from ..services.staff import StaffMember
 from . import bundles, details, i18n, localtime, lookup, results_view
 from .forms import check_csrf, text
@@ -47,14 +48,14 @@ def _back(path: str, default: str) -> str:
     return path if path.startswith("/staff/") and not path.startswith("//") else default
 
 
-async def _act(fn: Callable[..., dict[str, Any]], *args: Any, **kw: Any) -> tuple[dict[str, Any] | None, Problem | None]:
+async def _act(fn: Callable[..., Any], *args: Any, **kw: Any) -> tuple[Any, Problem | ServiceError | None]:
     try:
         return await run_in_threadpool(fn, *args, **kw), None
-    except Problem as p:
+    except (Problem, ServiceError) as p:
         return None, p
 
 
-def _error(path: str, p: Problem) -> Response:
+def _error(path: str, p: Problem | ServiceError) -> Response:
     """Back to the page, at its top where the message is (not at an anchor below it)."""
     return redirect(path.split("#", 1)[0], "f.error", "bad", detail=p.detail)
 
@@ -91,16 +92,16 @@ def staff_root(_who: Staff) -> Response:
 
 @router.get("/staff/")
 def overview(request: Request, ctx: Ctx, who: Staff) -> Response:
-    ov = views.overview(ctx, ctx.replayed)
+    ov = views.overview(ctx)
     rows = dashboard.kiosk_rows(ctx, views.kiosks_table(ctx))
     by_code: dict[str, dict[str, int]] = {}
-    for ch, codes in ov["rejections"].items():
+    for ch, codes in ov.rejections.items():
         for code, n in codes.items():
             by_code.setdefault(code, {})[ch] = n
     order = {c: i for i, c in enumerate(ALL_CODES)}
     return page(
         request, "overview.html", who=who, nav="overview", live=True,
-        ov=ov, sth_time=sth_short(ov["sth"], ctx.settings.timezone), alarms=dashboard.alarms(ctx, ov, rows),
+        ov=ov, sth_time=sth_short(ov.sth, ctx.settings.timezone), alarms=dashboard.alarms(ctx, ov, rows),
         progress=dashboard.progress(ctx), rc=reconcile.counted(ctx),
         by_code=sorted(by_code.items(), key=lambda kv: (order.get(kv[0], 99), kv[0])),
     )
@@ -122,14 +123,14 @@ def kiosks_page(request: Request, ctx: Ctx, who: Staff) -> Response:
     rows = dashboard.kiosk_rows(ctx, views.kiosks_table(ctx))
     return page(
         request, "kiosks.html", who=who, nav="kiosks", live=True,
-        pending=[k for k in rows if k["status"] == "pending"],
-        running=[k for k in rows if k["status"] != "pending"],
+        pending=[k for k in rows if k.status == "pending"],
+        running=[k for k in rows if k.status != "pending"],
     )
 
 
 @router.get("/staff/kiosks/{kiosk}")
 def kiosk_page(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
-    rows = [k for k in dashboard.kiosk_rows(ctx, views.kiosks_table(ctx)) if k["kiosk"] == kiosk]
+    rows = [k for k in dashboard.kiosk_rows(ctx, views.kiosks_table(ctx)) if k.kiosk == kiosk]
     if not rows:
         lang = lang_of(request)
         return error_page(request, who, 404, i18n.text(lang, "e.notfound"), i18n.text(lang, "e.kiosk", kiosk=kiosk),
@@ -137,7 +138,7 @@ def kiosk_page(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Response:
     return page(
         request, "kiosk.html", who=who, nav="kiosks", live=True, k=rows[0],
         refusals=dashboard.kiosk_refusals(ctx, kiosk).get(kiosk, []),
-        rejected=[r for r in views.rejection_list(ctx, kiosk=kiosk, channel="kiosk", limit=200) if r["ledger_index"] is not None],
+        rejected=[r for r in views.rejection_list(ctx, kiosk=kiosk, channel="kiosk", limit=200) if r.ledger_index is not None],
     )
 
 
@@ -149,7 +150,7 @@ async def approve(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Respons
     if err:
         return _error("/staff/kiosks", err)
     assert out is not None
-    return redirect("/staff/kiosks", "f.approved", kiosk=kiosk, index=out.get("index"))
+    return redirect("/staff/kiosks", "f.approved", kiosk=kiosk, index=out.index)
 
 
 @router.post("/staff/kiosks/{kiosk}/dismiss")
@@ -176,7 +177,7 @@ async def close_kiosk(kiosk: str, request: Request, ctx: Ctx, who: Staff) -> Res
     if err:
         return _error(back, err)
     assert out is not None
-    return redirect(back, "f.kiosk_closed", kiosk=kiosk, index=out.get("index"))
+    return redirect(back, "f.kiosk_closed", kiosk=kiosk, index=out.index)
 
 
 # The path ends in /batches so the body limit for kiosk batches applies (server.app).
@@ -203,11 +204,12 @@ async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> Response:
                     error=i18n.text(lang, "k.bundle.notjson", error=details.detail_plain(lang, str(exc))), status=400)
     notes = bundles.advice(items)
     done = [await bundles.apply(ctx, who, it) for it in items]
-    states = {k["kiosk"]: k["status"] for k in views.kiosks_table(ctx)}
+    table = views.kiosks_table(ctx)
+    states = {k.kiosk: k.status for k in table}
     pending = sorted({it.kiosk for it in done if states.get(it.kiosk) == "pending"})
     nothing = all(it.kind == "summary" for it in done)
     return page(request, "bundle.html", who=who, nav="kiosks", items=done, names=names, pending=pending, notes=notes,
-                fingerprints={k["kiosk"]: k["key_fingerprint"] for k in views.kiosks_table(ctx)},
+                fingerprints={k.kiosk: k.key_fingerprint for k in table},
                 status=400 if nothing else 200)
 
 
@@ -216,9 +218,9 @@ async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> Response:
 
 @router.get("/staff/conflicts")
 def conflicts_page(request: Request, ctx: Ctx, who: Staff, show: str = "open") -> Response:
-    cards = dashboard.conflict_cards(ctx)
-    n_open = sum(1 for c in cards if c["resolved"] is None)
-    shown = cards if show == "all" else [c for c in cards if c["resolved"] is None]
+    cards = conflict_cards.conflict_cards(ctx)
+    n_open = sum(1 for c in cards if c.resolved is None)
+    shown = cards if show == "all" else [c for c in cards if c.resolved is None]
     return page(
         request, "conflicts.html", who=who, nav="conflicts", live=True,
         cards=shown, cards_all=len(cards), n_open=n_open, show="all" if show == "all" else "open",
@@ -241,7 +243,7 @@ async def resolve(request: Request, ctx: Ctx, who: Staff) -> Response:
     if err:
         return _error(back, err)
     assert out is not None
-    return redirect("/staff/conflicts", "f.resolved", reviewer=reviewer, target=target, index=out["index"])
+    return redirect("/staff/conflicts", "f.resolved", reviewer=reviewer, target=target, index=out.index)
 
 
 # --- rejections --------------------------------------------------------------------------
@@ -263,13 +265,13 @@ def rejections_page(
     }
     limit = 100
     rows = views.rejection_list(ctx, **f, limit=limit, before=before)
-    kiosk_ids = sorted({k["kiosk"] for k in views.kiosks_table(ctx)} | ({f["kiosk"]} if f["kiosk"] else set()))
+    kiosk_ids = sorted({k.kiosk for k in views.kiosks_table(ctx)} | ({f["kiosk"]} if f["kiosk"] else set()))
     codes = [*ALL_CODES, *STORED_SERVER_CODES]
     codes += [f["code"]] if f["code"] and f["code"] not in codes else []
     return page(
         request, "rejections.html", who=who, nav="rejections", live=True,
         rows=rows, f=f, codes=codes, kiosk_ids=kiosk_ids,
-        older=rows[-1]["id"] if len(rows) == limit else None,
+        older=rows[-1].id if len(rows) == limit else None,
     )
 
 
@@ -283,13 +285,13 @@ def reviewers_page(request: Request, ctx: Ctx, who: Staff, id: str | None = None
     found = lookup.find(ctx.manifest.reviewers, query) if query else []
     notfound = bool(query) and not found
     if len(found) == 1:
-        r = views.reviewer_lookup(ctx, ctx.replayed, found[0])
+        r = views.reviewer_lookup(ctx, found[0])
     titles = {p: prop.title for p, prop in ctx.manifest.proposals.items()}
     return page(
         request, "reviewers.html", who=who, nav="reviewers", live=bool(r),
         query=query, r=r, notfound=notfound, titles=titles, matches=found if len(found) > 1 else [],
         id_examples=lookup.examples(ctx.manifest.reviewers),
-        effective=dashboard.effective_ids(ctx) if r else set(),
+        effective=conflict_cards.effective_ids(ctx) if r else set(),
         status=404 if notfound else 200,
     )
 
@@ -324,7 +326,7 @@ async def revoke(reviewer: str, request: Request, ctx: Ctx, who: Staff) -> Respo
     if err:
         return _error(f"/staff/reviewers?id={reviewer}", err)
     assert out is not None
-    return redirect(f"/staff/reviewers?id={reviewer}", "f.revoked", reviewer=reviewer, index=out["index"])
+    return redirect(f"/staff/reviewers?id={reviewer}", "f.revoked", reviewer=reviewer, index=out.index)
 
 
 # --- close and results -------------------------------------------------------------------
@@ -339,16 +341,16 @@ def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str 
     rows = dashboard.kiosk_rows(ctx, views.kiosks_table(ctx))
     with ctx.db.read() as conn:
         _, closed = ctx.ledger.head(conn)
-    results = dashboard.published_results(ctx) if closed is not None else dashboard.provisional_results(ctx)
-    ov = views.overview(ctx, ctx.replayed)
+    results = rankings.published_results(ctx) if closed is not None else rankings.provisional_results(ctx)
+    ov = views.overview(ctx)
     checks = []
-    missing = [k for k in rows if k["missing"]]
-    nohead = [k for k in rows if k["status"] == "approved" and not k["head_known"]]
-    running = [k for k in rows if k["status"] == "approved"]
-    pending = [k for k in rows if k["status"] == "pending"]
-    open_conflicts = ov["conflicts"]["total"] - ov["conflicts"]["resolved"]
+    missing = [k for k in rows if k.missing]
+    nohead = [k for k in rows if k.status == "approved" and not k.head_known]
+    running = [k for k in rows if k.status == "approved"]
+    pending = [k for k in rows if k.status == "pending"]
+    open_conflicts = ov.conflicts.total - ov.conflicts.resolved
     if nohead:
-        checks.append({"level": "bad", "key": "x.check.nohead", "n": len(nohead), "href": f"/staff/kiosks/{nohead[0]['kiosk']}"})
+        checks.append({"level": "bad", "key": "x.check.nohead", "n": len(nohead), "href": f"/staff/kiosks/{nohead[0].kiosk}"})
     if missing:
         checks.append({"level": "bad", "key": "x.check.missing", "n": len(missing), "href": "/staff/kiosks"})
     if running:
@@ -363,7 +365,7 @@ def _close_page(request: Request, ctx: Context, who: StaffMember, *, error: str 
     return page(
         request, "close.html", who=who, nav="close", live=True, status=status, error=error, top_error=error,
         kiosks=rows, checks=checks, R=results, downloads=downloads,
-        unreconciled=[k for k in rows if k["status"] != "closed" or k["missing"]], ov=ov, rc=reconcile.counted(ctx),
+        unreconciled=[k for k in rows if k.status != "closed" or k.missing], ov=ov, rc=reconcile.counted(ctx),
         **results_view.view(ctx, lang_of(request), results, page_number(request)),
     )
 
@@ -381,11 +383,11 @@ async def close_event(request: Request, ctx: Ctx, who: Staff) -> Response:
     if text(form, "event", max_len=64) != ctx.manifest.event:
         err = i18n.text(lang_of(request), "x.wrong_event", event=ctx.manifest.event)
         return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=err, status=400))
-    out, perr = await _act(actions.close_event, ctx, who, ctx.replayed, reason=text(form, "reason"))
+    out, perr = await _act(actions.close_event, ctx, who, reason=text(form, "reason"))
     if perr:
         lang = lang_of(request)
         msg = {"kiosks_unreconciled": i18n.text(lang, "x.needs_reason", n=len(perr.extra.get("kiosks", []))),
                "override_unconfirmed": i18n.text(lang, "x.reason_blank")}.get(perr.code, perr.detail)
-        return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=msg, status=perr.status))
+        return await run_in_threadpool(lambda: _close_page(request, ctx, who, error=msg, status=problem_of(perr).status))
     assert out is not None
-    return redirect("/staff/close", "f.closed", index=out["index"])
+    return redirect("/staff/close", "f.closed", index=out.index)

@@ -151,7 +151,7 @@ def run_list(args: argparse.Namespace) -> int:
     with _database(args) as db, db.read() as conn:
         rows = list_staff(conn)
     for r in rows:
-        print(f"{r['name']:<20} {r['key']}  {r['created_at']}{'  (disabled)' if r['disabled'] else ''}")
+        print(f"{r.name:<20} {r.key}  {r.created_at}{'  (disabled)' if r.disabled else ''}")
     return 0
 
 

@@ -31,8 +31,8 @@ def _entries(srv: Harness) -> list[dict[str, Any]]:
     return [e["entry"] for e in out]
 
 
-def _row(srv: Harness, kiosk: str) -> dict[str, Any]:
-    return next(r for r in dashboard.kiosk_rows(srv.ctx, views.kiosks_table(srv.ctx)) if r["kiosk"] == kiosk)
+def _row(srv: Harness, kiosk: str) -> dashboard.KioskStatus:
+    return next(r for r in dashboard.kiosk_rows(srv.ctx, views.kiosks_table(srv.ctx)) if r.kiosk == kiosk)
 
 
 def _heartbeat(srv: Harness, k: Kiosk) -> Any:
@@ -56,7 +56,7 @@ def test_the_lost_ballot_scenario_ends_with_every_ballot_on_the_ledger(srv: Harn
     _fill(k, ballots, 3)  # seq 6-8, saved offline
     assert _heartbeat(srv, k).status_code == 200  # its signed head reaches the server, the records do not
     row = _row(srv, "k1")
-    assert (row["recorded_seq"], row["synced_seq"], row["missing"], row["received_all"]) == (8, 5, 3, False)
+    assert (row.recorded_seq, row.synced_seq, row.missing, row.received_all) == (8, 5, 3, False)
 
     r = srv.client.post("/api/v1/staff/kiosks/k1/close", headers=srv.staff)  # one click: refused
     assert (r.status_code, r.json()["code"]) == (409, "closure_missing")
@@ -86,13 +86,14 @@ def test_the_lost_ballot_scenario_ends_with_every_ballot_on_the_ledger(srv: Harn
     assert r.status_code == 202 and r.json() == {"kiosk": "k1", "status": "late", "matches": True, "synced_seq": 8}
 
     row = _row(srv, "k1")
-    assert (row["missing"], row["late"], row["received_all"]) == (0, 3, True)
-    assert row["override"]["missing"] == {"first": 6, "last": 8} and row["override_staff"] == "alice"
-    keys = [a["key"] for a in dashboard.alarms(srv.ctx, views.overview(srv.ctx), [row])]
+    assert (row.missing, row.late, row.received_all) == (0, 3, True)
+    assert row.override is not None and row.override["missing"] == {"first": 6, "last": 8}
+    assert row.override_staff == "alice"
+    keys = [a.key for a in dashboard.alarms(srv.ctx, views.overview(srv.ctx), [row])]
     assert "alarm.late" in keys
     ov = views.overview(srv.ctx)
-    assert ov["late"] == {"kiosk_closed": 3} and sum(ov["ledger_types"].values()) == ov["tree_size"]
-    assert ov["ledger_types"]["rejected"] == 3 and ov["ballots"]["kiosk"] == 5
+    assert ov.late == {"kiosk_closed": 3} and sum(ov.ledger_types.values()) == ov.tree_size
+    assert ov.ledger_types["rejected"] == 3 and ov.ballots.kiosk == 5
 
     state = replay(_entries(srv))
     assert [(x[2], x[3]) for x in state.late] == [("k1", 6), ("k1", 7), ("k1", 8)]
@@ -121,7 +122,7 @@ def test_records_after_the_event_closed_are_logged_event_closed(srv: Harness, ba
     state = replay(_entries(srv))
     assert [x[3] for x in state.late] == [3, 4] and state.close_index is not None and state.close_index < state.late[0][0]
     assert srv.client.get("/api/v1/results").json() == results  # the published results never move
-    assert _row(srv, "k1")["late"] == 2
+    assert _row(srv, "k1").late == 2
     audit(srv.client, srv.ctx.event.ledger_key.public_b64u, all_pairs=False)
 
 
@@ -133,33 +134,33 @@ def test_a_refused_batch_still_records_the_kiosks_signed_head(srv: Harness, ball
     r = srv.sync(k, 5, 6)  # a gap: refused whole
     assert (r.status_code, r.json()["code"], r.json()["signed_seq"]) == (409, "chain_gap", 6)
     row = _row(srv, "k1")
-    assert (row["recorded_seq"], row["synced_seq"], row["missing"], row["received_all"]) == (6, 2, 4, False)
-    assert row["missing_range"] == {"first": 3, "last": 6}
+    assert (row.recorded_seq, row.synced_seq, row.missing, row.received_all) == (6, 2, 4, False)
+    assert row.missing_range == {"first": 3, "last": 6}
     for _ in range(9):  # the kiosk retries the same batch: one problem, not ten
         srv.sync(k, 5, 6)
     refusals = dashboard.kiosk_refusals(srv.ctx, "k1")["k1"]
-    assert [(x["code"], x["seq"], x["times"]) for x in refusals] == [("chain_gap", 5, 10)]
+    assert [(x.code, x.seq, x.times) for x in refusals] == [("chain_gap", 5, 10)]
     ov = views.overview(srv.ctx)
-    assert ov["refusals"] == {"chain_gap": {"distinct": 1, "received": 10}} and "kiosk" not in ov["rejections"]
+    assert ov.refusals == {"chain_gap": {"distinct": 1, "received": 10}} and "kiosk" not in ov.rejections
     # a bad head signature is not the kiosk's: it records nothing
     bad = k.batch(1, 6)
     bad["head"] = {**bad["head"], "seq": 99}
     assert srv.client.post("/api/v1/kiosks/k1/batches", json=bad).json()["code"] in ("malformed", "bad_head_signature")
-    assert _row(srv, "k1")["recorded_seq"] == 6
+    assert _row(srv, "k1").recorded_seq == 6
 
 
 def test_a_never_synced_kiosk_is_red_at_once(srv: Harness, ballots: Ballots) -> None:
     k = Kiosk("usb-only")
     srv.enrol(k)
     row = _row(srv, "usb-only")
-    assert (row["head_known"], row["received_all"]) == (False, False)
+    assert (row.head_known, row.received_all) == (False, False)
     got = dashboard.alarms(srv.ctx, views.overview(srv.ctx), [row])
-    assert ("bad", "alarm.nohead") in [(a["level"], a["key"]) for a in got]
+    assert ("bad", "alarm.nohead") in [(a.level, a.key) for a in got]
     r = srv.client.post("/api/v1/staff/kiosks/usb-only/close", headers=srv.staff)
     assert (r.status_code, r.json()["code"]) == (409, "closure_missing")
     assert r.json()["stake"]["head_known"] is False and "no signed head since approval" in r.json()["detail"]
     _heartbeat(srv, k)  # an empty kiosk that syncs once is all received
-    assert _row(srv, "usb-only")["received_all"] is True
+    assert _row(srv, "usb-only").received_all is True
 
 
 def test_a_bundle_imported_before_approval_tells_what_the_kiosk_holds(srv: Harness, ballots: Ballots) -> None:
@@ -176,11 +177,11 @@ def test_a_bundle_imported_before_approval_tells_what_the_kiosk_holds(srv: Harne
     assert srv.client.post("/api/v1/kiosks/usb/batches", json=impostor.batch()).json()["code"] == "unknown_kiosk"
     assert srv.client.post("/api/v1/staff/kiosks/usb/approve", headers=srv.staff).status_code == 200
     row = _row(srv, "usb")
-    assert (row["head_known"], row["recorded_seq"], row["missing"], row["received_all"]) == (True, 3, 3, False)
-    keys = [(a["level"], a["key"]) for a in dashboard.alarms(srv.ctx, views.overview(srv.ctx), [row])]
+    assert (row.head_known, row.recorded_seq, row.missing, row.received_all) == (True, 3, 3, False)
+    keys = [(a.level, a.key) for a in dashboard.alarms(srv.ctx, views.overview(srv.ctx), [row])]
     assert ("bad", "alarm.missing") in keys
     assert srv.client.post("/api/v1/staff/bundles", json=k.batch(), headers=srv.staff).status_code == 200
-    assert _row(srv, "usb")["received_all"] is True
+    assert _row(srv, "usb").received_all is True
 
 
 CLOSE_KIOSK = [
@@ -260,6 +261,6 @@ def test_accepted_against_counted_names_the_conflict_losers(srv: Harness, ballot
     k.add(ballots.rubric(rep, "p02", kiosk="k1"))
     k.add(ballots.rubric(rep, "p02", kiosk="k1", scores={c.id: c.max for c in ballots.manifest.rubric}))
     srv.sync(k)
-    c = reconcile.counted(srv.ctx)["channels"]["kiosk"]
-    assert (c["accepted"], c["counted"], c["lost_rule"], c["lost_staff"]) == (2, 1, 1, 0)
-    assert c["accepted"] == c["counted"] + c["lost_rule"] + c["lost_staff"]
+    c = reconcile.counted(srv.ctx).channels["kiosk"]
+    assert (c.accepted, c.counted, c.lost_rule, c.lost_staff) == (2, 1, 1, 0)
+    assert c.accepted == c.counted + c.lost_rule + c.lost_staff

@@ -67,11 +67,15 @@ def test_an_independent_client_checks_the_whole_ledger_and_recomputes_the_result
     assert results_hash(state.results()) == published["results_hash"]
     assert state.results() == published["results"]
     assert {k: (c.seq, c.accepted, c.rejected) for k, c in state.kiosks.items()} == {"k1": (6, 4, 2), "k2": (5, 5, 0)}
-    # the staff view's conflicts (from the index and the entries they name) are the replay's
-    from server.services.views import _conflict_json, conflicts
-
-    replayed = [_conflict_json(c) for c in state.merged().conflicts]
-    assert replayed and conflicts(srv.ctx) == replayed
+    # the staff API's conflicts (from the server's live replay) are an independent full replay's
+    replayed = [
+        {"reviewer": c.key[0], "target": c.key[1], "default": c.default, "resolved": c.resolved, "effective": c.effective,
+         "ballots": [{"id": a.id, "index": a.index, "channel": a.signed.ballot.channel, "kiosk": a.kiosk, "seq": a.seq,
+                      "created_at": a.signed.ballot.created_at} for a in c.ballots]}
+        for c in state.merged().conflicts
+    ]
+    served = srv.client.get("/api/v1/staff/conflicts", headers=srv.staff).json()["conflicts"]
+    assert replayed and served == replayed
     assert any(c["resolved"] for c in replayed)
 
 

@@ -184,11 +184,11 @@ def test_an_idle_kiosks_head_only_batch_is_contact(srv: Harness, ballots: Ballot
     ctx = srv.ctx
     start = ctx.manifest.windows["kiosk"].start + timedelta(hours=1)  # inside the kiosk window
 
-    def row_and_alarms(at: datetime) -> tuple[dict[str, Any], list[str]]:
+    def row_and_alarms(at: datetime) -> tuple[dashboard.KioskStatus, list[str]]:
         ctx.clock = lambda: at
         rows = dashboard.kiosk_rows(ctx, views.kiosks_table(ctx))
         ov = views.overview(ctx)
-        return next(r for r in rows if r["kiosk"] == "k1"), [a["key"] for a in dashboard.alarms(ctx, ov, rows)]
+        return next(r for r in rows if r.kiosk == "k1"), [a.key for a in dashboard.alarms(ctx, ov, rows)]
 
     clock, ledger_clock = ctx.clock, ctx.ledger.clock
     try:
@@ -196,14 +196,14 @@ def test_an_idle_kiosks_head_only_batch_is_contact(srv: Harness, ballots: Ballot
         srv.sync(k)  # everything held: answered as duplicates, contact at `start`
         later = start + timedelta(minutes=20)
         row, keys = row_and_alarms(later)
-        assert row["last_contact"] == format_time(start) and "alarm.silent" in keys
+        assert row.last_contact == format_time(start) and "alarm.silent" in keys
         ctx.ledger.clock = lambda: later
         seq, h = k.head
         r = srv.client.post("/api/v1/kiosks/k1/batches", json=make_batch("k1", [], k.key, seq, h))
         assert r.status_code == 200 and r.json()["results"] == [] and r.json()["synced_seq"] == 3
         row, keys = row_and_alarms(later)
-        assert row["last_contact"] == format_time(later) and "alarm.silent" not in keys
-        assert (row["recorded_seq"], row["synced_seq"], row["missing"]) == (3, 3, 0)
+        assert row.last_contact == format_time(later) and "alarm.silent" not in keys
+        assert (row.recorded_seq, row.synced_seq, row.missing) == (3, 3, 0)
     finally:
         ctx.clock, ctx.ledger.clock = clock, ledger_clock
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from server.app import create_app
 from server.counting import MAX_BATCH_CONTAINERS, containers
 from server.db.schema import kiosks, rejections
-from server.guards import TrustedProxies
+from server.guards import TrustedProxies, guards_of
 from server.services.refusals import MAX_STORED_BODY, flush_anonymous
 from server.settings import Settings
 from server.throttle import Gate, Limited, Window
@@ -129,7 +129,7 @@ def test_throttle_tables_stay_bounded_and_keep_the_key_under_attack() -> None:
 def test_a_stranger_cannot_lock_out_a_staff_member(srv: Harness) -> None:
     for _ in range(6):  # the old per-(name, address) throttle locked the name out after five
         srv.client.post("/api/v1/staff/login", json={"name": "alice", "password": "wrong-wrong"})
-    throttle = srv.ctx.extras["guards"].login
+    throttle = guards_of(srv.ctx).login
     for _ in range(20):  # and a stranger keeps failing alice's name from elsewhere
         throttle.failed("alice", "198.51.100.9", time.monotonic())
     r = srv.client.post("/api/v1/staff/login", json={"name": "alice", "password": "alice-password"})
@@ -230,7 +230,7 @@ def test_registrations_are_bounded_per_address_and_pending_ones_expire(tight: Ha
     assert _count(tight, kiosks) == 3
     later = tight.ctx.clock() + timedelta(hours=25)
     tight.ctx.clock = lambda: later
-    tight.ctx.extras["guards"].registrations = Window(3, 3600.0)  # an hour has passed for the limit too
+    guards_of(tight.ctx).registrations = Window(3, 3600.0)  # an hour has passed for the limit too
     assert tight.client.post("/api/v1/kiosks", json=Kiosk("fresh").registration()).status_code == 202
     with tight.ctx.db.read() as conn:
         assert [r.id for r in conn.execute(select(kiosks.c.id))] == ["fresh"]

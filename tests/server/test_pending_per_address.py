@@ -13,8 +13,9 @@ from sqlalchemy import select
 
 from server.app import create_app
 from server.db.schema import kiosks
-from server.problems import Problem
+from server.problems import problem_of
 from server.services import kiosks as kiosk_service
+from server.services.errors import RateLimited
 from server.web import details
 from tests.server.conftest import Harness, make_settings
 from tests.server.kit import Kiosk
@@ -51,7 +52,7 @@ def test_pending_registrations_are_bounded_per_address(two: Harness) -> None:
         assert {(r.id, r.source) for r in conn.execute(select(kiosks.c.id, kiosks.c.source))} == {
             ("a1", "testclient"), ("a2", "testclient")}
     # another address (a kiosk on another network) is not held back
-    assert kiosk_service.register(two.ctx, Kiosk("b1").registration(), source="10.0.0.9")[0] == 202
+    assert kiosk_service.register(two.ctx, Kiosk("b1").registration(), source="10.0.0.9").status == "pending"
     # approving one and dismissing another make room
     assert two.client.post("/api/v1/staff/kiosks/a1/approve", headers=two.staff).status_code == 200
     assert _register(two, "a3")[0] == 202
@@ -64,6 +65,6 @@ def test_the_default_takes_ten_from_one_address(srv: Harness) -> None:
     assert srv.ctx.settings.pending_kiosks_per_address == 10
     for i in range(10):
         kiosk_service.register(srv.ctx, Kiosk(f"n{i}").registration(), source="192.0.2.1")
-    with pytest.raises(Problem) as exc:
+    with pytest.raises(RateLimited) as exc:
         kiosk_service.register(srv.ctx, Kiosk("n10").registration(), source="192.0.2.1")
-    assert (exc.value.status, exc.value.code) == (429, "rate_limited")
+    assert (problem_of(exc.value).status, exc.value.code) == (429, "rate_limited")

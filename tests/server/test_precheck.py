@@ -61,6 +61,24 @@ def test_prepare_gives_the_shared_rules_code(ballots: Ballots, revoked: bool) ->
             assert p.id == receipt_id(sb)
 
 
+@pytest.mark.parametrize(("revoked", "closed"), [(False, True), (True, True), (True, False)])
+def test_final_code_is_the_shared_rules_code_and_message(ballots: Ballots, revoked: bool, closed: bool) -> None:
+    """Revocation and close, applied under the ledger lock, give the very (code, message)
+    ``shared.rules`` gives the kiosk and the auditor, in the rule order."""
+    m = ballots.manifest
+    gone = {ballots.reps()[0]} if revoked else set()
+    keys = KeyRing(m)
+    for sb in _table(ballots):
+        p = prepare(m, sb, "kiosk", "k1", keys)
+        got = final_code(p, p.reviewer in gone, closed)
+        try:
+            check_ballot(m, sb, channel="kiosk", kiosk="k1", revoked=gone, closed=closed)
+            want: tuple[str | None, str] = (None, "")
+        except Rejection as exc:
+            want = (exc.code, exc.detail)
+        assert got == want, sb
+
+
 def test_the_process_pool_agrees_with_the_thread(ballots: Ballots, mini_event: Any) -> None:
     import json
 

@@ -12,7 +12,7 @@ from tests.server.kit import Ballots, Kiosk
 def alarm_keys(srv: Harness) -> list[tuple[str, dict[str, object]]]:
     ctx = srv.ctx
     rows = dashboard.kiosk_rows(ctx, views.kiosks_table(ctx))
-    return [(a["key"], a["args"]) for a in dashboard.alarms(ctx, views.overview(ctx), rows)]
+    return [(a.key, a.args) for a in dashboard.alarms(ctx, views.overview(ctx), rows)]
 
 
 def test_two_kiosks_for_one_reviewer_raise_an_alarm_and_the_receipt_page_lists_both(

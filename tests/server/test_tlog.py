@@ -128,7 +128,7 @@ def test_a_dead_witness_never_blocks_ingest(
         assert time.monotonic() - t0 < 10
         assert client.get("/tlog/checkpoint").text.count("\u2014") == 1  # the ledger's signature only
         assert client.get("/tlog/witnessed-checkpoint").status_code == 404
-        pusher = app.state.ctx.extras["pusher"]
+        pusher = app.state.ctx.pusher
         deadline = time.monotonic() + 10
         while pusher.targets[0].failures == 0 and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -131,3 +131,17 @@ def test_action_problems_in_korean() -> None:
     got = details.detail_plain("ko", "kiosk k1 closed at seq 9 but the server holds its chain to 6: import its bundle first, or close with force")
     assert got.startswith("키오스크 k1은 순번 9에서 마감했지만 서버는 순번 6까지만")
     assert details.detail_plain("ko", "the event is closed already") == "행사가 마감되었습니다. 원장에 더 이상 기록되지 않습니다"
+
+
+def test_both_code_texts_take_the_code_then_the_language() -> None:
+    """The server's and the kiosk's ``code_text`` take (code, lang) alike: a caller used to
+    one cannot swap them in the other (a swapped call gives back the language tag)."""
+    import inspect
+
+    from kiosk import i18n as kiosk_i18n
+
+    server_params = list(inspect.signature(i18n.code_text).parameters)
+    kiosk_params = list(inspect.signature(kiosk_i18n.code_text).parameters)
+    assert server_params == kiosk_params == ["code", "lang"]
+    for lang in ("ko", "en"):
+        assert i18n.code_text("chain_gap", lang) == kiosk_i18n.code_text("chain_gap", lang)

@@ -60,8 +60,8 @@ def test_text_falls_back_and_formats() -> None:
     assert i18n.text("en", "k.missing.range", first=4, last=6) == "seq 4–6"
     assert i18n.text("ko", "k.missing.range", first=4, last=6) == "순번 4–6"
     assert i18n.text("ko", "no.such.key") == "no.such.key"
-    assert i18n.code_text("ko", "chain_gap") == "키오스크 기록에 빈 곳이 있습니다"
-    assert i18n.code_text("en", "kiosk_closed") == "The kiosk is closed"
+    assert i18n.code_text("chain_gap", "ko") == "키오스크 기록에 빈 곳이 있습니다"
+    assert i18n.code_text("kiosk_closed", "en") == "The kiosk is closed"
     assert i18n.norm_lang("en") == "en" and i18n.norm_lang("fr") is None
 
 

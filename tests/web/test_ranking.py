@@ -1,4 +1,4 @@
-"""The results laid out as the selection works (dashboard.ranking): the on-site ranking
+"""The results laid out as the selection works (rankings.ranking): the on-site ranking
 with its line at the on-site quota, then the online ranking of the rest with its line,
 trimmed a little past each line (the full table holds every proposal)."""
 
@@ -8,7 +8,7 @@ from types import SimpleNamespace
 from typing import Any, cast
 
 from server.context import Context
-from server.services.dashboard import RANKING_TAIL, ranking
+from server.services.rankings import RANKING_TAIL, ranking
 from shared.manifest import Manifest
 
 
@@ -38,14 +38,14 @@ def test_quota_ranking_lines_and_trim(mini_manifest: Manifest) -> None:
     m = mini_manifest
     ctx = cast(Context, SimpleNamespace(manifest=m))
     rk = ranking(ctx, fake_results(m))
-    kiosk, online = rk["tables"]
+    kiosk, online = rk.tables
     q_k, q_o = m.selection.quota_kiosk, m.selection.quota_online
-    assert (kiosk["line"], online["line"]) == (q_k, q_o)
-    assert [p["id"] for p in kiosk["rows"][:q_k]] == sorted(m.proposals)[:q_k]
-    assert len(kiosk["rows"]) == min(len(m.proposals), q_k + RANKING_TAIL)
-    assert kiosk["more"] == len(m.proposals) - len(kiosk["rows"])
+    assert (kiosk.line, online.line) == (q_k, q_o)
+    assert [p["id"] for p in kiosk.rows[:q_k]] == sorted(m.proposals)[:q_k]
+    assert len(kiosk.rows) == min(len(m.proposals), q_k + RANKING_TAIL)
+    assert kiosk.more == len(m.proposals) - len(kiosk.rows)
     # The online ranking leaves out the on-site picks and starts from the best online.
-    assert not {p["id"] for p in online["rows"]} & set(sorted(m.proposals)[:q_k])
-    assert online["rows"][0]["id"] == sorted(m.proposals)[-1]
-    assert all(p["selected_by"] == "online" for p in online["rows"][:q_o])
-    assert rk["selected"] == q_k + q_o and len(rk["all"]) == len(m.proposals)
+    assert not {p["id"] for p in online.rows} & set(sorted(m.proposals)[:q_k])
+    assert online.rows[0]["id"] == sorted(m.proposals)[-1]
+    assert all(p["selected_by"] == "online" for p in online.rows[:q_o])
+    assert rk.selected == q_k + q_o and len(rk.all) == len(m.proposals)

@@ -14,8 +14,9 @@ from sqlalchemy import insert
 
 from server.context import Context
 from server.db.schema import ballots, kiosk_records, ledger_entries
-from server.problems import Problem
+from server.problems import problem_of
 from server.services.dashboard import find_receipt
+from server.services.errors import ServiceError
 from server.settings import Settings
 from shared.encoding import b64u
 from shared.receipt import short_code
@@ -63,8 +64,8 @@ def ctx(request: pytest.FixtureRequest, mini_event: EventFiles, tmp_path: Path) 
 ])
 def test_found(ctx: Context, code: str, index: int) -> None:
     got = find_receipt(ctx, code)
-    assert (got["index"], got["entry"]) == (index, {"n": index})
-    assert got["id"] == IDS.get(index, REJECTED[1])
+    assert (got.index, got.entry) == (index, {"n": index})
+    assert got.id == IDS.get(index, REJECTED[1])
 
 
 def test_codes_are_what_the_kiosk_shows() -> None:
@@ -80,8 +81,8 @@ def test_codes_are_what_the_kiosk_shows() -> None:
     ("ZFZV-YZGT1", 400), (IDS[10] + "A", 400),
 ])
 def test_refused(ctx: Context, code: str, status: int) -> None:
-    with pytest.raises(Problem) as err:
+    with pytest.raises(ServiceError) as err:
         find_receipt(ctx, code)
-    assert err.value.status == status
+    assert problem_of(err.value).status == status
     if status == 400:
         assert "receipt" in err.value.detail

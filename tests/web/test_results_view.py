@@ -3,18 +3,16 @@ its selection line, the full table comes one page at a time."""
 
 from __future__ import annotations
 
-from typing import Any
-
+from server.services.rankings import RankTable
 from server.web.results_view import PAGE_ROWS, _fold, page_of
 
 
-def table(n: int, line: int) -> dict[str, Any]:
-    return {"rows": [{"id": f"p{i:04d}"} for i in range(1, n + 1)], "line": line}
+def table(n: int, line: int) -> RankTable:
+    return RankTable("res.rank.kiosk", "kiosk", [{"id": f"p{i:04d}"} for i in range(1, n + 1)], line, 0)
 
 
 def test_long_ranking_folds_between_top_and_line() -> None:
-    tb = table(215, 200)  # 200 selected + 15 after the line, as dashboard.ranking keeps
-    _fold(tb)
+    tb = _fold(table(215, 200))  # 200 selected + 15 after the line, as rankings.ranking keeps
     assert [r["id"] for r in tb["head"]] == [f"p{i:04d}" for i in range(1, 11)]
     assert tb["folded"] == 187 and tb["tail_from"] == 198
     assert tb["tail"][0]["id"] == "p0198" and tb["tail"][-1]["id"] == "p0215"
@@ -22,8 +20,7 @@ def test_long_ranking_folds_between_top_and_line() -> None:
 
 
 def test_short_ranking_is_whole() -> None:
-    tb = table(20, 6)
-    _fold(tb)
+    tb = _fold(table(20, 6))
     assert tb["folded"] == 0 and len(tb["head"]) == 20 and tb["tail"] == []
 
 

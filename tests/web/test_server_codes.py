@@ -30,7 +30,7 @@ NEW_CODES = ("rate_limited", "too_many_ballots", "too_many_attempts", "kiosk_clo
 
 @pytest.mark.parametrize("code", sorted({*ALL_CODES, *SERVER_CODES, *NEW_CODES}))
 def test_every_code_reads_in_korean_and_english(code: str) -> None:
-    ko, en = i18n.code_text("ko", code), i18n.code_text("en", code)
+    ko, en = i18n.code_text(code, "ko"), i18n.code_text(code, "en")
     assert HANGUL.search(ko), (code, ko)
     assert en != code and not HANGUL.search(en) and re.search(r"[A-Za-z]{3} [a-z]", en), (code, en)
 

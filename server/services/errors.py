@@ -1,0 +1,111 @@
+"""What a service refuses, in the domain's words: a subclass of
+:class:`shared.errors.SimsaError` per stable ``code``, never an HTTP status.
+
+::
+
+    SimsaError
+    └── ServiceError                 a request a service refuses; ``.code`` is stable
+        ├── BadRequest                bad_request: a parameter that cannot be used
+        ├── Malformed                 malformed: input not of the documented shape
+        ├── BadSignature              bad_signature: a signature that does not verify
+        ├── OverrideUnconfirmed       override_unconfirmed: the override is not confirmed
+        ├── UnknownKiosk              unknown_kiosk: a kiosk not registered or approved
+        ├── NotFound                  not_found: no such reviewer, kiosk, receipt …
+        ├── NotClosed                 not_closed: results before the event is closed
+        ├── StateConflict             conflict: the request does not fit the current state
+        ├── KioskKeyConflict          kiosk_key_conflict: the id is taken by another key
+        ├── EventClosed               event_closed: the ledger takes no more entries
+        ├── KiosksUnreconciled        kiosks_unreconciled: kiosks still open or behind
+        ├── ClosureMismatch           closure_mismatch: the kiosk's closure differs
+        ├── ClosureMissing            closure_missing: the kiosk has sent no closure
+        └── RateLimited               rate_limited: too many; ``retry_after`` seconds
+
+The HTTP status of each code is decided at the boundary, in one table
+(``server.problems.STATUS``). ``extra`` holds further fields for the person or program that
+acts on the error (e.g. ``stake`` of a kiosk that cannot be closed).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from shared.errors import SimsaError
+
+
+class ServiceError(SimsaError):
+    """A request a service refuses; ``code`` is its stable machine code, ``detail`` says
+    what is wrong for the person who has to act on it."""
+
+    code: ClassVar[str] = ""
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(f"{self.code}: {detail}")
+        self.detail = detail
+        self.extra = extra
+
+
+class BadRequest(ServiceError):
+    code = "bad_request"
+
+
+class Malformed(ServiceError):
+    code = "malformed"
+
+
+class BadSignature(ServiceError):
+    code = "bad_signature"
+
+
+class OverrideUnconfirmed(ServiceError):
+    code = "override_unconfirmed"
+
+
+class UnknownKiosk(ServiceError):
+    code = "unknown_kiosk"
+
+
+class NotFound(ServiceError):
+    code = "not_found"
+
+
+class NotClosed(ServiceError):
+    code = "not_closed"
+
+
+class StateConflict(ServiceError):
+    code = "conflict"
+
+
+class KioskKeyConflict(ServiceError):
+    code = "kiosk_key_conflict"
+
+
+class EventClosed(ServiceError):
+    code = "event_closed"
+
+
+class KiosksUnreconciled(ServiceError):
+    code = "kiosks_unreconciled"
+
+
+class ClosureMismatch(ServiceError):
+    code = "closure_mismatch"
+
+
+class ClosureMissing(ServiceError):
+    code = "closure_missing"
+
+
+class RateLimited(ServiceError):
+    code = "rate_limited"
+
+
+def error_classes() -> list[type[ServiceError]]:
+    """Every concrete :class:`ServiceError`, for the boundary's table and its test."""
+    out: list[type[ServiceError]] = []
+    todo = list(ServiceError.__subclasses__())
+    while todo:
+        cls = todo.pop(0)
+        out.append(cls)
+        todo.extend(cls.__subclasses__())
+    return out
