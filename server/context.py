@@ -22,6 +22,7 @@ from .db.schema import ledger_entries
 from .ledger.store import Clock, Ledger, utc_now
 from .services.precheck import Prechecker
 from .services.replayed import ReplayedLedger
+from .services.sequencer import Sequencer
 from .settings import ConfigError, Event, Settings
 
 
@@ -35,6 +36,12 @@ class Context:
     replayed: ReplayedLedger
     clock: Clock = utc_now
     extras: dict[str, Any] = field(default_factory=dict)
+    sequencer: Sequencer = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.sequencer = Sequencer(self.ledger, max_queue=s.sequencer_queue, max_group=s.group_entries,
+                                   linger_s=s.group_linger_ms / 1000)
 
     @property
     def manifest(self) -> Manifest:
@@ -55,6 +62,7 @@ class Context:
         return cls(settings, event, db, ledger, pre, ReplayedLedger(ledger), clock)
 
     def close(self) -> None:
+        self.sequencer.close()
         self.prechecker.close()
         self.db.dispose()
 

@@ -42,7 +42,7 @@ async def post_ballot(request: Request, ctx: Ctx) -> JSONResponse:
     except Problem as p:
         await run_in_threadpool(ingest.keep_refused_body, ctx, p, text, source)
         raise
-    status, out = await run_in_threadpool(ingest.submit_online, ctx, body, text, source)
+    status, out = await ingest.submit_online_async(ctx, body, text, source)
     return JSONResponse(out, status_code=status)
 
 

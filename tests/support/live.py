@@ -119,20 +119,28 @@ def start_server(
     env: dict[str, str] | None = None,
     log_path: Path | None = None,
     wrap: list[str] | None = None,
+    pause: tuple[Path, int] | None = None,
+    workers: int | None = None,
 ) -> LiveServer:
     """Start ``simsa server --event event_dir`` and wait until it answers; raise with its
     log if it exits or does not answer within a minute. ``env`` adds ``SIMSA_*`` settings.
 
     Without ``db_url`` the ledger is ``event_dir/simsa.sqlite``: give each server its own
     folder (:func:`copy_event`) unless it is meant to reopen an earlier ledger. ``wrap``
-    prefixes the command (``["taskset", "-c", "0"]`` in the benchmarks)."""
+    prefixes the command (``["taskset", "-c", "0"]`` in the benchmarks). ``pause`` =
+    ``(file, n)`` starts it through :mod:`tests.support.paused_server`: the first write of
+    at least ``n`` entries creates ``file`` and waits before its commit, to be killed.
+    ``workers`` runs ``--workers N`` API processes."""
     last_error = ""
     for _attempt in range(3):  # a free port can be taken between the probe and the bind
         p = port or free_port()
         log = log_path or event_dir / f"server-{p}.log"
-        cmd = [*(wrap or []), *SIMSA, "server", "--event", str(event_dir), "--host", "127.0.0.1", "--port", str(p)]
+        simsa = SIMSA if pause is None else [sys.executable, "-m", "tests.support.paused_server", str(pause[0]), str(pause[1])]
+        cmd = [*(wrap or []), *simsa, "server", "--event", str(event_dir), "--host", "127.0.0.1", "--port", str(p)]
         if db_url:
             cmd += ["--db", db_url]
+        if workers is not None:
+            cmd += ["--workers", str(workers)]
         full_env = _env(env)
         with open(log, "ab") as out:
             proc = subprocess.Popen(
