@@ -68,16 +68,16 @@ class OnlineBallot:
         or earlier in this group), or the refusal. The group adds its STH."""
         p, app, conn = self.p, g.app, g.app.conn
         assert p.reviewer is not None and p.target is not None
-        mine: dict[str, int] = g.memo.setdefault("online", {})
+        if "online" not in g.memo:
+            _look_up(g)
+        mine: dict[str, int] = g.memo["online"]
         if p.id in mine:
             return 200, {"id": p.id, "index": mine[p.id]}
-        old = _receipt(self.ctx, conn, p.id)
-        if old is not None:
+        if p.id in g.memo["logged"]:
+            old = _receipt(self.ctx, conn, p.id)
+            assert old is not None
             return 200, old
-        revoked: dict[str, bool] = g.memo.setdefault("revoked", {})
-        if p.reviewer not in revoked:
-            revoked[p.reviewer] = bool(revoked_among(conn, {p.reviewer}))
-        code, detail = final_code(p, revoked[p.reviewer], app.closed_index is not None)
+        code, detail = final_code(p, p.reviewer in g.memo["revoked"], app.closed_index is not None)
         received = app.received_at()
         if code is None:  # rule 11 by the server's clock, the last rule (DESIGN §5)
             code, detail = on_time(self.ctx.manifest, "online", p, received)
@@ -160,15 +160,34 @@ async def submit_online_async(
     return settle_online(job, done, raw_text, source)
 
 
+def _look_up(g: Group) -> None:
+    """For every online ballot of the group at once (three queries, not three a ballot):
+    which are logged already, which reviewers are revoked, and how many ballots each
+    (reviewer, target) has on the ledger."""
+    mine = [j.p for j in g.jobs if isinstance(j, OnlineBallot)]
+    conn = g.app.conn
+    logged: set[str] = set()
+    revoked: set[str] = set()
+    sent: dict[tuple[str, str], int] = {}
+    reviewers = sorted({str(p.reviewer) for p in mine})
+    for i in range(0, len(mine), 500):
+        ids = [p.id for p in mine[i : i + 500]]
+        q = select(ballots.c.id).where(ballots.c.id.in_(ids), ballots.c.kiosk.is_(None))
+        logged.update(r.id for r in conn.execute(q))
+    for i in range(0, len(reviewers), 500):
+        part = reviewers[i : i + 500]
+        revoked |= revoked_among(conn, set(part))
+        q2 = (select(ballots.c.reviewer, ballots.c.target, func.count())
+              .where(ballots.c.reviewer.in_(part)).group_by(ballots.c.reviewer, ballots.c.target))
+        sent.update({(r[0], r[1]): int(r[2]) for r in conn.execute(q2)})
+    g.memo.update(online={}, logged=logged, revoked=revoked, sent=sent)
+
+
 def _sent_for(g: Group, p: Prepared) -> int:
     """Distinct ballots of this reviewer for this target on the ledger (any channel),
     those of this group included."""
     pair = (str(p.reviewer), str(p.target))
-    held: dict[tuple[str, str], int] = g.memo.setdefault("sent", {})
-    if pair not in held:
-        q = select(func.count()).select_from(ballots).where(ballots.c.reviewer == p.reviewer, ballots.c.target == p.target)
-        held[pair] = int(g.app.conn.execute(q).scalar_one())
-    return held[pair] + g.pending[pair]
+    return int(g.memo["sent"].get(pair, 0)) + g.pending[pair]
 
 
 def _reject_online(ctx: Context, p: Prepared, raw_text: str | None, source: str = "") -> NoReturn:

@@ -47,6 +47,8 @@ class Group:
     """One group's transaction, as the jobs in it see it."""
 
     app: Appender
+    #: The jobs of the group, in ledger order (a job may look up state for all of its kind).
+    jobs: list[Any] = field(default_factory=list)
     #: ``ballots`` rows to insert when the group is complete: their ``sth_size`` is the
     #: size of the group's STH, known only then.
     ballot_rows: list[dict[str, Any]] = field(default_factory=list)
@@ -184,7 +186,7 @@ class Sequencer:
         outcomes: list[Any] = []
         try:
             with self.ledger.appending() as app:
-                g = Group(app)
+                g = Group(app, [job for job, _ in group])
                 for job, _ in group:
                     outcomes.append(job.apply(g))
                 g.finish()
