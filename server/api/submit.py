@@ -20,6 +20,15 @@ from ..services.refusals import keep_anonymous
 
 router = APIRouter(prefix="/api/v1", tags=["submission"])
 Ctx = Annotated[Context, Depends(context)]
+
+
+async def _context(request: Request) -> Context:
+    """:func:`server.auth.context` on the event loop: no worker-thread hop per ballot."""
+    ctx: Context = request.app.state.ctx
+    return ctx
+
+
+LoopCtx = Annotated[Context, Depends(_context)]
 KioskId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
 
 
@@ -30,7 +39,7 @@ KioskId = Annotated[str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
     openapi_extra=json_body_doc('a signed ballot {"ballot": B, "sig": b64u}'),
     responses={200: {"description": "the same ballot again: the original receipt"}},
 )
-async def post_ballot(request: Request, ctx: Ctx) -> JSONResponse:
+async def post_ballot(request: Request, ctx: LoopCtx) -> JSONResponse:
     text: str | None = None
     source = client_address(request)
     try:
@@ -54,7 +63,7 @@ async def post_ballot(request: Request, ctx: Ctx) -> JSONResponse:
     response_class=JSONResponse,
     responses={200: {"description": '{"results": [{"seq","status","id","index","code"}], "synced_seq", "synced_hash", "sth"}'}},
 )
-async def post_batch(request: Request, kiosk: KioskId, ctx: Ctx) -> Response:
+async def post_batch(request: Request, kiosk: KioskId, ctx: LoopCtx) -> Response:
     source = client_address(request)
     try:
         check_json_type(request, "batch")
