@@ -1,7 +1,7 @@
 """Benchmark: the online deadline rush of a city-shape event (issue 12).
 
     python -m bench.rush [--members 200000] [--seconds 20] [--connections 32 200]
-                         [--db postgresql://…] [--workers N]
+                         [--db postgresql://… | --postgres] [--workers N]
 
 A city-shape event (50 proposals, ``--members`` citizens, approval form; reviewer keys from
 fixed seeds) is written; online ballots are signed beforehand by :func:`independent_sign`,
@@ -194,8 +194,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--connections", type=int, nargs="+", default=[32, 200])
     ap.add_argument("--db", help="a PostgreSQL URL (default: SQLite in a temporary folder)")
     ap.add_argument("--workers", type=int, default=1, help="API processes (simsa server --workers)")
+    ap.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster (fsync on) instead of SQLite")
     args = ap.parse_args(argv)
-    out = run(args)
+    cluster = None
+    if args.postgres:
+        from tests.support.postgres import start_cluster
+
+        cluster = start_cluster(durable=True)
+        args.db = cluster.url(cluster.create_database(f"rush_w{args.workers}"))
+    try:
+        out = run(args)
+    finally:
+        if cluster is not None:
+            cluster.stop()
     return 0 if out["verify"]["exit"] == 0 else 1
 
 
