@@ -88,3 +88,8 @@ def create_app(
     for r in (*routers, web_router):
         app.include_router(r)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one API process of ``simsa server --workers N``, from ``SIMSA_*`` settings."""
+    return create_app(Settings())

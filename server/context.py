@@ -7,7 +7,7 @@ ledger or checks it on an existing one, and checks the stored tree against its h
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -22,6 +22,7 @@ from .db.schema import ledger_entries
 from .ledger.store import Clock, Ledger, utc_now
 from .services.precheck import Prechecker
 from .services.replayed import ReplayedLedger
+from .services.sequencer import Sequencer
 from .settings import ConfigError, Event, Settings
 
 if TYPE_CHECKING:
@@ -54,6 +55,12 @@ class Context:
     counted: tuple[int, Counted] | None = None  # services.reconcile
     provisional: tuple[int, Results] | None = None  # services.dashboard
     published: Results | None = None  # services.dashboard: the closed ledger never changes
+    sequencer: Sequencer = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.settings
+        self.sequencer = Sequencer(self.ledger, max_queue=s.sequencer_queue, max_group=s.group_entries,
+                                   linger_s=s.group_linger_ms / 1000)
 
     @property
     def manifest(self) -> Manifest:
@@ -74,6 +81,7 @@ class Context:
         return cls(settings, event, db, ledger, pre, ReplayedLedger(ledger), clock)
 
     def close(self) -> None:
+        self.sequencer.close()
         self.prechecker.close()
         self.db.dispose()
 

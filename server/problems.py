@@ -68,6 +68,11 @@ SERVER_CODES: Final[dict[str, tuple[str, str]]] = {
         "이 대상에 대한 투표지를 더 보낼 수 없습니다",
         "This reviewer has sent as many ballots for this target as the event allows",
     ),
+    "busy": ("서버가 바쁩니다. 잠시 후 다시 보내세요", "The server is busy; send again shortly"),
+    "not_committed": (
+        "원장에 기록하지 못했습니다. 아무것도 기록되지 않았으니 다시 보내세요",
+        "The ledger could not commit; nothing was written, send again",
+    ),
 }
 
 

@@ -94,9 +94,12 @@ class Settings(BaseSettings):
     log_level: str = "info"
     #: The venue's time zone (IANA name): every time on the web pages is shown in it.
     timezone: str = "Asia/Seoul"
-    #: Fault injection for the crash test only: when set and the file does not exist yet, the
-    #: next kiosk batch creates it and pauses after writing its entries, before committing.
-    fault_pause_file: Path | None = None
+    #: The sequencer (group commit): submissions that may wait for the ledger before new
+    #: ones get 503 + Retry-After; at most this many entries in one group; and how long
+    #: the integrator waits for more before committing a group that is not full.
+    sequencer_queue: int = Field(default=1000, ge=1)
+    group_entries: int = Field(default=1000, ge=1)
+    group_linger_ms: float = Field(default=2.0, ge=0, le=100)
     #: The C2SP checkpoint origin of the ledger (``/tlog/checkpoint``); default
     #: ``<host>/simsa/<event>`` with host ``localhost`` when listening on a wildcard or loopback.
     tlog_origin: str | None = None

@@ -122,20 +122,27 @@ def start_server(
     env: dict[str, str] | None = None,
     log_path: Path | None = None,
     wrap: list[str] | None = None,
+    workers: int | None = None,
+    program: list[str] | None = None,
 ) -> LiveServer:
     """Start ``simsa server --event event_dir`` and wait until it answers; raise with its
     log if it exits or does not answer within a minute. ``env`` adds ``SIMSA_*`` settings.
 
     Without ``db_url`` the ledger is ``event_dir/simsa.sqlite``: give each server its own
     folder (:func:`copy_event`) unless it is meant to reopen an earlier ledger. ``wrap``
-    prefixes the command (``["taskset", "-c", "0"]`` in the benchmarks)."""
+    prefixes the command (``["taskset", "-c", "0"]`` in the benchmarks). ``workers`` runs
+    ``--workers N`` API processes. ``program`` replaces ``python -m simsa`` by another
+    command taking the same arguments (the test suite's fault-injecting launcher)."""
     last_error = ""
     for _attempt in range(3):  # a free port can be taken between the probe and the bind
         p = port or free_port()
         log = log_path or event_dir / f"server-{p}.log"
-        cmd = [*(wrap or []), *SIMSA, "server", "--event", str(event_dir), "--host", "127.0.0.1", "--port", str(p)]
+        cmd = [*(wrap or []), *(program or SIMSA), "server", "--event", str(event_dir), "--host", "127.0.0.1"]
+        cmd += ["--port", str(p)]
         if db_url:
             cmd += ["--db", db_url]
+        if workers is not None:
+            cmd += ["--workers", str(workers)]
         full_env = server_env(env)
         with open(log, "ab") as out:
             proc = subprocess.Popen(

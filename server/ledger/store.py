@@ -213,7 +213,7 @@ class Ledger:
         return format_time(self.clock().replace(microsecond=0))
 
     @contextmanager
-    def appending(self, before_commit: Callable[[], None] | None = None) -> Iterator[Appender]:
+    def appending(self) -> Iterator[Appender]:
         """A locked write transaction. On normal exit the entries, nodes and STH are written
         and committed together; an exception rolls everything back."""
         with self._local, self.db.write() as conn:
@@ -230,8 +230,6 @@ class Ledger:
             app = Appender(conn, self, head.size, bytes(head.root_hash), head.sth_timestamp, head.closed_index)
             yield app
             app.finish()
-            if before_commit is not None:
-                before_commit()
 
     # --- reading ---------------------------------------------------------------------
 

@@ -2,9 +2,10 @@
 
 Order of work: shape and linkage (``shared.chain.Batch``), the kiosk's enrolment and head
 signature, the stateless ballot checks (on the process pool for large batches), then —
-under the ledger lock — chain continuity against the kiosk's highest contiguous seq and
+in the integrator's group (:mod:`server.services.sequencer`), under the ledger lock —
+chain continuity against the kiosk's highest contiguous seq and
 head hash (``chain_gap``, ``chain_fork``), revocation and closing, and the append of
-every new record as a ``ballot`` or ``rejected`` entry in one transaction with one STH.
+every new record as a ``ballot`` or ``rejected`` entry, committed with its group under one STH.
 A re-sent record is answered with its original receipt.
 
 Nothing signed is dropped without a trace: a record that arrives after staff closed its
@@ -17,7 +18,6 @@ is remembered as the kiosk's latest signed head even when the batch is refused w
 from __future__ import annotations
 
 import logging
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,12 +29,12 @@ from shared.manifest import Manifest
 
 from ..context import Context
 from ..db.engine import bulk_insert
-from ..db.schema import ballots, kiosk_records, kiosks, rejections
-from ..ledger.store import Appender
+from ..db.schema import kiosk_records, kiosks, rejections
 from ..problems import Problem
 from .entries import ballot_entry_text, rejected_entry_text
 from .precheck import EARLY_CODES, Prepared, final_code, on_time, prepare
 from .refusals import keep_anonymous, revoked_among, store_rejection
+from .sequencer import Group
 
 log = logging.getLogger("simsa.server.batches")
 
@@ -56,6 +56,8 @@ class _Placed:
     new: list[tuple[dict[str, Any], Prepared, str]] = field(default_factory=list)
     seq: int = 0
     head: str = ""
+    accepted: int = 0
+    rejected: int = 0
 
 
 def _kiosk_row(conn: Connection, kiosk: str) -> Any:
@@ -149,9 +151,10 @@ def _place(ctx: Context, conn: Connection, kiosk: str, batch: Batch, row: Any, p
     return out
 
 
-def _append(app: Appender, manifest: Manifest, kiosk: str, placed: _Placed, late: str | None = None) -> tuple[int, int]:
+def _append(g: Group, manifest: Manifest, kiosk: str, placed: _Placed, late: str | None = None) -> tuple[int, int]:
     """Append every new record as a ballot or rejected entry, with its side rows; ``late``
     (``kiosk_closed``, ``event_closed``): every record is logged rejected with that code."""
+    app = g.app
     conn = app.conn
     revoked = revoked_among(conn, {p.reviewer for _, p, _ in placed.new if p.reviewer and p.code not in EARLY_CODES})
     received = app.received_at()
@@ -174,31 +177,37 @@ def _append(app: Appender, manifest: Manifest, kiosk: str, placed: _Placed, late
                           "code": code, "detail": detail, "ballot_id": p.id, "ledger_index": index, "body": None})
             placed.results.append({"seq": s, "status": "rejected", "id": p.id, "index": index, "code": code})
         krows.append({"kiosk": kiosk, "seq": s, "hash": h_new, "idx": index, "ballot_id": p.id, "code": code})
-    for b in brows:
-        b["sth_size"] = app.next_index  # the STH this batch signs includes them
+    for b in brows:  # inserted with the group, under the STH it signs
+        g.add_ballot(b)
     bulk_insert(conn, kiosk_records, krows)
-    bulk_insert(conn, ballots, brows)
     bulk_insert(conn, rejections, rrows)
     return len(brows), len(rrows)
 
 
-def _submit(ctx: Context, kiosk: str, raw: Any, via: str, signed: list[int]) -> dict[str, Any]:
-    batch, row = _checked(ctx, kiosk, raw, signed)
-    fresh = [(r, sbj) for r, sbj in zip(batch.records, batch.signed_jcs, strict=True) if r["seq"] > row.synced_seq]
-    prepared = ctx.prechecker.run([r["signed_ballot"] for r, _ in fresh], "kiosk", kiosk, [sbj for _, sbj in fresh])
-    prep_of = {r["seq"]: p for (r, _), p in zip(fresh, prepared, strict=True)}
-    fault = ctx.settings.fault_pause_file
+@dataclass
+class KioskBatch:
+    """A kiosk batch past its head signature and ballot checks, waiting for the integrator."""
 
-    def pause() -> None:  # crash-test hook: the first batch after start waits to be killed
-        if fault is not None and not fault.exists():
-            fault.write_text("paused in a batch before commit\n")
-            time.sleep(120)
+    ctx: Context
+    kiosk: str
+    batch: Batch
+    prep_of: dict[int, Prepared]
 
-    with ctx.ledger.appending(before_commit=pause if fault else None) as app:
+    @property
+    def size(self) -> int:
+        return len(self.batch.records)
+
+    def apply(self, g: Group) -> _Placed | _Refusal:
+        """Place the batch against the chain held and append its new records (a refusal
+        appends nothing: :func:`_place` only reads)."""
+        app, kiosk, batch = g.app, self.kiosk, self.batch
         row = _kiosk_row(app.conn, kiosk)
-        placed = _place(ctx, app.conn, kiosk, batch, row, prep_of)
+        try:
+            placed = _place(self.ctx, app.conn, kiosk, batch, row, self.prep_of)
+        except _Refusal as r:
+            return r
         late = "kiosk_closed" if row.status == "closed" else "event_closed" if app.closed_index is not None else None
-        accepted, rejected = _append(app, ctx.manifest, kiosk, placed, late)
+        placed.accepted, placed.rejected = _append(g, self.ctx.manifest, kiosk, placed, late)
         now = app.received_at()
         app.conn.execute(
             update(kiosks)
@@ -209,14 +218,26 @@ def _submit(ctx: Context, kiosk: str, raw: Any, via: str, signed: list[int]) -> 
                 reported_seq=max(int(row.reported_seq), batch.head_seq),
                 reported_at=now if batch.head_seq >= int(row.reported_seq) else row.reported_at,
                 last_sync_at=now,
-                accepted=kiosks.c.accepted + accepted,
-                rejected=kiosks.c.rejected + rejected,
+                accepted=kiosks.c.accepted + placed.accepted,
+                rejected=kiosks.c.rejected + placed.rejected,
             )
         )
-    sth = app.sth
+        return placed
+
+
+def _submit(ctx: Context, kiosk: str, raw: Any, via: str, signed: list[int]) -> dict[str, Any]:
+    batch, row = _checked(ctx, kiosk, raw, signed)
+    fresh = [(r, sbj) for r, sbj in zip(batch.records, batch.signed_jcs, strict=True) if r["seq"] > row.synced_seq]
+    prepared = ctx.prechecker.run([r["signed_ballot"] for r, _ in fresh], "kiosk", kiosk, [sbj for _, sbj in fresh])
+    prep_of = {r["seq"]: p for (r, _), p in zip(fresh, prepared, strict=True)}
+    done = ctx.sequencer.run(KioskBatch(ctx, kiosk, batch, prep_of))
+    if isinstance(done.outcome, _Refusal):
+        raise done.outcome
+    placed: _Placed = done.outcome
+    sth = done.sth
     if sth is None:
         with ctx.db.read() as conn:
             sth = ctx.ledger.latest_sth(conn)
     if placed.new:
-        log.info("%s %s: %d accepted, %d rejected, synced to %d", via, kiosk, accepted, rejected, placed.seq)
+        log.info("%s %s: %d accepted, %d rejected, synced to %d", via, kiosk, placed.accepted, placed.rejected, placed.seq)
     return {"results": placed.results, "synced_seq": placed.seq, "synced_hash": placed.head, "sth": sth}

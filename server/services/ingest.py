@@ -2,16 +2,20 @@
 batches, sync or USB bundle, in :mod:`server.services.batches` (re-exported as
 :func:`submit_batch`).
 
-An online ballot passes the stateless checks, then — under the ledger lock — revocation
-and closing, and is appended with its own STH; the same signed ballot again gets the
-original receipt. Refusals are kept for staff and never logged on the ledger.
+An online ballot passes the stateless checks, then waits for the integrator
+(:mod:`server.services.sequencer`), which applies revocation, closing and the window under
+the ledger lock and appends it with the other submissions of its group under one STH; the
+same signed ballot again gets the original receipt. Refusals are kept for staff and never logged on the ledger.
 """
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass, replace
 from typing import Any, NoReturn
 
-from sqlalchemy import Connection, func, insert, select
+from anyio import to_thread
+from sqlalchemy import Connection, func, select
 
 from ..context import Context
 from ..db.schema import ballots
@@ -22,11 +26,12 @@ from .batches import submit_batch
 from .entries import ballot_entry_text
 from .precheck import EARLY_CODES, Prepared, final_code, on_time, prepare
 from .refusals import keep_anonymous, revoked_among, status_for, store_rejection
+from .sequencer import Committed, Group
 
 #: Not a rule of DESIGN §5: the flood limit of ``merge.max_per_target`` (HTTP 422).
 TOO_MANY = "too_many_ballots"
 
-__all__ = ["keep_refused_body", "status_for", "store_rejection", "submit_batch", "submit_online"]
+__all__ = ["keep_refused_body", "status_for", "store_rejection", "submit_batch", "submit_online", "submit_online_async"]
 
 
 def _receipt(ctx: Context, conn: Connection, bid: str) -> dict[str, Any] | None:
@@ -41,14 +46,60 @@ def _receipt(ctx: Context, conn: Connection, bid: str) -> dict[str, Any] | None:
     return {"id": bid, "index": int(row.idx), "sth": ctx.ledger.sth_at(conn, int(row.sth_size))}
 
 
-def submit_online(
+@dataclass(frozen=True)
+class _Refused:
+    """A state rule (revoked, closed, window, flood limit) refused the ballot under the lock."""
+
+    code: str
+    detail: str
+
+
+@dataclass
+class OnlineBallot:
+    """An online ballot past the stateless checks, waiting for the integrator."""
+
+    ctx: Context
+    p: Prepared
+    size: int = 1
+
+    def apply(self, g: Group) -> tuple[int, dict[str, Any]] | _Refused:
+        """Revocation, closing, the window and the flood limit, in rule order, then the
+        append: ``(201, receipt)``, ``(200, receipt)`` for a ballot already logged (before
+        or earlier in this group), or the refusal. The group adds its STH."""
+        p, app, conn = self.p, g.app, g.app.conn
+        assert p.reviewer is not None and p.target is not None
+        if "online" not in g.memo:
+            _look_up(g)
+        mine: dict[str, int] = g.memo["online"]
+        if p.id in mine:
+            return 200, {"id": p.id, "index": mine[p.id]}
+        if p.id in g.memo["logged"]:
+            old = _receipt(self.ctx, conn, p.id)
+            assert old is not None
+            return 200, old
+        code, detail = final_code(p, p.reviewer in g.memo["revoked"], app.closed_index is not None)
+        received = app.received_at()
+        if code is None:  # rule 11 by the server's clock, the last rule (DESIGN §5)
+            code, detail = on_time(self.ctx.manifest, "online", p, received)
+        limit = self.ctx.manifest.max_per_target
+        if code is None and _sent_for(g, p) >= limit:
+            code, detail = TOO_MANY, (
+                f"{p.reviewer} has {limit} ballots for {p.target} already, the most this event takes (merge.max_per_target)"
+            )
+        if code is not None:
+            return _Refused(code, detail)
+        index = app.append_text("ballot", ballot_entry_text(p.sb_text, received, None, None))
+        g.add_ballot({"idx": index, "id": p.id, "reviewer": p.reviewer, "target": p.target, "channel": "online",
+                      "kiosk": None, "seq": None, "created_at": p.created_at})
+        mine[p.id] = index
+        return 201, {"id": p.id, "index": index}
+
+
+def admit_online(
     ctx: Context, signed_ballot: Any, raw_text: str | None = None, source: str = ""
-) -> tuple[int, dict[str, Any]]:
-    """``POST /api/v1/ballots``: ``(201, receipt)``, ``(200, the original receipt)`` for a
-    ballot already logged, or :class:`Problem` with the first failing rule's code — or a
-    flood limit's: ``429 rate_limited`` past ``ballots_per_reviewer_minute`` new ballots a
-    minute, ``422 too_many_ballots`` past ``merge.max_per_target`` for one target.
-    ``source`` is the client address, for the refusals of unsigned input."""
+) -> tuple[int, dict[str, Any]] | OnlineBallot:
+    """Everything before the queue: the stateless checks, a re-sent ballot's receipt, the
+    per-reviewer flood limit. Returns the receipt of a ballot already logged or the job."""
     p = prepare(ctx.manifest, signed_ballot, "online", None, ctx.prechecker.keys)
     if p.code not in EARLY_CODES:
         with ctx.db.read() as conn:
@@ -65,50 +116,78 @@ def submit_online(
         keep_anonymous(ctx, f"reviewer {p.reviewer}", channel="online", reviewer=p.reviewer, code="rate_limited",
                        detail=detail, ballot_id=p.id)
         raise Problem(429, "rate_limited", f"{detail}; retry in {exc.retry_after} s", retry_after=exc.retry_after) from None
-    code: str | None = None
-    detail = ""
-    out: dict[str, Any] | None = None
-    with ctx.ledger.appending() as app:
-        old = _receipt(ctx, app.conn, p.id)
-        if old is not None:
-            return 200, old
-        assert p.reviewer is not None
-        code, detail = final_code(p, bool(revoked_among(app.conn, {p.reviewer})), app.closed_index is not None)
-        received = app.received_at()
-        if code is None:  # rule 11 by the server's clock, the last rule (DESIGN §5)
-            code, detail = on_time(ctx.manifest, "online", p, received)
-        if code is None and _sent_for(app.conn, p) >= ctx.manifest.max_per_target:
-            code, detail = TOO_MANY, (
-                f"{p.reviewer} has {ctx.manifest.max_per_target} ballots for {p.target} already, "
-                "the most this event takes (merge.max_per_target)"
-            )
-        if code is None:
-            index = app.append_text("ballot", ballot_entry_text(p.sb_text, received, None, None))
-            app.conn.execute(
-                insert(ballots).values(
-                    idx=index,
-                    id=p.id,
-                    reviewer=p.reviewer,
-                    target=p.target,
-                    channel="online",
-                    kiosk=None,
-                    seq=None,
-                    created_at=p.created_at,
-                    sth_size=app.next_index,
-                )
-            )
-            out = {"id": p.id, "index": index}
-    if code is not None:
-        _reject_online(ctx, Prepared(code, detail, p.sb_text, p.id, p.reviewer, p.target, p.created_at), raw_text, source)
-    assert out is not None and app.sth is not None
-    out["sth"] = app.sth
-    return 201, out
+    return OnlineBallot(ctx, p)
 
 
-def _sent_for(conn: Connection, p: Prepared) -> int:
-    """Distinct ballots of this reviewer for this target on the ledger (any channel)."""
-    q = select(func.count()).select_from(ballots).where(ballots.c.reviewer == p.reviewer, ballots.c.target == p.target)
-    return int(conn.execute(q).scalar_one())
+def settle_online(job: OnlineBallot, done: Committed, raw_text: str | None = None, source: str = "") -> tuple[int, dict[str, Any]]:
+    """The answer once the job's group committed: the receipt with the group's STH, or the
+    refusal kept for staff and raised."""
+    if isinstance(done.outcome, _Refused):
+        p = job.p
+        _reject_online(job.ctx, replace(p, code=done.outcome.code, detail=done.outcome.detail), raw_text, source)
+    status, out = done.outcome
+    if "sth" not in out:
+        out = {**out, "sth": done.sth}
+    return status, out
+
+
+def submit_online(
+    ctx: Context, signed_ballot: Any, raw_text: str | None = None, source: str = ""
+) -> tuple[int, dict[str, Any]]:
+    """``POST /api/v1/ballots``: ``(201, receipt)``, ``(200, the original receipt)`` for a
+    ballot already logged, or :class:`Problem` with the first failing rule's code — or a
+    flood limit's: ``429 rate_limited`` past ``ballots_per_reviewer_minute`` new ballots a
+    minute, ``422 too_many_ballots`` past ``merge.max_per_target`` for one target, ``503
+    busy`` / ``503 not_committed`` (with ``Retry-After``) from the sequencer.
+    ``source`` is the client address, for the refusals of unsigned input."""
+    job = admit_online(ctx, signed_ballot, raw_text, source)
+    if not isinstance(job, OnlineBallot):
+        return job
+    return settle_online(job, ctx.sequencer.run(job), raw_text, source)
+
+
+async def submit_online_async(
+    ctx: Context, signed_ballot: Any, raw_text: str | None = None, source: str = ""
+) -> tuple[int, dict[str, Any]]:
+    """:func:`submit_online` for the event loop: the checks on a worker thread, the wait
+    for the group on none (hundreds of clients may wait on one group)."""
+    job = await to_thread.run_sync(admit_online, ctx, signed_ballot, raw_text, source)
+    if not isinstance(job, OnlineBallot):
+        return job
+    done = await asyncio.wrap_future(ctx.sequencer.submit(job))
+    if isinstance(done.outcome, _Refused):  # writes the refusal for staff
+        return await to_thread.run_sync(settle_online, job, done, raw_text, source)
+    return settle_online(job, done, raw_text, source)
+
+
+def _look_up(g: Group) -> None:
+    """For every online ballot of the group at once (three queries, not three a ballot):
+    which are logged already, which reviewers are revoked, and how many ballots each
+    (reviewer, target) has on the ledger."""
+    mine = [j.p for j in g.jobs if isinstance(j, OnlineBallot)]
+    conn = g.app.conn
+    logged: set[str] = set()
+    revoked: set[str] = set()
+    sent: dict[tuple[str, str], int] = {}
+    reviewers = sorted({str(p.reviewer) for p in mine})
+    for i in range(0, len(mine), 500):
+        ids = [p.id for p in mine[i : i + 500]]
+        q = select(ballots.c.id).where(ballots.c.id.in_(ids), ballots.c.kiosk.is_(None))
+        logged.update(r.id for r in conn.execute(q))
+    for i in range(0, len(reviewers), 500):
+        part = reviewers[i : i + 500]
+        revoked |= revoked_among(conn, set(part))
+        q2 = (select(ballots.c.reviewer, ballots.c.target, func.count())
+              .where(ballots.c.reviewer.in_(part)).group_by(ballots.c.reviewer, ballots.c.target))
+        sent.update({(r[0], r[1]): int(r[2]) for r in conn.execute(q2)})
+    g.memo.update(online={}, logged=logged, revoked=revoked, sent=sent)
+
+
+def _sent_for(g: Group, p: Prepared) -> int:
+    """Distinct ballots of this reviewer for this target on the ledger (any channel),
+    those of this group included."""
+    pair = (str(p.reviewer), str(p.target))
+    return int(g.memo["sent"].get(pair, 0)) + g.pending[pair]
 
 
 def _reject_online(ctx: Context, p: Prepared, raw_text: str | None, source: str = "") -> NoReturn:

@@ -22,6 +22,9 @@ def register(sub: Any) -> None:
     p.add_argument("--timezone", metavar="ZONE",
                    help="time zone the web pages show times in (default Asia/Seoul; SIMSA_TIMEZONE)")
     p.add_argument("--verify-workers", type=int, help="processes that verify large batches (default 2, 0: none)")
+    p.add_argument("--workers", type=int, default=1, metavar="N",
+                   help="API processes on the one port (default 1); more than one wants PostgreSQL (--db), "
+                        "where the database orders their appends into one ledger")
     p.add_argument("--tlog-origin", metavar="ORIGIN", help="checkpoint origin (default <host>/simsa/<event>)")
     p.add_argument(
         "--witness", action="append", metavar="VKEY=URL",
@@ -73,6 +76,13 @@ def run(args: argparse.Namespace) -> int:
     size = ctx.ledger.head_size()
     print(f"simsa server: event {m.event} ({m.title_en}), ledger of {size} entries on {ctx.db.engine.url.render_as_string(hide_password=True)}")
     print(f"simsa server: listening on http://{settings.host}:{settings.port}", flush=True)
+    workers = int(getattr(args, "workers", 1) or 1)
+    if workers > 1:
+        ctx.close()  # each worker process opens its own (migrations are done)
+        _settings_to_environment(settings)
+        uvicorn.run("server.app:app_from_environment", factory=True, workers=workers, host=settings.host,
+                    port=settings.port, log_level=settings.log_level.lower(), access_log=False, proxy_headers=False)
+        return 0
     try:
         app = create_app(settings, context=ctx)
         uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), access_log=False,
@@ -80,3 +90,15 @@ def run(args: argparse.Namespace) -> int:
     finally:
         ctx.close()
     return 0
+
+
+def _settings_to_environment(settings: Any) -> None:
+    """Hand the settings to worker processes as ``SIMSA_*`` variables (they start afresh)."""
+    import json
+    import os
+
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        text = json.dumps(list(value)) if isinstance(value, tuple | list) else str(value)
+        os.environ[f"SIMSA_{name.upper()}"] = text

@@ -153,7 +153,7 @@ def test_kill_9_in_the_middle_of_a_batch(
     for rep in ballots.reps():
         k.add(ballots.rubric(rep, kiosk="k1"))
     sths = []
-    srv = start_server(event_dir, db_url=db_url, env={"SIMSA_FAULT_PAUSE_FILE": str(paused)})
+    srv = start_server(event_dir, db_url=db_url, pause=(paused, 2))  # the batch's group, not a lone ballot
     try:
         http = Http(srv.url, token)
         http.post("/api/v1/kiosks", k.registration())

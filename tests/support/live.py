@@ -4,8 +4,10 @@ subprocess, also used by ``simsa demo`` and the benchmarks) and the ``live_serve
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,9 +20,9 @@ from simsa.live import (
     add_staff,
     copy_event,
     free_port,
-    start_server,
 )
 from simsa.live import server_env as _env
+from simsa.live import start_server as _start_server
 from tests.support.events import EventFiles
 
 __all__ = [
@@ -38,6 +40,18 @@ __all__ = [
     "live_server",
     "start_server",
 ]
+
+def start_server(
+    event_dir: Path, *, pause: tuple[Path, int] | None = None, **kwargs: Any
+) -> LiveServer:
+    """:func:`simsa.live.start_server`, plus ``pause = (file, n)``: start it through
+    :mod:`tests.support.paused_server`, so that the first write of at least ``n`` entries
+    creates ``file`` and waits before its commit, to be killed. The fault lives here, in the
+    test suite's launcher, never in the product."""
+    if pause is not None:
+        kwargs["program"] = [sys.executable, "-m", "tests.support.paused_server", str(pause[0]), str(pause[1])]
+    return _start_server(event_dir, **kwargs)
+
 
 STAFF_NAME = "staff"
 STAFF_PASSWORD = "staff-password-1"
