@@ -13,6 +13,20 @@ from tests.support.events import EventFiles, make_mini_event
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
+#: A test that asks for one of these fixtures, or whose module uses one of these names, starts
+#: a real process (server, PostgreSQL, Chromium, Xvfb): it is marked ``live`` and stays out of
+#: ``make check``'s fast lane (``-m "not (live or slow or browser or gui or postgres)"``).
+LIVE_FIXTURES = frozenset({"live_server", "server", "pg_cluster", "pg_db", "pg_template", "browser", "big_display"})
+LIVE_NAMES = frozenset({"start_server", "start_cluster", "start_witness", "sync_playwright", "FaultProxy", "make_witness"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = getattr(item, "module", None)
+        uses = set(getattr(item, "fixturenames", ()))
+        if uses & LIVE_FIXTURES or (module is not None and LIVE_NAMES & set(vars(module))):
+            item.add_marker(pytest.mark.live)
+
 
 @pytest.fixture(scope="session")
 def mini_event(tmp_path_factory: pytest.TempPathFactory) -> EventFiles:
