@@ -16,7 +16,7 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 #: A test that asks for one of these fixtures, or whose module uses one of these names, starts
 #: a real process (server, PostgreSQL, Chromium, Xvfb): it is marked ``live`` and stays out of
 #: ``make check``'s fast lane (``-m "not (live or slow or browser or gui or postgres)"``).
-LIVE_FIXTURES = frozenset({"live_server", "server", "pg_cluster", "pg_db", "pg_template", "browser", "big_display"})
+LIVE_FIXTURES = frozenset({"live_server", "server", "fresh_server", "pg_cluster", "pg_db", "pg_template", "browser", "big_display"})
 LIVE_NAMES = frozenset({"start_server", "start_cluster", "start_witness", "sync_playwright", "FaultProxy", "make_witness"})
 
 

@@ -102,6 +102,16 @@ def server(event_copy: EventFiles) -> Iterator[LiveServer]:
         yield srv
 
 
+@pytest.fixture
+def fresh_server(mini_event: EventFiles, tmp_path: Path) -> Iterator[LiveServer]:
+    """A live server of one test's own (staff account mina), for a test that changes what the
+    module's other tests read, such as closing the event."""
+    event_dir = copy_event(mini_event.dir, tmp_path / "event")
+    add_staff(event_dir, None, STAFF, PASSWORD)
+    with start_server(event_dir) as srv:
+        yield srv
+
+
 @pytest.fixture(scope="module")
 def manifest(event_copy: EventFiles) -> Manifest:
     return verify_signed_manifest(json.loads(event_copy.manifest_path.read_text()))
