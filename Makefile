@@ -53,8 +53,12 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# Two processes (pytest-xdist), a module per process at a time (its module-scoped server,
+# browser or window is made once), longest modules first (tests/conftest.py); each process
+# has its own temporary folders, free ports and PostgreSQL cluster. PYTEST_XDIST= runs in one.
+PYTEST_XDIST ?= -n 2 --dist loadscope --no-loadscope-reorder
 pytest: system venv interop
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # An independent C2SP tlog implementation (aics-tlog, PyPI, Python >= 3.12) in its own
 # virtualenv, for tests/server/test_tlog_interop.py; skipped (with a note) without python3.12.
