@@ -77,7 +77,7 @@ test: system venv lint typecheck pytest
 # The fast lane: no live server, PostgreSQL, Chromium or Xvfb, nothing marked slow (tests/conftest.py
 # marks what starts a real process `live`); in random order, on every core. `make test` runs it all.
 FAST_LANE := not (live or slow or browser or gui or postgres)
-check: venv lint typecheck
+check: system venv lint typecheck
 	$(BIN)/python -m pytest -q -n auto -m "$(FAST_LANE)" $(PYTEST_ARGS)
 
 demo: system venv
