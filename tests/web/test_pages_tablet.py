@@ -371,6 +371,9 @@ def _closed_results(venue: Venue, page: Page, watch: Watch) -> None:
     page.fill("#confirm-event", venue.manifest.event)
     page.click("#close-event-btn")
     expect(page.locator("#closed-note")).to_be_visible()
+    # the results hash is marked as a hash: a '-' in it may wrap, as in any hash, without a broken word
+    results_hash = venue.http.get(f"{venue.url}/api/v1/results", timeout=20).json()["results_hash"]
+    expect(page.locator("#closed-note .hash")).to_have_text(results_hash)
     for path in ("/staff/close", "/results", "/results?lang=en"):
         page.goto(path)
         assert in_first_screen(page, "#results-summary"), f"{path}: summary below the first screen"
