@@ -13,11 +13,12 @@ DEMO_DIR ?= demo
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 DIST_NAME := simsa-$(VERSION)-$(shell . /etc/os-release && echo $$ID$$VERSION_ID)-$(shell dpkg --print-architecture 2>/dev/null || uname -m)
 
-.PHONY: demo test lint typecheck pytest system venv bench clean help interop rehearse dist
+.PHONY: demo test check lint typecheck pytest system venv bench clean help interop rehearse dist
 
 help:
 	@echo "make demo   — create a demo event, run the ledger server on SQLite, drive kiosks and online reviewers, print results"
 	@echo "make test   — ruff, mypy and the whole test suite"
+	@echo "make check  — the fast lane while editing (< 1 min): ruff, mypy, unit tests without servers, browsers or Xvfb"
 	@echo "make bench  — benchmarks (writes docs/BENCHMARKS.md figures)"
 	@echo "make dist   — dist/simsa-…tar.gz: wheels, deploy/ and docs/ to install venue machines with no internet"
 	@echo "make rehearse — the production shape on this machine (PostgreSQL, 2 API processes, nginx/TLS), an event through it, a backup restored"
@@ -52,8 +53,12 @@ lint: venv
 typecheck: venv
 	$(BIN)/mypy
 
+# Two processes (pytest-xdist), a module per process at a time (its module-scoped server,
+# browser or window is made once), longest modules first (tests/conftest.py); each process
+# has its own temporary folders, free ports and PostgreSQL cluster. PYTEST_XDIST= runs in one.
+PYTEST_XDIST ?= -n 2 --dist loadscope --no-loadscope-reorder
 pytest: system venv interop
-	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # An independent C2SP tlog implementation (aics-tlog, PyPI, Python >= 3.12) in its own
 # virtualenv, for tests/server/test_tlog_interop.py; skipped (with a note) without python3.12.
@@ -68,6 +73,12 @@ interop:
 	else echo "no python3.12: the aics-tlog interop test will be skipped"; fi
 
 test: system venv lint typecheck pytest
+
+# The fast lane: no live server, PostgreSQL, Chromium or Xvfb, nothing marked slow (tests/conftest.py
+# marks what starts a real process `live`); in random order, on every core. `make test` runs it all.
+FAST_LANE := not (live or slow or browser or gui or postgres)
+check: system venv lint typecheck
+	$(BIN)/python -m pytest -q -n auto -m "$(FAST_LANE)" $(PYTEST_ARGS)
 
 demo: system venv
 	$(BIN)/simsa demo --dir $(DEMO_DIR)

@@ -13,6 +13,70 @@ from tests.support.events import EventFiles, make_mini_event
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "artifacts"
 
+#: A test that asks for one of these fixtures, or whose module uses one of these names, starts
+#: a real process (server, PostgreSQL, Chromium, Xvfb): it is marked ``live`` and stays out of
+#: ``make check``'s fast lane (``-m "not (live or slow or browser or gui or postgres)"``).
+LIVE_FIXTURES = frozenset({"live_server", "server", "fresh_server", "pg_cluster", "pg_db", "pg_template", "browser", "big_display"})
+LIVE_NAMES = frozenset({"start_server", "start_cluster", "start_witness", "sync_playwright", "FaultProxy", "make_witness"})
+
+#: In-process tests that take seconds each (argon2 logins by the dozen, camera frames, long
+#: Hypothesis runs): ``slow`` too, so ``make check`` stays under a minute. ``make test`` runs them.
+SLOW_UNITS = frozenset({
+    "tests/server/test_limits.py::test_a_rotating_x_forwarded_for_does_not_bypass_the_address_limit",
+    "tests/server/test_limits.py::test_a_stranger_cannot_lock_out_a_staff_member",
+    "tests/server/test_staff.py::test_login_is_throttled_after_five_wrong_passwords",
+    "tests/server/test_staff.py::test_disable_ends_every_session_at_once_and_enable_lets_the_member_back",
+    "tests/server/test_staff.py::test_login_logout_and_cookie_sessions",
+    "tests/server/test_staff.py::test_a_new_password_ends_the_sessions_and_replaces_the_old_one",
+    "tests/server/test_staff.py::test_every_staff_route_refuses_strangers",
+    "tests/server/test_staff.py::test_a_login_racing_a_disable_makes_no_session",
+    "tests/server/test_fuzz_text.py::test_random_text_inside_right_bodies_is_never_a_5xx",
+    "tests/server/test_settings.py::test_migrations_create_exactly_the_schema",
+    "tests/organiser/test_cards.py::test_a_whole_sheet_at_print_resolution_reads_one_code_per_card",
+    "tests/organiser/test_cards.py::test_every_card_scans_from_30_cm_with_the_kiosk_scanner",
+    "tests/organiser/test_cards.py::test_codes_are_version_8_or_less_and_print_large_enough",
+    "tests/kiosk/test_scan_budget.py::test_no_wrong_text_and_no_loss_against_zxing_on_both_corpora",
+    "tests/kiosk/test_scanner.py::test_never_a_wrong_text_on_camera_frames",
+    "tests/kiosk/test_scanner.py::test_pyzbar_ladder_alone_reads_every_venue_trouble",
+    "tests/kiosk/test_scanner.py::test_reads_every_venue_trouble",
+    "tests/shared/test_replay_fast.py::test_record_hash_of_is_record_hash",
+    "tests/shared/test_encoding_fast.py::test_parse_canonical_agrees_with_its_definition",
+    "tests/shared/test_encoding_fast.py::test_jcs_equals_the_reference_implementation",
+    "tests/audit/test_unreachable.py::test_a_server_that_is_not_there",
+    "tests/audit/test_tamper.py::test_tampering_is_caught_and_named",
+    "tests/audit/test_entry_text.py::test_unreadable_text_is_named_by_its_entry",
+})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        module = getattr(item, "module", None)
+        uses = set(getattr(item, "fixturenames", ()))
+        if uses & LIVE_FIXTURES or (module is not None and LIVE_NAMES & set(vars(module))):
+            item.add_marker(pytest.mark.live)
+        if item.nodeid.split("[", 1)[0] in SLOW_UNITS:
+            item.add_marker(pytest.mark.slow)
+    if hasattr(config, "workerinput"):  # a pytest-xdist worker: the longest modules first
+        _heaviest_modules_first(items)
+
+
+#: Rough seconds a test costs by its markers, to hand the longest modules out first under
+#: pytest-xdist (``--dist loadscope --no-loadscope-reorder``), so no worker starts the Kivy
+#: window test last while the other waits. Within a module, and among equals, the order stays
+#: pytest-randomly's.
+WEIGHTS = {"gui": 30.0, "browser": 5.0, "live": 4.0, "slow": 4.0, "postgres": 0.5}
+
+
+def _heaviest_modules_first(items: list[pytest.Item]) -> None:
+    modules: dict[str, list[pytest.Item]] = {}
+    for item in items:
+        modules.setdefault(item.nodeid.split("::", 1)[0], []).append(item)
+
+    def weight(group: list[pytest.Item]) -> float:
+        return sum(max((WEIGHTS.get(m.name, 0.0) for m in i.iter_markers()), default=0.05) for i in group)
+
+    items[:] = [i for group in sorted(modules.values(), key=weight, reverse=True) for i in group]
+
 
 @pytest.fixture(scope="session")
 def mini_event(tmp_path_factory: pytest.TempPathFactory) -> EventFiles:

@@ -235,7 +235,7 @@ def main() -> None:
         for row in rubric.ids.rows.children[::-1]:
             chips = row.ids.chips.children[::-1]
             press(chips[-2])
-        yield until("sheet filled", lambda: all(v is not None for v in app.session.scores.values()), 10)
+        yield until("sheet filled", lambda: all(v is not None for v in app.session.scores.values()), 30)
         yield from check("07-rubric-filled")
         press(rubric.ids.next)
         yield until("confirm", lambda: step() == Step.CONFIRM)
@@ -263,10 +263,12 @@ def main() -> None:
         while app.session.progress[1] > 0:
             yield until("a sheet", lambda: step() == Step.RUBRIC)
             yield pause(0.7)
+            # on a loaded machine the sheet may be drawn late, and taps before it settles are not taken
+            yield until("the sheet takes taps", app.tap_gate.allows, 30)
             for row in rubric.ids.rows.children[::-1]:
                 press(row.ids.chips.children[0])
             # a touch in a scroll view reaches its button a moment later: wait for the chips to light
-            yield until("sheet filled", lambda: all(v is not None for v in app.session.scores.values()), 10)
+            yield until("sheet filled", lambda: all(v is not None for v in app.session.scores.values()), 30)
             press(rubric.ids.next)
             yield until("confirm", lambda: step() == Step.CONFIRM)
             yield pause(0.7)

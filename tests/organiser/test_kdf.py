@@ -52,7 +52,10 @@ def test_demo_keeps_six_digit_pins(mini_event: EventFiles) -> None:
 
 @pytest.mark.slow
 def test_a_real_event_measures_its_cost_and_uses_eight_digits(tmp_path: Path) -> None:
-    p, r, t = write(tmp_path, {"rubric.toml": RUBRIC.replace("kdf_min_logn = 10\n", "")})
+    # 11 reviewers, not 40: each card costs a real-event scrypt (≥ 0.25 s), and 11 show the same
+    few = "id,community,role\n" + "".join(f"rep-{c:02d},c{c:02d},representative\n" for c in range(1, 11))
+    p, r, t = write(tmp_path, {"rubric.toml": RUBRIC.replace("kdf_min_logn = 10\n", ""),
+                               "reviewers.csv": few + "mem-01-1,c01,member\n"})
     out = tmp_path / "event"
     assert main(["event", "init", str(out), "--proposals", str(p), "--reviewers", str(r), "--rubric", str(t),
                  "--group-size", "6", "--workers", "2"]) == 0

@@ -69,7 +69,33 @@ def pg_template(mini_event: EventFiles, pg_cluster: PgCluster) -> Template:
     return Template("postgres", name, token)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+
+#: Tests whose behaviour does not depend on the database (HTTP limits and headers, the clock
+#: rules, alarms from the replay, the API's shape) run once, on SQLite: a module name, or
+#: ``module::test``. Storage, SQL, NUL handling, migrations and concurrency run on both.
+ONE_BACKEND = frozenset({
+    "test_limits",  # in-memory throttles and body-size checks before any SQL
+    "test_transport",  # HTTPS, proxies and headers
+    "test_server_time",  # which clock judges a ballot
+    "test_split_reviewer",  # alarms computed from the replay
+    "test_independent_client",  # a client written from PROTOCOL.md alone
+    "test_audit::test_openapi_documents_the_normative_routes",
+    "test_audit::test_an_independent_client_checks_the_whole_ledger_and_recomputes_the_results",
+    "test_audit::test_inclusion_by_leaf_hash_and_parameter_errors",
+})
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``db`` (so ``srv``) runs on SQLite and PostgreSQL, or once for ONE_BACKEND."""
+    if "db" not in metafunc.fixturenames:
+        return
+    module = metafunc.module.__name__.rsplit(".", 1)[-1]
+    one = module in ONE_BACKEND or f"{module}::{metafunc.function.__name__}" in ONE_BACKEND
+    metafunc.parametrize("db", ["sqlite"] if one else BACKENDS, indirect=True)
+
+
+@pytest.fixture
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[str, str]]:
     """``(database URL, staff token)``: a private copy of the template on each backend."""
     if request.param == "sqlite":

@@ -61,7 +61,7 @@ def tree_rss(pid: int) -> int:
     return total
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture  # one per test: the flood spends this address's submission limit
 def server(mini_event: EventFiles, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     event_dir = copy_event(mini_event.dir, tmp_path_factory.mktemp("abuse-event"))
     add_staff(event_dir, None, STAFF_NAME, STAFF_PASSWORD)

@@ -37,7 +37,10 @@ TABLET: ViewportSize = {"width": 1280, "height": 800}
 STAFF, PASSWORD = "mina", "mina-password-1"
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: while Playwright's sync API is open it keeps an asyncio loop
+# running in the main thread, and a test of another module that calls asyncio.run() after a
+# browser module (random order) would fail. A Chromium start per browser module is ~1 s.
+@pytest.fixture(scope="module")
 def playwright_session() -> Iterator[Playwright]:
     if shutil.which(CHROMIUM) is None:
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package (make system)")
@@ -45,7 +48,7 @@ def playwright_session() -> Iterator[Playwright]:
         yield pw
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright_session: Playwright) -> Iterator[Browser]:
     b = playwright_session.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
     yield b
@@ -99,6 +102,16 @@ def server(event_copy: EventFiles) -> Iterator[LiveServer]:
     """One live ``simsa server`` per test module, with staff account mina."""
     add_staff(event_copy.dir, None, STAFF, PASSWORD)
     with start_server(event_copy.dir) as srv:
+        yield srv
+
+
+@pytest.fixture
+def fresh_server(mini_event: EventFiles, tmp_path: Path) -> Iterator[LiveServer]:
+    """A live server of one test's own (staff account mina), for a test that changes what the
+    module's other tests read, such as closing the event."""
+    event_dir = copy_event(mini_event.dir, tmp_path / "event")
+    add_staff(event_dir, None, STAFF, PASSWORD)
+    with start_server(event_dir) as srv:
         yield srv
 
 

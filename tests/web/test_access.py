@@ -19,7 +19,7 @@ from server.settings import Settings
 from tests.support.live import LiveServer
 from tests.web.conftest import PASSWORD, STAFF
 
-pytestmark = pytest.mark.browser
+pytestmark = pytest.mark.live  # a live server and requests; no browser
 
 PUBLIC = {"/staff/login", "/api/v1/staff/login"}
 

@@ -89,7 +89,7 @@ def site(server: LiveServer, manifest: Manifest, event_copy: EventFiles, browser
     http.close()
 
 
-def test_a_never_synced_kiosk_is_red_everywhere_at_once(site: Site) -> None:
+def step_a_never_synced_kiosk_is_red_everywhere_at_once(site: Site) -> None:
     site.enrol("usb")  # approved, holds ballots on a USB stick, never synced
     page = site.page
     page.goto("/staff/")
@@ -109,7 +109,7 @@ def test_a_never_synced_kiosk_is_red_everywhere_at_once(site: Site) -> None:
     expect(page.locator("#close-kiosks form[action='/staff/kiosks/usb/close']")).to_have_count(0)  # no one-click close
 
 
-def test_closing_a_kiosk_with_unsent_ballots_needs_an_override_and_loses_nothing(site: Site) -> None:
+def step_closing_a_kiosk_with_unsent_ballots_needs_an_override_and_loses_nothing(site: Site) -> None:
     page = site.page
     k = site.enrol("k1")
     site.fill(k, 5)
@@ -161,7 +161,7 @@ def test_closing_a_kiosk_with_unsent_ballots_needs_an_override_and_loses_nothing
     site.shot("05-overview-reconcile")
 
 
-def test_bundle_mistakes_say_what_to_do(site: Site) -> None:
+def step_bundle_mistakes_say_what_to_do(site: Site) -> None:
     page = site.page
     k = site.enrol("k3")
     site.fill(k, 4)
@@ -191,7 +191,7 @@ def test_bundle_mistakes_say_what_to_do(site: Site) -> None:
     expect(page.locator("#todo-ok")).to_be_visible()
 
 
-def test_closing_the_event_with_kiosks_open_needs_a_reason_and_verify_lists_it(site: Site) -> None:
+def step_closing_the_event_with_kiosks_open_needs_a_reason_and_verify_lists_it(site: Site) -> None:
     page = site.page
     page.goto("/staff/close")
     expect(page.locator("#close-override-help")).to_be_visible()
@@ -212,3 +212,18 @@ def test_closing_the_event_with_kiosks_open_needs_a_reason_and_verify_lists_it(s
     text = subprocess.run([sys.executable, "-m", "simsa", "verify", site.url, "--no-state"],
                           capture_output=True, text=True, timeout=300).stdout
     assert "kiosk k1 seq 6-8 logged as rejected kiosk_closed" in text and "the kiosk was unplugged and sent back" in text
+
+
+STORY = (
+    step_a_never_synced_kiosk_is_red_everywhere_at_once,
+    step_closing_a_kiosk_with_unsent_ballots_needs_an_override_and_loses_nothing,
+    step_bundle_mistakes_say_what_to_do,
+    step_closing_the_event_with_kiosks_open_needs_a_reason_and_verify_lists_it,
+)
+
+
+def test_a_day_of_kiosk_accounting(site: Site) -> None:
+    """The steps build on each other on one server (the kiosks of one step are closed or
+    counted in the next), so they run in the story's order as one test."""
+    for step in STORY:
+        step(site)

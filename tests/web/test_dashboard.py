@@ -1,7 +1,8 @@
 """The staff dashboard in a real browser against a live server, as event staff use it:
 log in, approve a kiosk, watch a gap appear and close after a sync, import a bundle,
 resolve conflicts, read rejections, revoke a credential, check a receipt, close the
-kiosks and the event, read the results. The steps run in order on one server; the
+kiosks and the event, read the results. The steps run in order on one server, as one
+test (each step builds on the one before, so the order is the story's, not pytest's); the
 kiosks and reviewers are simulated with the shared core (tests/web/sim.py).
 
 Screenshots of every step are kept in artifacts/web/.
@@ -84,7 +85,7 @@ def members(m: Manifest) -> list[str]:
     return sorted(r for r, rev in m.reviewers.items() if rev.role == "member")
 
 
-def test_login(world: World) -> None:
+def step_login(world: World) -> None:
     page = world.page
     page.goto("/staff/kiosks")
     expect(page).to_have_url(re.compile(r"/staff/login\?next=/staff/kiosks"))
@@ -103,7 +104,7 @@ def test_login(world: World) -> None:
     world.shot("02-overview-empty")
 
 
-def test_approve_kiosk(world: World) -> None:
+def step_approve_kiosk(world: World) -> None:
     k1 = world.kiosks["k1"] = SimKiosk(world.url, "k1", world.http)
     assert k1.register().status_code == 202
     page = world.page
@@ -122,7 +123,7 @@ def test_approve_kiosk(world: World) -> None:
     world.shot("04-kiosk-approved")
 
 
-def test_gap_appears_and_closes_after_sync(world: World) -> None:
+def step_gap_appears_and_closes_after_sync(world: World) -> None:
     m, rv, k1 = world.manifest, world.reviewers, world.kiosks["k1"]
     rep = rubric_reviewer(m, "g1")
     targets = rv.rubric_targets(rep)[:6]
@@ -166,7 +167,7 @@ def test_gap_appears_and_closes_after_sync(world: World) -> None:
     expect(page.locator("#alarms")).not_to_contain_text("k1")
 
 
-def test_bundle_import(world: World) -> None:
+def step_bundle_import(world: World) -> None:
     """Kiosk k2 never reaches the network: everything arrives on a USB stick."""
     m, rv = world.manifest, world.reviewers
     k2 = world.kiosks["k2"] = SimKiosk(world.url, "k2", world.http)
@@ -217,7 +218,7 @@ def test_bundle_import(world: World) -> None:
     expect(page.locator("#bundle-error")).to_contain_text("JSON")
 
 
-def test_resolve_conflicts(world: World) -> None:
+def step_resolve_conflicts(world: World) -> None:
     m, rv = world.manifest, world.reviewers
     k1, k2 = world.kiosks["k1"], world.kiosks["k2"]
     rep, target = world.notes["k1_rep"], world.notes["k1_targets"][0]
@@ -274,7 +275,7 @@ def test_resolve_conflicts(world: World) -> None:
              e["signer"]["id"]) for e in resolutions] == [(rep, first_id, STAFF), (twice, None, STAFF)]
 
 
-def test_rejections_with_reasons(world: World) -> None:
+def step_rejections_with_reasons(world: World) -> None:
     m, rv, k1 = world.manifest, world.reviewers, world.kiosks["k1"]
     mem = world.notes["members"][1]
     other = next(g for g in m.groups if g not in m.assignments[mem])
@@ -309,7 +310,7 @@ def test_rejections_with_reasons(world: World) -> None:
     expect(page.locator("#no-rejections")).to_be_visible()
 
 
-def test_reviewer_lookup_and_revoke(world: World) -> None:
+def step_reviewer_lookup_and_revoke(world: World) -> None:
     m, rv = world.manifest, world.reviewers
     mem = world.notes["members"][2]
     page = world.page
@@ -342,7 +343,7 @@ def test_reviewer_lookup_and_revoke(world: World) -> None:
     expect(page.locator("#reviewer-notfound")).to_be_visible()
 
 
-def test_verify_receipts_in_the_browser(world: World) -> None:
+def step_verify_receipts_in_the_browser(world: World) -> None:
     page = world.page
     accepted = next(e for e in world.entries() if e["type"] == "ballot")
     bid = ballot_id(accepted["signed_ballot"])
@@ -385,7 +386,7 @@ def test_verify_receipts_in_the_browser(world: World) -> None:
     world.shot("17-ledger")
 
 
-def test_close_kiosks_and_event_then_results(world: World) -> None:
+def step_close_kiosks_and_event_then_results(world: World) -> None:
     k1 = world.kiosks["k1"]
     page = world.page
     assert k1.closure().status_code == 202
@@ -435,7 +436,7 @@ def test_close_kiosks_and_event_then_results(world: World) -> None:
     assert {e["signer"]["id"] for e in world.entries() if "signer" in e} == {STAFF}
 
 
-def test_pages_at_tablet_size_in_english(world: World, browser: Browser) -> None:
+def step_pages_at_tablet_size_in_english(world: World, browser: Browser) -> None:
     ctx = new_context(browser, TABLET, world.url)
     page = world.watch.attach(ctx.new_page())
     try:
@@ -459,3 +460,23 @@ def test_pages_at_tablet_size_in_english(world: World, browser: Browser) -> None
         world.page.goto(path)
         assert no_horizontal_overflow(world.page), f"{path} scrolls sideways at 1366 px"
     assert world.watch.errors == []
+
+
+STORY = (
+    step_login,
+    step_approve_kiosk,
+    step_gap_appears_and_closes_after_sync,
+    step_bundle_import,
+    step_resolve_conflicts,
+    step_rejections_with_reasons,
+    step_reviewer_lookup_and_revoke,
+    step_verify_receipts_in_the_browser,
+    step_close_kiosks_and_event_then_results,
+)
+
+
+def test_a_day_at_the_dashboard(world: World, browser: Browser) -> None:
+    """The whole day, step by step on one server (a failure names its step_… function)."""
+    for step in STORY:
+        step(world)
+    step_pages_at_tablet_size_in_english(world, browser)

@@ -77,6 +77,19 @@ class Venue:
 
 @pytest.fixture(scope="module")
 def venue(server: LiveServer, manifest: Manifest, event_copy: EventFiles, browser: Browser, shots: Path) -> Iterator[Venue]:
+    yield from _venue(server, manifest, event_copy, browser, shots)
+
+
+@pytest.fixture
+def closing_venue(
+    fresh_server: LiveServer, manifest: Manifest, event_copy: EventFiles, browser: Browser, shots: Path
+) -> Iterator[Venue]:
+    """The same venue on a server of its own, for the test that closes the event (the
+    module's other tests read an open one)."""
+    yield from _venue(fresh_server, manifest, event_copy, browser, shots)
+
+
+def _venue(server: LiveServer, manifest: Manifest, event_copy: EventFiles, browser: Browser, shots: Path) -> Iterator[Venue]:
     """Kiosk hall-a-01 approved with a few scores and one refused record, online likes,
     a refused online ballot: every page has rows to lay out."""
     http = requests.Session()
@@ -339,8 +352,16 @@ def test_live_update_fetches_only_on_change_and_swaps_only_what_changed(venue: V
     assert watch.errors == []
 
 
-def test_closed_results_summary_first_and_csv_with_titles(venue: Venue, tablet: tuple[Page, Watch]) -> None:
-    page, watch = tablet
+def test_closed_results_summary_first_and_csv_with_titles(closing_venue: Venue, browser: Browser) -> None:
+    venue = closing_venue
+    tablet = new_context(browser, TABLET_800, venue.url)
+    watch = Watch()
+    page = watch.attach(tablet.new_page())
+    _closed_results(venue, page, watch)
+    tablet.close()
+
+
+def _closed_results(venue: Venue, page: Page, watch: Watch) -> None:
     login(page)
     page.goto(f"/staff/kiosks/{KIOSK}")
     assert venue.kiosk.closure().status_code == 202
@@ -350,6 +371,9 @@ def test_closed_results_summary_first_and_csv_with_titles(venue: Venue, tablet: 
     page.fill("#confirm-event", venue.manifest.event)
     page.click("#close-event-btn")
     expect(page.locator("#closed-note")).to_be_visible()
+    # the results hash is marked as a hash: a '-' in it may wrap, as in any hash, without a broken word
+    results_hash = venue.http.get(f"{venue.url}/api/v1/results", timeout=20).json()["results_hash"]
+    expect(page.locator("#closed-note .hash")).to_have_text(results_hash)
     for path in ("/staff/close", "/results", "/results?lang=en"):
         page.goto(path)
         assert in_first_screen(page, "#results-summary"), f"{path}: summary below the first screen"

@@ -91,8 +91,7 @@ class Site:
         return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", r.text)))
 
 
-@pytest.fixture(scope="module")
-def site(server: LiveServer, manifest: Manifest, event_copy: EventFiles) -> Iterator[Site]:
+def _site(server: LiveServer, manifest: Manifest, event_copy: EventFiles) -> Iterator[Site]:
     http = requests.Session()  # the login cookie opens the staff pages, the token the API
     token = http.post(f"{server.url}/api/v1/staff/login", json={"name": STAFF, "password": PASSWORD}, timeout=20).json()["token"]
     http.headers["Authorization"] = f"Bearer {token}"
@@ -100,13 +99,31 @@ def site(server: LiveServer, manifest: Manifest, event_copy: EventFiles) -> Iter
     http.close()
 
 
-def test_a_flood_refusal_reads_in_both_languages(site: Site) -> None:
+@pytest.fixture(scope="module")
+def site(server: LiveServer, manifest: Manifest, event_copy: EventFiles) -> Iterator[Site]:
+    yield from _site(server, manifest, event_copy)
+
+
+@pytest.fixture
+def closing_site(fresh_server: LiveServer, manifest: Manifest, event_copy: EventFiles) -> Iterator[Site]:
+    """A server of its own: the test closes the event, which the module's other tests must not see."""
+    yield from _site(fresh_server, manifest, event_copy)
+
+
+def flood(site: Site) -> tuple[str, str, list[int]]:
+    """One member sends one ballot more for one group than the event takes: (member, group, statuses)."""
     m, rv = site.manifest, site.reviewers
     member = next(r for r in sorted(m.reviewers) if m.reviewers[r].role == "member")
     g = sorted(m.assignments[member])[0]
     ok = [p for p in m.groups[g] if m.proposals[p].community != m.reviewers[member].community]
     got = [post_online(site.url, site.http, rv.approval(member, g, ok[i % len(ok):][:1])).status_code
            for i in range(m.max_per_target + 1)]
+    return member, g, got
+
+
+def test_a_flood_refusal_reads_in_both_languages(site: Site) -> None:
+    m = site.manifest
+    member, g, got = flood(site)
     assert got == [201] * m.max_per_target + [422]
     ko = site.get("/staff/rejections?code=too_many_ballots&lang=ko")
     assert "이 대상에 대한 투표지를 더 보낼 수 없습니다" in ko
@@ -118,8 +135,10 @@ def test_a_flood_refusal_reads_in_both_languages(site: Site) -> None:
     assert f"{member} has {m.max_per_target} ballots for {g} already" in en
 
 
-def test_results_say_why_accepted_and_counted_differ(site: Site) -> None:
+def test_results_say_why_accepted_and_counted_differ(closing_site: Site) -> None:
+    site = closing_site
     m, rv = site.manifest, site.reviewers
+    assert flood(site)[2] == [201] * m.max_per_target + [422]  # 3 accepted online, one counted
     k = SimKiosk(site.url, "k1", site.http)
     assert k.register().status_code == 202
     assert site.http.post(f"{site.url}/api/v1/staff/kiosks/k1/approve", timeout=20).status_code == 200
@@ -132,7 +151,7 @@ def test_results_say_why_accepted_and_counted_differ(site: Site) -> None:
     assert r.status_code == 200, r.text
     ko = site.get("/results?lang=ko")
     assert "현장: 접수 2 = 집계 1 + 중복 투표에서 밀린 표 1 (규칙 1, 운영진 결정 0)" in ko
-    # the member's flood test above: 3 accepted online, one counted
+    # the member's flood above: 3 accepted online, one counted
     assert "온라인: 접수 3 = 집계 1 + 중복 투표에서 밀린 표 2 (규칙 2, 운영진 결정 0)" in ko
     en = site.get("/results?lang=en")
     assert "On-site: accepted 2 = counted 1 + conflict losers 1 (by rule 1, by staff decision 0)" in en
