@@ -19,7 +19,7 @@ from starlette.routing import Match
 from shared.errors import ALL_CODES, CODE_TEXT
 from shared.text import storable
 
-from .services.errors import ServiceError
+from .services.errors import Refused, ServiceError
 
 log = logging.getLogger("simsa.server")
 
@@ -150,14 +150,34 @@ STATUS: Final[dict[str, int]] = {
     "closure_mismatch": 409,
     "closure_missing": 409,
     "rate_limited": 429,
+    "busy": 503,
+    "not_committed": 503,
 }
+
+#: The HTTP status of a submission refused by a rule (:class:`~server.services.errors.Refused`):
+#: input not of the documented shape or a kiosk head that does not verify 400, a kiosk not
+#: enrolled 403, a batch that does not continue the chain held 409, any other rule 422.
+REFUSED_STATUS: Final[dict[str, int]] = {
+    "malformed": 400,
+    "bad_head_signature": 400,
+    "unknown_kiosk": 403,
+    "chain_gap": 409,
+    "chain_fork": 409,
+}
+
+
+def status_of(exc: ServiceError) -> int:
+    """The one mapping of a service's refusal to its HTTP status."""
+    if isinstance(exc, Refused):
+        return REFUSED_STATUS.get(exc.code, 422)
+    return STATUS[exc.code]
 
 
 def problem_of(exc: Problem | ServiceError) -> Problem:
     """A service's refusal as the problem the API answers with (a problem as it is)."""
     if isinstance(exc, Problem):
         return exc
-    return Problem(STATUS[exc.code], exc.code, exc.detail, **exc.extra)
+    return Problem(status_of(exc), exc.code, exc.detail, **exc.extra)
 
 
 def problem_response(status: int, code: str, detail: str, **extra: Any) -> JSONResponse:

@@ -159,8 +159,7 @@ async def import_bundle(request: Request, ctx: Ctx, who: Staff) -> dict[str, Any
     kiosk = body.get("kiosk") if isinstance(body, dict) else None
     if not isinstance(kiosk, str):
         raise Problem(400, "malformed", "the bundle names no kiosk")
-    out: dict[str, Any] = await run_in_threadpool(ingest.submit_batch, ctx, kiosk, body, via=f"bundle by {who.name}")
-    return out
+    return obj(await run_in_threadpool(ingest.submit_batch, ctx, kiosk, body, via=f"bundle by {who.name}"))
 
 
 @router.post("/resolutions", summary="Decide a conflict (resolution statement)",

@@ -16,6 +16,7 @@ from ..context import Context
 from ..counting import MAX_BALLOT_CONTAINERS, MAX_BATCH_CONTAINERS, check_containers, client_address
 from ..problems import Problem, problem_of, problem_response
 from ..services import ingest, kiosks
+from ..services.batches import BatchTaken
 from ..services.errors import ServiceError
 from ..services.refusals import keep_anonymous
 from .jsonable import obj
@@ -51,10 +52,10 @@ async def post_ballot(request: Request, ctx: LoopCtx) -> JSONResponse:
         check_containers(raw, MAX_BALLOT_CONTAINERS, "signed ballot")
         body = parse_body(raw, ctx.settings.max_body_bytes, "signed ballot")
     except Problem as p:
-        await run_in_threadpool(ingest.keep_refused_body, ctx, p, text, source)
+        await run_in_threadpool(ingest.keep_refused_body, ctx, p.code, p.detail, text, source)
         raise
-    status, out = await ingest.submit_online_async(ctx, body, text, source)
-    return JSONResponse(out, status_code=status)
+    taken = await ingest.submit_online_async(ctx, body, text, source)
+    return JSONResponse(obj(taken.receipt), status_code=201 if taken.new else 200)
 
 
 @router.post(
@@ -83,7 +84,7 @@ async def post_batch(request: Request, kiosk: KioskId, ctx: LoopCtx) -> Response
         return refused
     raw = await read_limited(request, ctx.settings.max_batch_bytes)
 
-    def parse_and_submit() -> dict[str, Any]:  # both off the event loop: a batch is big
+    def parse_and_submit() -> BatchTaken:  # both off the event loop: a batch is big
         try:
             check_containers(raw, MAX_BATCH_CONTAINERS, "batch")  # count before building objects
             body = parse_body(raw, ctx.settings.max_batch_bytes, "batch", judged_later=SIGNED_BALLOTS)
@@ -92,9 +93,9 @@ async def post_batch(request: Request, kiosk: KioskId, ctx: LoopCtx) -> Response
             raise
         return ingest.submit_batch(ctx, kiosk, body, source=source)
 
-    result: dict[str, Any] = await run_in_threadpool(parse_and_submit)
-    # Plain JSON of str, int and None: encoded directly (FastAPI's generic encoder walks
-    # every one of up to 500 results first).
+    result = await run_in_threadpool(parse_and_submit)
+    # Dataclasses of str, int and None: encoded by orjson directly, fields in order
+    # (FastAPI's generic encoder walks every one of up to 500 results first).
     return Response(orjson.dumps(result), media_type="application/json")
 
 

@@ -30,8 +30,8 @@ from shared.manifest import Manifest
 from ..context import Context
 from ..db.engine import bulk_insert
 from ..db.schema import kiosk_records, kiosks, rejections
-from ..problems import Problem
 from .entries import ballot_entry_text, rejected_entry_text
+from .errors import Refused
 from .precheck import EARLY_CODES, Prepared, final_code, on_time, prepare
 from .refusals import keep_anonymous, revoked_among, store_rejection
 from .sequencer import Group
@@ -41,18 +41,40 @@ log = logging.getLogger("simsa.server.batches")
 
 @dataclass
 class _Refusal(Exception):
-    status: int
     code: str
     detail: str
     seq: int | None = None
     anonymous: bool = False  # before the kiosk's head signature: could be anyone's
 
 
+@dataclass(frozen=True, slots=True)
+class RecordResult:
+    """What became of one record: ``accepted`` or ``rejected`` (a new ledger entry at
+    ``index``, ``code`` the rule it broke) or ``duplicate`` (its original entry)."""
+
+    seq: int
+    status: str
+    id: str
+    index: int
+    code: str | None
+
+
+@dataclass(frozen=True)
+class BatchTaken:
+    """A batch taken whole: each record's result, the kiosk's synced seq and hash, and the
+    STH that covers every entry of it."""
+
+    results: tuple[RecordResult, ...]
+    synced_seq: int
+    synced_hash: str
+    sth: dict[str, Any]
+
+
 @dataclass
 class _Placed:
     """The batch against the chain held: re-sent records' receipts and the new records."""
 
-    results: list[dict[str, Any]] = field(default_factory=list)
+    results: list[RecordResult] = field(default_factory=list)
     new: list[tuple[dict[str, Any], Prepared, str]] = field(default_factory=list)
     seq: int = 0
     head: str = ""
@@ -64,9 +86,9 @@ def _kiosk_row(conn: Connection, kiosk: str) -> Any:
     return conn.execute(select(kiosks).where(kiosks.c.id == kiosk)).first()
 
 
-def submit_batch(ctx: Context, kiosk: str, raw: Any, *, via: str = "sync", source: str = "") -> dict[str, Any]:
+def submit_batch(ctx: Context, kiosk: str, raw: Any, *, via: str = "sync", source: str = "") -> BatchTaken:
     """``POST /api/v1/kiosks/{kiosk}/batches`` and the staff bundle import: the per-record
-    results and the kiosk's synced seq, or :class:`Problem` for a batch refused whole.
+    results and the kiosk's synced seq, or :class:`Refused` for a batch refused whole.
     ``source`` is the client address, for refusals of what the kiosk did not sign."""
     signed: list[int] = []  # the head seq, once its signature verified
     try:
@@ -80,7 +102,7 @@ def submit_batch(ctx: Context, kiosk: str, raw: Any, *, via: str = "sync", sourc
                 store_rejection(ctx, conn, **row)
                 if signed:
                     note_signed_head(conn, kiosk, signed[0], ctx.ledger.received_at())
-        raise Problem(r.status, r.code, r.detail, **({"signed_seq": signed[0]} if signed else {})) from None
+        raise Refused(r.code, r.detail, **({"signed_seq": signed[0]} if signed else {})) from None
 
 
 def note_signed_head(conn: Connection, kiosk: str, seq: int, at: str) -> None:
@@ -98,24 +120,24 @@ def _checked(ctx: Context, kiosk: str, raw: Any, signed: list[int]) -> tuple[Bat
     try:
         batch = Batch.from_json(raw)
     except FormatError as exc:
-        raise _Refusal(400, "malformed", str(exc), anonymous=True) from exc
+        raise _Refusal("malformed", str(exc), anonymous=True) from exc
     if batch.kiosk != kiosk:
-        raise _Refusal(400, "malformed", f"the batch is from kiosk {batch.kiosk!r}, posted for {kiosk!r}", anonymous=True)
+        raise _Refusal("malformed", f"the batch is from kiosk {batch.kiosk!r}, posted for {kiosk!r}", anonymous=True)
     with ctx.db.read() as conn:
         row = _kiosk_row(conn, kiosk)
     if row is None:
-        raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is not registered: register it and have staff approve it",
+        raise _Refusal("unknown_kiosk", f"kiosk {kiosk} is not registered: register it and have staff approve it",
                        anonymous=True)
     try:
         batch.verify_head(row.public_key)
     except VerificationError as exc:
         if row.status == "pending":
-            raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet",
+            raise _Refusal("unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet",
                            anonymous=True) from exc
-        raise _Refusal(400, "bad_head_signature", str(exc), batch.head_seq, anonymous=True) from exc
+        raise _Refusal("bad_head_signature", str(exc), batch.head_seq, anonymous=True) from exc
     signed.append(batch.head_seq)
     if row.status == "pending":
-        raise _Refusal(403, "unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet "
+        raise _Refusal("unknown_kiosk", f"kiosk {kiosk} is registered but staff have not approved it yet "
                        f"(it has signed {batch.head_seq} records): approve it, then import or sync again", batch.head_seq)
     return batch, row
 
@@ -140,10 +162,10 @@ def _place(ctx: Context, conn: Connection, kiosk: str, batch: Batch, row: Any, p
             try:
                 kind = classify(r, state, h.hash if h is not None else None, h_new)
             except Rejection as exc:
-                raise _Refusal(409, exc.code, exc.detail, s) from None
+                raise _Refusal(exc.code, exc.detail, s) from None
             if kind == "duplicate":
                 assert h is not None
-                out.results.append({"seq": s, "status": "duplicate", "id": h.ballot_id, "index": int(h.idx), "code": h.code})
+                out.results.append(RecordResult(s, "duplicate", h.ballot_id, int(h.idx), h.code))
                 continue
         p = prep_of.get(s) or prepare(ctx.manifest, r["signed_ballot"], "kiosk", kiosk, ctx.prechecker.keys, sbj)
         out.new.append((r, p, h_new))
@@ -170,12 +192,12 @@ def _append(g: Group, manifest: Manifest, kiosk: str, placed: _Placed, late: str
             index = app.append_text("ballot", ballot_entry_text(p.sb_text, received, kiosk, s))
             brows.append({"idx": index, "id": p.id, "reviewer": p.reviewer, "target": p.target, "channel": "kiosk",
                           "kiosk": kiosk, "seq": s, "created_at": p.created_at})
-            placed.results.append({"seq": s, "status": "accepted", "id": p.id, "index": index, "code": None})
+            placed.results.append(RecordResult(s, "accepted", p.id, index, None))
         else:
             index = app.append_text("rejected", rejected_entry_text(p.sb_text, received, kiosk, s, code))
             rrows.append({"at": received, "channel": "kiosk", "kiosk": kiosk, "seq": s, "reviewer": p.reviewer,
                           "code": code, "detail": detail, "ballot_id": p.id, "ledger_index": index, "body": None})
-            placed.results.append({"seq": s, "status": "rejected", "id": p.id, "index": index, "code": code})
+            placed.results.append(RecordResult(s, "rejected", p.id, index, code))
         krows.append({"kiosk": kiosk, "seq": s, "hash": h_new, "idx": index, "ballot_id": p.id, "code": code})
     for b in brows:  # inserted with the group, under the STH it signs
         g.add_ballot(b)
@@ -225,7 +247,7 @@ class KioskBatch:
         return placed
 
 
-def _submit(ctx: Context, kiosk: str, raw: Any, via: str, signed: list[int]) -> dict[str, Any]:
+def _submit(ctx: Context, kiosk: str, raw: Any, via: str, signed: list[int]) -> BatchTaken:
     batch, row = _checked(ctx, kiosk, raw, signed)
     fresh = [(r, sbj) for r, sbj in zip(batch.records, batch.signed_jcs, strict=True) if r["seq"] > row.synced_seq]
     prepared = ctx.prechecker.run([r["signed_ballot"] for r, _ in fresh], "kiosk", kiosk, [sbj for _, sbj in fresh])
@@ -238,6 +260,7 @@ def _submit(ctx: Context, kiosk: str, raw: Any, via: str, signed: list[int]) -> 
     if sth is None:
         with ctx.db.read() as conn:
             sth = ctx.ledger.latest_sth(conn)
+    assert sth is not None  # a ledger has an STH from its entry 0 on
     if placed.new:
         log.info("%s %s: %d accepted, %d rejected, synced to %d", via, kiosk, placed.accepted, placed.rejected, placed.seq)
-    return {"results": placed.results, "synced_seq": placed.seq, "synced_hash": placed.head, "sth": sth}
+    return BatchTaken(tuple(placed.results), placed.seq, placed.head, sth)

@@ -18,7 +18,11 @@
         ├── KiosksUnreconciled        kiosks_unreconciled: kiosks still open or behind
         ├── ClosureMismatch           closure_mismatch: the kiosk's closure differs
         ├── ClosureMissing            closure_missing: the kiosk has sent no closure
-        └── RateLimited               rate_limited: too many; ``retry_after`` seconds
+        ├── RateLimited               rate_limited: too many; ``retry_after`` seconds
+        ├── Busy                      busy: the sequencer's queue is full; send again
+        ├── NotCommitted              not_committed: the group's commit failed; send again
+        └── Refused                   a ballot or batch refused by a rule of DESIGN §5:
+                                      its ``code`` is the rule's (``chain_gap``, ``revoked`` …)
 
 The HTTP status of each code is decided at the boundary, in one table
 (``server.problems.STATUS``). ``extra`` holds further fields for the person or program that
@@ -27,7 +31,7 @@ acts on the error (e.g. ``stake`` of a kiosk that cannot be closed).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from shared.errors import SimsaError
 
@@ -36,7 +40,7 @@ class ServiceError(SimsaError):
     """A request a service refuses; ``code`` is its stable machine code, ``detail`` says
     what is wrong for the person who has to act on it."""
 
-    code: ClassVar[str] = ""
+    code: str = ""
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(f"{self.code}: {detail}")
@@ -100,12 +104,34 @@ class RateLimited(ServiceError):
     code = "rate_limited"
 
 
+class Busy(ServiceError):
+    code = "busy"
+
+
+class NotCommitted(ServiceError):
+    code = "not_committed"
+
+
+class Refused(ServiceError):
+    """A submission refused by a rule: ``code`` is the rule's (DESIGN §5's codes and
+    ``too_many_ballots``), set per refusal; the boundary's ``REFUSED_STATUS`` gives its
+    HTTP status (422 unless listed there)."""
+
+    code = "refused"
+
+    def __init__(self, code: str, detail: str, **extra: Any) -> None:
+        self.code = code
+        super().__init__(detail, **extra)
+
+
 def error_classes() -> list[type[ServiceError]]:
-    """Every concrete :class:`ServiceError`, for the boundary's table and its test."""
+    """Every concrete :class:`ServiceError` of one code, for the boundary's table and its
+    test (:class:`Refused`, whose code is the rule's, has a table of its own)."""
     out: list[type[ServiceError]] = []
     todo = list(ServiceError.__subclasses__())
     while todo:
         cls = todo.pop(0)
-        out.append(cls)
+        if cls is not Refused:
+            out.append(cls)
         todo.extend(cls.__subclasses__())
     return out

@@ -20,21 +20,48 @@ from sqlalchemy import Connection, func, select
 from ..context import Context
 from ..db.schema import ballots
 from ..guards import guards_of, now_s
-from ..problems import Problem
 from ..throttle import Limited
 from .batches import submit_batch
 from .entries import ballot_entry_text
+from .errors import RateLimited, Refused
 from .precheck import EARLY_CODES, Prepared, final_code, on_time, prepare
-from .refusals import keep_anonymous, revoked_among, status_for, store_rejection
+from .refusals import keep_anonymous, revoked_among, store_rejection
 from .sequencer import Committed, Group
 
 #: Not a rule of DESIGN §5: the flood limit of ``merge.max_per_target`` (HTTP 422).
 TOO_MANY = "too_many_ballots"
 
-__all__ = ["keep_refused_body", "status_for", "store_rejection", "submit_batch", "submit_online", "submit_online_async"]
+__all__ = ["OnlineTaken", "Receipt", "keep_refused_body", "store_rejection", "submit_batch", "submit_online", "submit_online_async"]
 
 
-def _receipt(ctx: Context, conn: Connection, bid: str) -> dict[str, Any] | None:
+@dataclass(frozen=True)
+class Receipt:
+    """An online ballot's receipt: its ledger index and an STH that covers it."""
+
+    id: str
+    index: int
+    sth: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class OnlineTaken:
+    """An online ballot taken: ``new`` is False when it was logged before and ``receipt``
+    is its original one."""
+
+    receipt: Receipt
+    new: bool
+
+
+@dataclass(frozen=True)
+class _Appended:
+    """Appended by the job's group (or earlier in it): the group's STH is added after."""
+
+    id: str
+    index: int
+    new: bool
+
+
+def _receipt(ctx: Context, conn: Connection, bid: str) -> Receipt | None:
     row = conn.execute(
         select(ballots.c.idx, ballots.c.sth_size)
         .where(ballots.c.id == bid, ballots.c.kiosk.is_(None))
@@ -43,7 +70,9 @@ def _receipt(ctx: Context, conn: Connection, bid: str) -> dict[str, Any] | None:
     ).first()
     if row is None:
         return None
-    return {"id": bid, "index": int(row.idx), "sth": ctx.ledger.sth_at(conn, int(row.sth_size))}
+    sth = ctx.ledger.sth_at(conn, int(row.sth_size))
+    assert sth is not None  # written in the transaction that logged the ballot
+    return Receipt(bid, int(row.idx), sth)
 
 
 @dataclass(frozen=True)
@@ -62,21 +91,20 @@ class OnlineBallot:
     p: Prepared
     size: int = 1
 
-    def apply(self, g: Group) -> tuple[int, dict[str, Any]] | _Refused:
+    def apply(self, g: Group) -> _Appended | Receipt | _Refused:
         """Revocation, closing, the window and the flood limit, in rule order, then the
-        append: ``(201, receipt)``, ``(200, receipt)`` for a ballot already logged (before
-        or earlier in this group), or the refusal. The group adds its STH."""
+        append; the original receipt of a ballot logged before, or the refusal."""
         p, app, conn = self.p, g.app, g.app.conn
         assert p.reviewer is not None and p.target is not None
         if "online" not in g.memo:
             _look_up(g)
         mine: dict[str, int] = g.memo["online"]
         if p.id in mine:
-            return 200, {"id": p.id, "index": mine[p.id]}
+            return _Appended(p.id, mine[p.id], new=False)
         if p.id in g.memo["logged"]:
             old = _receipt(self.ctx, conn, p.id)
             assert old is not None
-            return 200, old
+            return old
         code, detail = final_code(p, p.reviewer in g.memo["revoked"], app.closed_index is not None)
         received = app.received_at()
         if code is None:  # rule 11 by the server's clock, the last rule (DESIGN §5)
@@ -92,12 +120,12 @@ class OnlineBallot:
         g.add_ballot({"idx": index, "id": p.id, "reviewer": p.reviewer, "target": p.target, "channel": "online",
                       "kiosk": None, "seq": None, "created_at": p.created_at})
         mine[p.id] = index
-        return 201, {"id": p.id, "index": index}
+        return _Appended(p.id, index, new=True)
 
 
 def admit_online(
     ctx: Context, signed_ballot: Any, raw_text: str | None = None, source: str = ""
-) -> tuple[int, dict[str, Any]] | OnlineBallot:
+) -> OnlineTaken | OnlineBallot:
     """Everything before the queue: the stateless checks, a re-sent ballot's receipt, the
     per-reviewer flood limit. Returns the receipt of a ballot already logged or the job."""
     p = prepare(ctx.manifest, signed_ballot, "online", None, ctx.prechecker.keys)
@@ -105,7 +133,7 @@ def admit_online(
         with ctx.db.read() as conn:
             old = _receipt(ctx, conn, p.id)
         if old is not None:
-            return 200, old
+            return OnlineTaken(old, new=False)
     if p.code in EARLY_CODES:
         _reject_online(ctx, p, raw_text, source)
     assert p.reviewer is not None
@@ -115,30 +143,31 @@ def admit_online(
         detail = f"{p.reviewer} sent more than {ctx.settings.ballots_per_reviewer_minute} ballots in a minute"
         keep_anonymous(ctx, f"reviewer {p.reviewer}", channel="online", reviewer=p.reviewer, code="rate_limited",
                        detail=detail, ballot_id=p.id)
-        raise Problem(429, "rate_limited", f"{detail}; retry in {exc.retry_after} s", retry_after=exc.retry_after) from None
+        raise RateLimited(f"{detail}; retry in {exc.retry_after} s", retry_after=exc.retry_after) from None
     return OnlineBallot(ctx, p)
 
 
-def settle_online(job: OnlineBallot, done: Committed, raw_text: str | None = None, source: str = "") -> tuple[int, dict[str, Any]]:
+def settle_online(job: OnlineBallot, done: Committed, raw_text: str | None = None, source: str = "") -> OnlineTaken:
     """The answer once the job's group committed: the receipt with the group's STH, or the
     refusal kept for staff and raised."""
     if isinstance(done.outcome, _Refused):
         p = job.p
         _reject_online(job.ctx, replace(p, code=done.outcome.code, detail=done.outcome.detail), raw_text, source)
-    status, out = done.outcome
-    if "sth" not in out:
-        out = {**out, "sth": done.sth}
-    return status, out
+    out = done.outcome
+    if isinstance(out, Receipt):
+        return OnlineTaken(out, new=False)
+    assert isinstance(out, _Appended) and done.sth is not None  # the group appended this ballot
+    return OnlineTaken(Receipt(out.id, out.index, done.sth), out.new)
 
 
 def submit_online(
     ctx: Context, signed_ballot: Any, raw_text: str | None = None, source: str = ""
-) -> tuple[int, dict[str, Any]]:
-    """``POST /api/v1/ballots``: ``(201, receipt)``, ``(200, the original receipt)`` for a
-    ballot already logged, or :class:`Problem` with the first failing rule's code — or a
-    flood limit's: ``429 rate_limited`` past ``ballots_per_reviewer_minute`` new ballots a
-    minute, ``422 too_many_ballots`` past ``merge.max_per_target`` for one target, ``503
-    busy`` / ``503 not_committed`` (with ``Retry-After``) from the sequencer.
+) -> OnlineTaken:
+    """``POST /api/v1/ballots``: the receipt (``new`` False: the original one of a ballot
+    already logged), or :class:`Refused` with the first failing rule's code — or a flood
+    limit's: :class:`RateLimited` past ``ballots_per_reviewer_minute`` new ballots a
+    minute, ``too_many_ballots`` past ``merge.max_per_target`` for one target, ``Busy`` /
+    ``NotCommitted`` (with ``retry_after``) from the sequencer.
     ``source`` is the client address, for the refusals of unsigned input."""
     job = admit_online(ctx, signed_ballot, raw_text, source)
     if not isinstance(job, OnlineBallot):
@@ -148,7 +177,7 @@ def submit_online(
 
 async def submit_online_async(
     ctx: Context, signed_ballot: Any, raw_text: str | None = None, source: str = ""
-) -> tuple[int, dict[str, Any]]:
+) -> OnlineTaken:
     """:func:`submit_online` for the event loop: the checks on a worker thread, the wait
     for the group on none (hundreds of clients may wait on one group)."""
     job = await to_thread.run_sync(admit_online, ctx, signed_ballot, raw_text, source)
@@ -198,9 +227,9 @@ def _reject_online(ctx: Context, p: Prepared, raw_text: str | None, source: str 
         keep_anonymous(ctx, source, **row)
     else:
         store_rejection(ctx, **row)
-    raise Problem(422 if p.code == TOO_MANY else status_for(p.code), p.code, p.detail, id=p.id)
+    raise Refused(p.code, p.detail, id=p.id)
 
 
-def keep_refused_body(ctx: Context, problem: Problem, raw_text: str | None, source: str = "") -> None:
+def keep_refused_body(ctx: Context, code: str, detail: str, raw_text: str | None, source: str = "") -> None:
     """An online body that did not even parse: keep its code, hash and prefix for staff."""
-    keep_anonymous(ctx, source, channel="online", code=problem.code, detail=problem.detail, body=raw_text)
+    keep_anonymous(ctx, source, channel="online", code=code, detail=detail, body=raw_text)

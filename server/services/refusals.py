@@ -29,11 +29,6 @@ MAX_STORED_BODY = 256
 ANONYMOUS_CODES = EARLY_CODES | {"unknown_kiosk", "bad_head_signature", "rate_limited", "too_large", "unsupported_media_type"}
 
 
-def status_for(code: str) -> int:
-    """HTTP status of a refused ballot: 400 for malformed input, 422 for a rule it breaks."""
-    return 400 if code == "malformed" else 422
-
-
 def store_rejection(ctx: Context, conn: Connection | None = None, **row: Any) -> None:
     """Keep a refused submission for staff (in ``conn``'s transaction, or a new one)."""
     for name, value in row.items():  # quoted as it came: NUL and lone surrogates escaped

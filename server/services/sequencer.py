@@ -34,7 +34,7 @@ from typing import Any, Protocol
 from ..db.engine import bulk_insert
 from ..db.schema import ballots
 from ..ledger.store import Appender, Ledger
-from ..problems import Problem
+from .errors import Busy, NotCommitted
 
 log = logging.getLogger("simsa.server.sequencer")
 
@@ -89,12 +89,12 @@ class Committed:
     sth: dict[str, Any] | None
 
 
-def busy(detail: str) -> Problem:
-    return Problem(503, "busy", detail, retry_after=RETRY_AFTER_S)
+def busy(detail: str) -> Busy:
+    return Busy(detail, retry_after=RETRY_AFTER_S)
 
 
-def not_committed(exc: BaseException) -> Problem:
-    return Problem(503, "not_committed", f"the ledger could not commit this submission ({type(exc).__name__}); "
+def not_committed(exc: BaseException) -> NotCommitted:
+    return NotCommitted(f"the ledger could not commit this submission ({type(exc).__name__}); "
                    f"nothing of it was written: send it again in {RETRY_AFTER_S} s", retry_after=RETRY_AFTER_S)
 
 
@@ -115,7 +115,8 @@ class Sequencer:
 
     def submit(self, job: Job) -> Future[Committed]:
         """Queue ``job``; its future resolves once its group is durable (or failed with
-        :class:`Problem` 503). Raises ``Problem(503, "busy")`` when the queue is full."""
+        :class:`~server.services.errors.NotCommitted`). Raises
+        :class:`~server.services.errors.Busy` when the queue is full."""
         fut: Future[Committed] = Future()
         with self._cv:
             if self._closed:

@@ -30,6 +30,7 @@ from ..context import Context
 from ..problems import Problem
 from ..services import ingest, kiosks
 from ..services.errors import ServiceError
+from ..services.shape import plain
 from ..services.staff import StaffMember
 
 ORDER = {"registration": 0, "batch": 1, "closure": 2, "summary": 3}
@@ -145,7 +146,8 @@ async def apply(ctx: Context, who: StaffMember, item: Item) -> Item:
             item.outcome = {"status": reg.status, "new": reg.status == "pending"}
         elif item.kind == "batch":
             out = await run_in_threadpool(ingest.submit_batch, ctx, item.kiosk, item.body, via=f"bundle by {who.name}")
-            item.outcome = {"results": out["results"], "counts": _counts(out["results"]), "synced_seq": out["synced_seq"]}
+            results = [plain(r) for r in out.results]
+            item.outcome = {"results": results, "counts": _counts(results), "synced_seq": out.synced_seq}
         elif item.kind == "closure":
             held = await run_in_threadpool(kiosks.submit_closure, ctx, item.kiosk, item.body)
             item.outcome = {"matches": held.matches, "synced_seq": held.synced_seq, "seq": item.body.get("seq")}

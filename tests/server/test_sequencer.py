@@ -10,11 +10,13 @@ from typing import Any
 
 import pytest
 
+from server.api.jsonable import obj
 from server.ledger.store import Appender
-from server.problems import Problem
+from server.problems import status_of
 from server.services import ingest
 from server.services.batches import KioskBatch, _Placed
-from server.services.ingest import OnlineBallot
+from server.services.errors import NotCommitted
+from server.services.ingest import OnlineBallot, OnlineTaken
 from server.services.sequencer import Committed, Group
 from shared.chain import Batch
 from shared.encoding import jcs
@@ -55,15 +57,15 @@ def test_waiting_ballots_share_one_transaction_and_one_sth(srv: Harness, ballots
     futures = _held(srv, jobs)
     answers = [ingest.settle_online(j, f.result(30)) for j, f in zip(jobs, futures, strict=True)]  # type: ignore[arg-type]
     assert ctx.sequencer.groups - groups0 == 1
-    assert len({jcs(a[1]["sth"]) for a in answers}) == 1
-    assert [a[0] for a in answers] == [201] * len(members)
-    assert [a[1]["index"] for a in answers] == list(range(size0, size0 + len(members)))  # queue order is ledger order
+    assert len({jcs(a.receipt.sth) for a in answers}) == 1
+    assert [a.new for a in answers] == [True] * len(members)
+    assert [a.receipt.index for a in answers] == list(range(size0, size0 + len(members)))  # queue order is ledger order
     assert srv.sth()["tree_size"] == size0 + len(members)
     for a in answers:
-        _check_receipt(srv, a[1])
+        _check_receipt(srv, obj(a.receipt))
     # The same ballot again: the original receipt, from the table the group wrote.
     again = ingest.submit_online(ctx, json.loads(jobs[5].p.sb_text))  # type: ignore[union-attr]
-    assert again == (200, answers[5][1])
+    assert again == OnlineTaken(answers[5].receipt, new=False)
 
 
 def test_the_same_ballot_twice_in_one_group_is_logged_once(srv: Harness, ballots: Ballots) -> None:
@@ -72,9 +74,9 @@ def test_the_same_ballot_twice_in_one_group_is_logged_once(srv: Harness, ballots
     fa, fb = _held(srv, [a, b])
     ra = ingest.settle_online(a, fa.result(30))  # type: ignore[arg-type]
     rb = ingest.settle_online(b, fb.result(30))  # type: ignore[arg-type]
-    assert ra[0] == 201 and rb[0] == 200 and ra[1]["index"] == rb[1]["index"]
-    assert srv.sth()["tree_size"] == ra[1]["index"] + 1
-    _check_receipt(srv, rb[1])
+    assert ra.new and not rb.new and ra.receipt.index == rb.receipt.index
+    assert srv.sth()["tree_size"] == ra.receipt.index + 1
+    _check_receipt(srv, obj(rb.receipt))
 
 
 def test_online_ballots_and_kiosk_batches_go_through_one_integrator(srv: Harness, ballots: Ballots) -> None:
@@ -92,10 +94,10 @@ def test_online_ballots_and_kiosk_batches_go_through_one_integrator(srv: Harness
     placed = f2.result(30).outcome
     r3 = ingest.settle_online(after, f3.result(30))  # type: ignore[arg-type]
     assert isinstance(placed, _Placed)
-    idx = [x["index"] for x in placed.results]
-    assert [x["status"] for x in placed.results] == ["accepted"] * 10
-    assert r1[1]["index"] < min(idx) and max(idx) < r3[1]["index"]  # in the order they were queued
-    assert r1[1]["sth"] == f2.result().sth == r3[1]["sth"]  # one group, one STH
+    idx = [x.index for x in placed.results]
+    assert [x.status for x in placed.results] == ["accepted"] * 10
+    assert r1.receipt.index < min(idx) and max(idx) < r3.receipt.index  # in the order they were queued
+    assert r1.receipt.sth == f2.result().sth == r3.receipt.sth  # one group, one STH
     assert srv.client.get("/api/v1/kiosks/k1").json()["synced_seq"] == 10
     # The kiosk's ballots carry the STH of the group they were committed in.
     r = srv.sync(k)
@@ -120,17 +122,17 @@ def test_a_failed_group_fails_every_submission_in_it_and_writes_nothing(srv: Har
     futures = _held(srv, [*jobs[:2], _Poison(), jobs[2]])
     failed = []
     for f in futures:
-        with pytest.raises(Problem) as e:
+        with pytest.raises(NotCommitted) as e:
             f.result(30)
         failed.append(e.value)
-    assert {(p.status, p.code) for p in failed} == {(503, "not_committed")}
+    assert {(status_of(p), p.code) for p in failed} == {(503, "not_committed")}
     assert all(p.extra["retry_after"] >= 1 for p in failed)
     assert srv.sth() == before
     # Sent again, each is taken: nothing of the failed group is on the ledger.
     for j in jobs:
-        status, out = ingest.submit_online(ctx, json.loads(j.p.sb_text))
-        assert status == 201
-        _check_receipt(srv, out)
+        taken = ingest.submit_online(ctx, json.loads(j.p.sb_text))
+        assert taken.new
+        _check_receipt(srv, obj(taken.receipt))
     assert srv.sth()["tree_size"] == before["tree_size"] + 3
 
 

@@ -3,9 +3,9 @@ with ``ast``, so a change that lets HTTP back in fails here rather than in revie
 
 - no module under ``server/services/`` imports FastAPI, Starlette or ``server.problems``;
 - no service function is annotated to return ``dict[str, Any]`` (a frozen dataclass says
-  its shape once), except the ones still listed in :data:`NOT_YET` — a ratchet: the list
-  may only shrink, and an entry that no longer holds must be removed;
-- every :class:`ServiceError` code has one HTTP status in ``server.problems.STATUS``.
+  its shape once);
+- every :class:`ServiceError` code has one HTTP status in ``server.problems.STATUS``, and
+  every rule code a :class:`Refused` can carry has one by ``server.problems.status_of``.
 """
 
 from __future__ import annotations
@@ -22,15 +22,8 @@ from shared.errors import ALL_CODES
 SERVICES = Path(__file__).resolve().parents[2] / "server" / "services"
 FORBIDDEN = ("fastapi", "starlette", "server.problems")
 
-#: Modules another change owns (the group-commit sequencer, issue 14's s3-seq part): they
-#: still raise ``Problem`` until that change lands.
-HTTP_STILL = {"batches.py", "ingest.py", "sequencer.py"}
-
-#: (module, function) still returning ``dict[str, Any]``; only ever shorter.
-NOT_YET: set[tuple[str, str]] = {
-    ("batches.py", "submit_batch"), ("batches.py", "_submit"),
-    ("ingest.py", "_receipt"), ("ingest.py", "submit_online"),
-}
+#: (module, function) still returning ``dict[str, Any]``; only ever shorter — and empty.
+NOT_YET: set[tuple[str, str]] = set()
 
 
 def _modules() -> list[Path]:
@@ -71,8 +64,6 @@ def test_the_checks_see_what_they_look_for() -> None:
 
 @pytest.mark.parametrize("path", _modules(), ids=lambda p: p.name)
 def test_no_service_speaks_http(path: Path) -> None:
-    if path.name in HTTP_STILL:
-        pytest.skip(f"{path.name} is converted by the sequencer's change")
     names = _imports(ast.parse(path.read_text(encoding="utf-8")))
     bad = [n for n in names if any(n == f or n.startswith(f + ".") for f in FORBIDDEN)]
     assert bad == [], f"{path.name} imports {bad}: raise a server.services.errors class instead"
@@ -119,3 +110,29 @@ def test_each_service_error_becomes_its_problem_at_the_boundary() -> None:
             assert r.status_code == STATUS[code] and r.headers["content-type"] == "application/problem+json", code
             assert (body["code"], body["detail"], body["hint"], body["status"]) == (code, f"detail of {code}", code, STATUS[code])
             assert body["type"] == f"urn:simsa:problem:{code}"
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("malformed", 400), ("bad_head_signature", 400), ("unknown_kiosk", 403), ("chain_gap", 409),
+     ("chain_fork", 409), ("bad_signature", 422), ("revoked_credential", 422), ("too_many_ballots", 422)],
+)
+def test_a_refused_submission_gets_its_rule_status(code: str, status: int) -> None:
+    """A rule's refusal: 400 for what is not of the documented shape, 403 for a kiosk not
+    enrolled, 409 for a batch that does not continue the chain, 422 for every other rule —
+    ``bad_signature`` of a ballot is 422 although a kiosk registration's is 400."""
+    from server.problems import problem_of, status_of
+    from server.services.errors import BadSignature, Refused
+
+    assert status_of(Refused(code, "why")) == status
+    assert problem_of(Refused(code, "why", id="x")).extra == {"id": "x"}
+    assert status_of(BadSignature("why")) == 400
+
+
+def test_every_rule_code_is_a_code_a_refusal_can_carry() -> None:
+    """Each DESIGN §5 code has a title (Problem refuses an unknown code) and a status."""
+    from server.problems import problem_of
+    from server.services.errors import Refused
+
+    for code in sorted({*ALL_CODES, "too_many_ballots"}):
+        assert problem_of(Refused(code, "why")).status in (400, 403, 409, 422), code
