@@ -27,7 +27,7 @@ from typing import Any
 from kiosk.kivyconf import configure_kivy
 from kiosk.launch import prepare
 from kiosk.store import Meta
-from tests.kiosk.gui_driver import Script, pause, until  # also sets KIVY_* for a test process
+from tests.kiosk.gui_driver import Script, Wait, pause, until  # also sets KIVY_* for a test process
 
 
 def main() -> None:
@@ -89,10 +89,8 @@ def main() -> None:
         app.idle_timer.touch()
         Window.size = (w, h)
         yield until(f"{name} at {w}x{h}", sized(w, h), 10)
-        yield pause(0.7)  # layout, then the text fitter
+        yield settled(name, w, h)
         key = f"{name}@{w}x{h}"
-        if overflowing(app.root_view) or small_targets(app.root_view):
-            yield pause(1.5)  # a loaded machine: let layout and fitter finish before judging
         result["overflow"][key] = overflowing(app.root_view)
         result["small"][key] = small_targets(app.root_view)
         path = out / f"{name}-{w}x{h}.png"
@@ -101,6 +99,27 @@ def main() -> None:
         made = sorted(out.glob(f"{name}-{w}x{h}*.png"), key=lambda p: p.stat().st_mtime)[-1]
         made.rename(path)
         result["shots"].append(path.name)
+
+    def shown(name: str) -> bool:
+        """``name`` is the screen shown, its transition over, and it takes taps again."""
+        sm = app.root_view.ids.sm
+        return bool(sm.current == name and not sm.transition.is_active and app.tap_gate.allows())
+
+    def settled(name: str, w: int, h: int) -> Wait:
+        """Wait for the layout at the new size: the root laid out at the window's size, a
+        few frames drawn since (layout, then the text fitter), and nothing overflowing or
+        too small — or, if something does, 2 s, so that a loaded machine's slow layout is
+        not judged early and a real overflow is still recorded."""
+        start, frames = time.monotonic(), Clock.frames_displayed
+
+        def ready() -> bool:
+            drawn = Clock.frames_displayed - frames >= 4 and time.monotonic() - start >= 0.2
+            laid = tuple(int(v) for v in app.root_view.size) == (w, h)
+            if drawn and laid and not overflowing(app.root_view) and not small_targets(app.root_view):
+                return True
+            return time.monotonic() - start >= 2.2
+
+        return (f"{name} laid out at {w}x{h}", ready, 10)
 
     def check(name: str) -> Script:
         """The screen at every size: what overflows, what is too small, a screenshot; and
@@ -113,7 +132,8 @@ def main() -> None:
             result.setdefault("contrast_seen", []).append(contrast_colours())
             app.toggle_contrast()
         Window.size = sizes[0]
-        yield pause(0.5)
+        yield until(f"{name} back at {sizes[0][0]}x{sizes[0][1]}", sized(*sizes[0]), 10)
+        yield settled(name, *sizes[0])
         app.idle_timer.touch()
 
     def online_script() -> Script:
@@ -262,19 +282,18 @@ def main() -> None:
         screens_seen: set[str] = set()
         while app.session.progress[1] > 0:
             yield until("a sheet", lambda: step() == Step.RUBRIC)
-            yield pause(0.7)
             # on a loaded machine the sheet may be drawn late, and taps before it settles are not taken
-            yield until("the sheet takes taps", app.tap_gate.allows, 30)
+            yield until("the sheet takes taps", lambda: shown("rubric"), 30)
             for row in rubric.ids.rows.children[::-1]:
                 press(row.ids.chips.children[0])
             # a touch in a scroll view reaches its button a moment later: wait for the chips to light
             yield until("sheet filled", lambda: all(v is not None for v in app.session.scores.values()), 30)
             press(rubric.ids.next)
             yield until("confirm", lambda: step() == Step.CONFIRM)
-            yield pause(0.7)
+            yield until("confirm takes taps", lambda: shown("confirm"), 30)
             press(app.screens["confirm"].ids.submit)
             yield until("receipt", lambda: step() == Step.RECEIPT)
-            yield pause(0.7)
+            yield until("receipt takes taps", lambda: shown("receipt"), 30)
             screens_seen.add(app.root_view.ids.sm.current)
             if app.session.progress[1] > 0:
                 gate_ok = app.tap_gate.allows()
@@ -341,6 +360,7 @@ def main() -> None:
                                            f"{app.session.notice})")
                     return
                 result["steps"].append(what)
+                result.setdefault("step_s", []).append([what, round(time.monotonic() - state["since"], 2)])
             state["wait"] = next(gen)
             state["since"] = time.monotonic()
         except StopIteration:
