@@ -151,7 +151,8 @@ async def _load(url: str, bodies: list[bytes], connections: int, seconds: float)
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from bench.server_ingest import group_cpu_seconds
-    from tests.support.live import ONE_CLIENT_IS_A_VENUE, REPO, SIMSA, _env, start_server
+    from simsa.live import ONE_CLIENT_IS_A_VENUE, REPO, SIMSA, start_server
+    from simsa.live import server_env as _env
 
     tmp = Path(tempfile.mkdtemp(prefix="simsa-rush-"))
     t0 = time.monotonic()
@@ -198,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     cluster = None
     if args.postgres:
-        from tests.support.postgres import start_cluster
+        from simsa.pgcluster import start_cluster
 
         cluster = start_cluster(durable=True)
         args.db = cluster.url(cluster.create_database(f"rush_w{args.workers}"))

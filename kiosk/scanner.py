@@ -14,7 +14,8 @@ alike by the kiosk's scan worker, ``simsa scan`` and the tests.
    alone and an unreadable frame no longer delays the next attempt. ``simsa scan`` and
    a kiosk without zxing-cpp run the whole ladder.
 
-Only QR symbols are asked of either engine, so noise never reads as a 1-D barcode; a
+Only QR symbols are asked of either engine and kept (not Micro QR, which zxing-cpp's QR
+format also returns), so noise never reads as a 1-D barcode or a tiny symbol; a
 text is returned only when a whole symbol decoded (its Reed-Solomon check passed) and
 the bytes are UTF-8; two *different* codes in one frame return nothing (one card at a
 time).
@@ -235,7 +236,9 @@ def _zxing(gray: Gray, binarizer: str = "LocalAverage") -> list[str] | None:
     codes = zxingcpp.read_barcodes(gray, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode),
                                    binarizer=getattr(zxingcpp.Binarizer, binarizer))
     for code in codes:
-        if code.valid:
+        # QRCode in ``formats`` lets Micro QR through (zxing-cpp 2.x); a credential is never
+        # one, and a finder corner of a real card can read as a 6-digit Micro QR.
+        if code.valid and code.format == zxingcpp.BarcodeFormat.QRCode:
             try:
                 texts.append(bytes(code.bytes).decode("utf-8"))
             except UnicodeDecodeError:
