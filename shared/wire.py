@@ -110,6 +110,15 @@ def read_ballot(raw: Any) -> BallotWire | None:
     """A ballot (DESIGN §4) whose every field holds, or None."""
     if type(raw) is not dict:
         return None
+    b = _ballot_of(raw)
+    if b is None or find_unstorable(raw) is not None:
+        return None
+    return b
+
+
+def _ballot_of(raw: dict[str, Any]) -> BallotWire | None:
+    """The compiled reading of a ballot dict by its form, and the conditions a struct
+    cannot say; None if anything does not hold."""
     form = _tagged(_BALLOT_FORMS, raw.get("form"))
     if form is None:
         return None
@@ -117,9 +126,7 @@ def read_ballot(raw: Any) -> BallotWire | None:
         b: BallotWire = msgspec.convert(raw, form)
     except (ValueError, TypeError):  # msgspec.ValidationError, or a lone surrogate in its message
         return None
-    if not _ballot_holds(raw, b) or find_unstorable(raw) is not None:
-        return None
-    return b
+    return b if _ballot_holds(raw, b) else None
 
 
 def read_signed_ballot(raw: Any, canonical: bytes | None) -> SignedBallotWire | None:
@@ -130,14 +137,8 @@ def read_signed_ballot(raw: Any, canonical: bytes | None) -> SignedBallotWire | 
     ballot, sig = raw.get("ballot"), raw.get("sig")
     if type(ballot) is not dict or type(sig) is not str or not _SIG.match(sig):
         return None
-    form = _tagged(_BALLOT_FORMS, ballot.get("form"))
-    if form is None:
-        return None
-    try:
-        b: BallotWire = msgspec.convert(ballot, form)
-    except (ValueError, TypeError):  # msgspec.ValidationError, or a lone surrogate in its message
-        return None
-    if not _ballot_holds(ballot, b):
+    b = _ballot_of(ballot)
+    if b is None:
         return None
     if canonical is None:
         try:

@@ -163,3 +163,23 @@ def test_scan_worker_reports_each_card_once(card: str, tmp_path: Path) -> None:
         worker.stop()
         source.stop()
     assert WIDTH == 1280
+
+
+def test_folder_frames_decode_a_file_once_and_again_when_it_changes(tmp_path: Path) -> None:
+    """A looping folder is decoded once a file, not at every frame; a file written anew is
+    read anew, and a removed one is forgotten."""
+    a = tmp_path / "a.png"
+    cv2.imwrite(str(a), np.full((40, 60, 3), 10, np.uint8))
+    source = FolderFrames(tmp_path)
+    first = source._image(a)
+    assert source._image(a) is first  # the same decoded frame, not a second decode
+    cv2.imwrite(str(a), np.full((50, 60, 3), 200, np.uint8))  # another picture, another size
+    again = source._image(a)
+    assert again is not first and again.shape == (50, 60, 3) and int(again[0, 0, 0]) == 200
+    b = tmp_path / "b.png"
+    cv2.imwrite(str(b), np.zeros((10, 10, 3), np.uint8))
+    a.unlink()
+    source._image(b)
+    assert set(source._decoded) == {b}
+    with pytest.raises(FileNotFoundError):
+        source._image(a)
