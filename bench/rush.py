@@ -22,6 +22,7 @@ import hashlib
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import tempfile
@@ -149,6 +150,62 @@ async def _load(url: str, bodies: list[bytes], connections: int, seconds: float)
             "used": sum(status.values())}
 
 
+#: wrk's script: one distinct pre-signed body a request, in file order (one wrk thread, so
+#: one counter); every status counted in the thread's state and gathered by ``done`` (which
+#: runs in another), and the latency percentiles printed as JSON.
+WRK_LUA = r"""
+local threads = {}
+setup = function(thread) threads[#threads + 1] = thread end
+init = function(args)
+  bodies, i, status = {}, 0, {}
+  for line in io.lines(os.getenv("RUSH_BODIES")) do bodies[#bodies + 1] = line end
+end
+wrk.method, wrk.headers["Content-Type"] = "POST", "application/json"
+request = function()
+  i = i + 1
+  if i > #bodies then i = 1 end
+  return wrk.format(nil, "/api/v1/ballots", nil, bodies[i])
+end
+response = function(s, headers, body)
+  local k = tostring(s)
+  if s == 503 and headers["Retry-After"] == nil then k = "503-without-retry-after" end
+  status[k] = (status[k] or 0) + 1
+end
+done = function(summary, latency, requests)
+  local parts = {}
+  for _, t in ipairs(threads) do
+    for k, v in pairs(t:get("status")) do parts[#parts + 1] = string.format('"%s": %d', k, v) end
+  end
+  io.write(string.format('WRK {"requests": %d, "seconds": %.3f, "p50_ms": %.1f, "p99_ms": %.1f, '
+    .. '"socket_errors": %d, "status": {%s}}\n', summary.requests, summary.duration / 1e6,
+    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+    summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    table.concat(parts, ", ")))
+end
+"""
+
+
+def _wrk(url: str, bodies: list[bytes], connections: int, seconds: float, tmp: Path) -> dict[str, Any]:
+    """``wrk`` (C, one thread, ``connections`` keep-alive connections) posting ``bodies``."""
+    path, script = tmp / f"bodies-{connections}.jsonl", tmp / "rush.lua"
+    path.write_bytes(b"\n".join(bodies) + b"\n")
+    script.write_text(WRK_LUA)
+    r = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s",
+                        "-s", str(script), url], capture_output=True, text=True, timeout=seconds + 120,
+                       env={**os.environ, "RUSH_BODIES": str(path)})
+    line = next((x for x in r.stdout.splitlines() if x.startswith("WRK ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk printed no summary:\n{r.stdout}{r.stderr}")
+    w = json.loads(line[4:])
+    ok = int(w["status"].get("201", 0))
+    errors = {k: v for k, v in w["status"].items() if k != "201"}
+    if w["socket_errors"]:
+        errors["socket"] = w["socket_errors"]
+    return {"connections": connections, "loadgen": "wrk", "wall_s": round(w["seconds"], 2), "accepted": ok,
+            "rate": round(ok / w["seconds"], 1), "p50_ms": w["p50_ms"], "p99_ms": w["p99_ms"], "errors": errors,
+            "503_without_retry_after": int(w["status"].get("503-without-retry-after", 0)), "used": w["requests"]}
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from bench.server_ingest import group_cpu_seconds
     from simsa.live import ONE_CLIENT_IS_A_VENUE, REPO, SIMSA, start_server
@@ -170,7 +227,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         used = 0
         for c in args.connections:
             cpu0 = group_cpu_seconds(srv.process.pid)
-            r = asyncio.run(_load(srv.url, bodies[used:], c, args.seconds))
+            if args.loadgen == "wrk":
+                r = _wrk(srv.url, bodies[used:], c, args.seconds, tmp)
+            else:
+                r = asyncio.run(_load(srv.url, bodies[used:], c, args.seconds))
             r["server_cpu_s"] = round(group_cpu_seconds(srv.process.pid) - cpu0, 1)
             used += r.pop("used")
             r["x_raw_verify"] = round(r["rate"] / out["raw_verify_per_s"], 3)
@@ -195,6 +255,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--connections", type=int, nargs="+", default=[32, 200])
     ap.add_argument("--db", help="a PostgreSQL URL (default: SQLite in a temporary folder)")
     ap.add_argument("--workers", type=int, default=1, help="API processes (simsa server --workers)")
+    ap.add_argument("--loadgen", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx",
+                    help="the load generator: wrk (C; apt-get install wrk) or httpx (Python, on the same cores)")
     ap.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster (fsync on) instead of SQLite")
     args = ap.parse_args(argv)
     cluster = None

@@ -19,6 +19,10 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, create_engine, event, make_url
 
 
+#: SQLite connections kept open for reuse (anyio's worker threads, the integrator, pages).
+SQLITE_POOL = 48
+
+
 class Database:
     """An engine plus two ways in: :meth:`read` (a plain transaction) and :meth:`write`
     (on SQLite, one that takes the write lock at BEGIN)."""
@@ -28,7 +32,11 @@ class Database:
         self.is_sqlite = url.startswith("sqlite")
         if self.is_sqlite:
             owner_only(self.engine_path(url))
-            self.engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+            # One pooled connection per request thread (anyio runs up to 40): past SQLAlchemy's
+            # default of 5 (+10 overflow) every read of a rush opened and closed a connection
+            # of its own, with its PRAGMAs — more time than the read itself.
+            self.engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False},
+                                        pool_size=max(pool_size, SQLITE_POOL), max_overflow=SQLITE_POOL)
             _sqlite_setup(self.engine)
         else:
             self.engine = create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)

@@ -126,20 +126,21 @@ class OnlineBallot:
 def admit_online(
     ctx: Context, signed_ballot: Any, raw_text: str | None = None, source: str = ""
 ) -> OnlineTaken | OnlineBallot:
-    """Everything before the queue: the stateless checks, a re-sent ballot's receipt, the
-    per-reviewer flood limit. Returns the receipt of a ballot already logged or the job."""
+    """Everything before the queue: the stateless checks and the per-reviewer flood limit.
+    Returns the job — the integrator answers a re-sent ballot with its original receipt,
+    from the look-up it makes for its whole group, so a new ballot costs no read here —
+    or, past the flood limit, the receipt of a ballot already logged."""
     p = prepare(ctx.manifest, signed_ballot, "online", None, ctx.prechecker.keys)
-    if p.code not in EARLY_CODES:
-        with ctx.db.read() as conn:
-            old = _receipt(ctx, conn, p.id)
-        if old is not None:
-            return OnlineTaken(old, new=False)
     if p.code in EARLY_CODES:
         _reject_online(ctx, p, raw_text, source)
     assert p.reviewer is not None
     try:
         guards_of(ctx).ballots.hit(p.reviewer, now_s(), "ballots")
     except Limited as exc:
+        with ctx.db.read() as conn:  # a ballot sent again is answered, never limited
+            old = _receipt(ctx, conn, p.id)
+        if old is not None:
+            return OnlineTaken(old, new=False)
         detail = f"{p.reviewer} sent more than {ctx.settings.ballots_per_reviewer_minute} ballots in a minute"
         keep_anonymous(ctx, f"reviewer {p.reviewer}", channel="online", reviewer=p.reviewer, code="rate_limited",
                        detail=detail, ballot_id=p.id)

@@ -224,6 +224,21 @@ def test_one_reviewer_gets_a_bounded_number_of_ballots_per_minute(tight: Harness
     assert last.json()["code"] == "rate_limited" and int(last.headers["Retry-After"]) >= 1
 
 
+def test_a_ballot_sent_again_gets_its_receipt_past_the_per_minute_limit(tight: Harness, ballots: Ballots) -> None:
+    """Re-sends count toward the reviewer's minute (the request makes no read to tell them
+    apart), but one past the limit is still answered with its original receipt — only a
+    new ballot is limited."""
+    member = ballots.members()[2]
+    first = ballots.approval(member)
+    r = tight.client.post("/api/v1/ballots", json=first)
+    assert r.status_code == 201
+    again = [tight.client.post("/api/v1/ballots", json=first) for _ in range(7)]  # five a minute here
+    assert [a.status_code for a in again] == [200] * 7
+    assert all(a.json() == r.json() for a in again)
+    new = tight.client.post("/api/v1/ballots", json=ballots.approval(member))
+    assert new.status_code == 429 and new.json()["code"] == "rate_limited"
+
+
 def test_registrations_are_bounded_per_address_and_pending_ones_expire(tight: Harness) -> None:
     statuses = [tight.client.post("/api/v1/kiosks", json=Kiosk(f"r{i}").registration()).status_code for i in range(5)]
     assert statuses == [202, 202, 202, 429, 429]
