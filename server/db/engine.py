@@ -18,7 +18,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, create_engine, event, make_url
 
-
 #: SQLite connections kept open for reuse (anyio's worker threads, the integrator, pages).
 SQLITE_POOL = 48
 
