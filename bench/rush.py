@@ -168,7 +168,7 @@ request = function()
 end
 response = function(s, headers, body)
   local k = tostring(s)
-  if s == 503 and headers["Retry-After"] == nil then k = "503-without-retry-after" end
+  if s == 503 and headers["Retry-After"] == nil and headers["retry-after"] == nil then k = "503-without-retry-after" end
   status[k] = (status[k] or 0) + 1
 end
 done = function(summary, latency, requests)

@@ -126,6 +126,55 @@ class SubmitRate:
         await self.app(scope, receive, send)
 
 
+ONLINE_PATH = "/api/v1/ballots"
+#: Seconds an online client is told to wait when too many ballots are being answered.
+BUSY_RETRY_S = 1
+
+
+class OnlineAdmission:
+    """At most ``online_in_flight`` online ballots are answered at once; one more gets 503
+    ``busy`` with Retry-After at once, before its body is read (back-pressure: a rush past
+    what the server can answer in time is told to come back, not made to wait)."""
+
+    def __init__(self, app: ASGIApp, limit: int, max_body: int) -> None:
+        self.app = app
+        self.limit = limit
+        self.max_body = max_body
+        self.in_flight = 0  # the event loop's thread only: no lock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not (scope["type"] == "http" and scope["method"] == "POST" and scope["path"] == ONLINE_PATH):
+            await self.app(scope, receive, send)
+            return
+        if self.in_flight >= self.limit:
+            # A ballot's body is small: read and dropped, so the connection stays open for
+            # the client's next try (closing it made every refused client connect again).
+            keep = _declared(scope, self.max_body + 1) <= self.max_body and await _drained(receive, self.max_body)
+            await send_problem(send, 503, "busy", f"{self.in_flight} online ballots are being answered; "
+                               f"send the same ballot again in {BUSY_RETRY_S} s", retry_after=BUSY_RETRY_S,
+                               keep_alive=keep)
+            return
+        self.in_flight += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.in_flight -= 1
+
+
+async def _drained(receive: Receive, limit: int) -> bool:
+    """Read and drop a request body of at most ``limit`` bytes; False past it."""
+    seen = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return False
+        seen += len(message.get("body", b""))
+        if seen > limit:
+            return False
+        if not message.get("more_body", False):
+            return True
+
+
 def _declared(scope: Scope, default: int) -> int:
     """The request's declared body length; ``default`` when it declares none (chunked)."""
     for name, value in scope.get("headers", ()):
@@ -137,12 +186,17 @@ def _declared(scope: Scope, default: int) -> int:
     return default
 
 
-async def send_problem(send: Send, status: int, code: str, detail: str, *, retry_after: int | None = None) -> None:
+async def send_problem(
+    send: Send, status: int, code: str, detail: str, *, retry_after: int | None = None, keep_alive: bool = False
+) -> None:
     """A problem+json answer sent straight from a middleware."""
     body: dict[str, Any] = {"type": f"urn:simsa:problem:{code}", "title": title_of(code), "status": status,
                             "code": code, "detail": detail}
-    # Connection: close — the body the client is still sending is not read, nor waited for.
-    headers = [(b"content-type", b"application/problem+json"), (b"connection", b"close")]
+    # Connection: close — the body the client is still sending is not read, nor waited for
+    # (unless the caller read it: ``keep_alive``).
+    headers = [(b"content-type", b"application/problem+json")]
+    if not keep_alive:
+        headers.append((b"connection", b"close"))
     if retry_after is not None:
         body["retry_after"] = retry_after
         headers.append((b"retry-after", str(retry_after).encode()))

@@ -98,6 +98,10 @@ class Settings(BaseSettings):
     #: ones get 503 + Retry-After; at most this many entries in one group; and how long
     #: the integrator waits for more before committing a group that is not full.
     sequencer_queue: int = Field(default=1000, ge=1)
+    #: Online ballots being answered at once (read, checked, waiting for their group);
+    #: one more gets 503 busy + Retry-After before its body is read, so that those taken
+    #: are answered within a bounded time under a rush instead of all waiting longer.
+    online_in_flight: int = Field(default=128, ge=1)
     group_entries: int = Field(default=1000, ge=1)
     group_linger_ms: float = Field(default=2.0, ge=0, le=100)
     #: The C2SP checkpoint origin of the ledger (``/tlog/checkpoint``); default

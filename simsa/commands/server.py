@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
                     port=settings.port, log_level=settings.log_level.lower(), access_log=False, proxy_headers=False)
         return 0
     try:
-        app = create_app(settings, context=ctx)
+        app = create_app(settings, context=ctx, freeze_heap=True)
         uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), access_log=False,
                     proxy_headers=False)  # X-Forwarded-*: server.guards.TrustedProxies, by setting only
     finally:
