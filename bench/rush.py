@@ -250,7 +250,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--members", type=int, default=200_000)
-    ap.add_argument("--ballots", type=int, default=60_000, help="ballots signed beforehand (distinct members)")
+    ap.add_argument("--ballots", type=int, default=120_000, help="ballots signed beforehand (distinct members)")
     ap.add_argument("--seconds", type=float, default=20.0)
     ap.add_argument("--connections", type=int, nargs="+", default=[32, 200])
     ap.add_argument("--db", help="a PostgreSQL URL (default: SQLite in a temporary folder)")
