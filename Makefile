@@ -98,6 +98,8 @@ dist: venv
 	tar -C dist -czf dist/$(DIST_NAME).tar.gz $(DIST_NAME)
 	@echo "wrote dist/$(DIST_NAME).tar.gz ($$(du -h dist/$(DIST_NAME).tar.gz | cut -f1)); sha256 $$(sha256sum dist/$(DIST_NAME).tar.gz | cut -c1-16)…"
 
+# wrk: bench.rush's load generator (C, so it does not take the server's cores' Python time).
+bench: APT_PACKAGES += wrk
 bench: system venv
 	$(BIN)/python -m bench.run
 

@@ -12,7 +12,10 @@ import sys
 
 #: Modules run by ``python -m bench.run``, in order.
 BENCHMARKS = (
+    "bench.ed25519",
+    "bench.wire_read",
     "bench.server_ingest",
+    "bench.rush",
     "bench.server_proofs",
     "bench.dashboard_pages",
     "bench.server_replay",
