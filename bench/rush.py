@@ -157,8 +157,16 @@ WRK_LUA = r"""
 local threads = {}
 setup = function(thread) threads[#threads + 1] = thread end
 init = function(args)
-  bodies, i, status = {}, 0, {}
+  bodies, i, status, owed = {}, 0, {}, 0
+  honour = os.getenv("RUSH_HONOUR_RETRY_AFTER") == "1"
   for line in io.lines(os.getenv("RUSH_BODIES")) do bodies[#bodies + 1] = line end
+end
+-- A client told 503 + Retry-After waits that long before its next request, as the kiosk's
+-- client does: each 503 makes one next request on this thread wait (wrk asks delay()
+-- before every request), so as many requests wait as 503s came back.
+delay = function()
+  if owed > 0 then owed = owed - 1; return 1000 end
+  return 0
 end
 wrk.method, wrk.headers["Content-Type"] = "POST", "application/json"
 request = function()
@@ -169,6 +177,7 @@ end
 response = function(s, headers, body)
   local k = tostring(s)
   if s == 503 and headers["Retry-After"] == nil and headers["retry-after"] == nil then k = "503-without-retry-after" end
+  if s == 503 and honour then owed = owed + 1 end
   status[k] = (status[k] or 0) + 1
 end
 done = function(summary, latency, requests)
@@ -185,14 +194,15 @@ end
 """
 
 
-def _wrk(url: str, bodies: list[bytes], connections: int, seconds: float, tmp: Path) -> dict[str, Any]:
-    """``wrk`` (C, one thread, ``connections`` keep-alive connections) posting ``bodies``."""
+def _wrk(url: str, bodies: list[bytes], connections: int, seconds: float, tmp: Path, honour: bool = True) -> dict[str, Any]:
+    """``wrk`` (C, one thread, ``connections`` keep-alive connections) posting ``bodies``;
+    ``honour``: a 503's Retry-After (1 s) delays a next request, as real clients wait."""
     path, script = tmp / f"bodies-{connections}.jsonl", tmp / "rush.lua"
     path.write_bytes(b"\n".join(bodies) + b"\n")
     script.write_text(WRK_LUA)
     r = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--timeout", "30s",
                         "-s", str(script), url], capture_output=True, text=True, timeout=seconds + 120,
-                       env={**os.environ, "RUSH_BODIES": str(path)})
+                       env={**os.environ, "RUSH_BODIES": str(path), "RUSH_HONOUR_RETRY_AFTER": "1" if honour else "0"})
     line = next((x for x in r.stdout.splitlines() if x.startswith("WRK ")), None)
     if line is None:
         raise RuntimeError(f"wrk printed no summary:\n{r.stdout}{r.stderr}")
@@ -201,7 +211,7 @@ def _wrk(url: str, bodies: list[bytes], connections: int, seconds: float, tmp: P
     errors = {k: v for k, v in w["status"].items() if k != "201"}
     if w["socket_errors"]:
         errors["socket"] = w["socket_errors"]
-    return {"connections": connections, "loadgen": "wrk", "wall_s": round(w["seconds"], 2), "accepted": ok,
+    return {"connections": connections, "loadgen": "wrk" if honour else "wrk, Retry-After ignored", "wall_s": round(w["seconds"], 2), "accepted": ok,
             "rate": round(ok / w["seconds"], 1), "p50_ms": w["p50_ms"], "p99_ms": w["p99_ms"], "errors": errors,
             "503_without_retry_after": int(w["status"].get("503-without-retry-after", 0)), "used": w["requests"]}
 
@@ -219,7 +229,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     need = min(args.members, int(args.ballots))
     bodies = independent_sign(event / "manifest.json", need, os.cpu_count() or 1)
     print(f"{len(bodies):,} ballots signed by the independent client in {time.monotonic() - t0:.0f} s", flush=True)
-    env = {"SIMSA_VERIFY_WORKERS": "0", **ONE_CLIENT_IS_A_VENUE}
+    env = {"SIMSA_VERIFY_WORKERS": "0", **ONE_CLIENT_IS_A_VENUE, **dict(kv.split("=", 1) for kv in args.set)}
     out: dict[str, Any] = {"members": args.members, "db": "postgresql" if args.db else "sqlite", "workers": args.workers}
     with start_server(event, db_url=args.db, env=env, log_path=tmp / "server.log", workers=args.workers) as srv:
         out["raw_verify_per_s"] = round(raw_verify_rate(), 0)
@@ -228,11 +238,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for c in args.connections:
             cpu0 = group_cpu_seconds(srv.process.pid)
             if args.loadgen == "wrk":
-                r = _wrk(srv.url, bodies[used:], c, args.seconds, tmp)
+                r = _wrk(srv.url, bodies[used:], c, args.seconds, tmp, honour=not args.ignore_retry_after)
             else:
                 r = asyncio.run(_load(srv.url, bodies[used:], c, args.seconds))
             r["server_cpu_s"] = round(group_cpu_seconds(srv.process.pid) - cpu0, 1)
-            used += r.pop("used")
+            used += r.pop("used") + c  # and the bodies of requests still in flight when wrk stopped
             r["x_raw_verify"] = round(r["rate"] / out["raw_verify_per_s"], 3)
             runs.append(r)
             print(json.dumps(r), flush=True)
@@ -257,6 +267,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=1, help="API processes (simsa server --workers)")
     ap.add_argument("--loadgen", choices=["wrk", "httpx"], default="wrk" if shutil.which("wrk") else "httpx",
                     help="the load generator: wrk (C; apt-get install wrk) or httpx (Python, on the same cores)")
+    ap.add_argument("--ignore-retry-after", action="store_true",
+                    help="wrk sends again at once after a 503 (a flood), instead of waiting Retry-After as clients do")
+    ap.add_argument("--set", action="append", default=[], metavar="SIMSA_NAME=VALUE",
+                    help="a server setting for this run (e.g. SIMSA_ONLINE_IN_FLIGHT=64); repeatable")
     ap.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL cluster (fsync on) instead of SQLite")
     args = ap.parse_args(argv)
     cluster = None
