@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 APT_PACKAGES := libzbar0 xvfb xauth xdotool fonts-nanum chromium postgresql poppler-utils \
 	libgl1 libegl1 libgl1-mesa-dri libgles2 libmtdev1 \
-	nginx openssl shellcheck
+	nginx openssl shellcheck wrk
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEMO_DIR ?= demo
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
@@ -98,8 +98,6 @@ dist: venv
 	tar -C dist -czf dist/$(DIST_NAME).tar.gz $(DIST_NAME)
 	@echo "wrote dist/$(DIST_NAME).tar.gz ($$(du -h dist/$(DIST_NAME).tar.gz | cut -f1)); sha256 $$(sha256sum dist/$(DIST_NAME).tar.gz | cut -c1-16)…"
 
-# wrk: bench.rush's load generator (C, so it does not take the server's cores' Python time).
-bench: APT_PACKAGES += wrk
 bench: system venv
 	$(BIN)/python -m bench.run
 
