@@ -41,9 +41,18 @@ def _b64u_pattern(nbytes: int) -> str:
     return rf"\A[A-Za-z0-9_-]{{{chars}}}[{tail}]\Z"
 
 
-def _tagged(table: dict[str, Any], tag: Any) -> Any:
-    """The struct for a tag value (None for any other value, hashable or not)."""
-    return table.get(tag) if type(tag) is str else None
+def _converted(table: dict[str, Any], raw: dict[str, Any], tag: str) -> Any:
+    """``raw`` read by the struct its ``tag`` field names (the tag is looked up first: msgspec's
+    own tagged-union path from a dict cost more than the checks); None for an unknown tag or
+    anything the struct refuses."""
+    value = raw.get(tag)
+    kind = table.get(value) if type(value) is str else None
+    if kind is None:
+        return None
+    try:
+        return msgspec.convert(raw, kind)
+    except (ValueError, TypeError):  # msgspec.ValidationError, or a lone surrogate in its message
+        return None
 
 
 Name = Annotated[str, Meta(min_length=1, max_length=64)]
@@ -119,14 +128,8 @@ def read_ballot(raw: Any) -> BallotWire | None:
 def _ballot_of(raw: dict[str, Any]) -> BallotWire | None:
     """The compiled reading of a ballot dict by its form, and the conditions a struct
     cannot say; None if anything does not hold."""
-    form = _tagged(_BALLOT_FORMS, raw.get("form"))
-    if form is None:
-        return None
-    try:
-        b: BallotWire = msgspec.convert(raw, form)
-    except (ValueError, TypeError):  # msgspec.ValidationError, or a lone surrogate in its message
-        return None
-    return b if _ballot_holds(raw, b) else None
+    b: BallotWire | None = _converted(_BALLOT_FORMS, raw, "form")
+    return b if b is not None and _ballot_holds(raw, b) else None
 
 
 def read_signed_ballot(raw: Any, canonical: bytes | None) -> SignedBallotWire | None:
@@ -216,12 +219,8 @@ _ENTRY_KINDS: dict[str, type[BallotEntryWire] | type[RejectedEntryWire]] = {"bal
 
 def read_ballot_entry(raw: Any) -> EntryWire | None:
     """A ``ballot`` or ``rejected`` entry of the right shape, or None."""
-    kind = _tagged(_ENTRY_KINDS, raw.get("type")) if type(raw) is dict else None
-    if kind is None:
-        return None
-    try:
-        e: EntryWire = msgspec.convert(raw, kind)
-    except (ValueError, TypeError):  # msgspec.ValidationError, or a lone surrogate in its message
+    e: EntryWire | None = _converted(_ENTRY_KINDS, raw, "type") if type(raw) is dict else None
+    if e is None:
         return None
     if e.kiosk is None:
         if e.seq is not None or isinstance(e, RejectedEntryWire):
@@ -283,12 +282,8 @@ def read_statement(raw: Any) -> StatementWire | None:
     is read field by field by :func:`shared.ledger.check_override`), or None."""
     if type(raw) is not dict or type(raw.get("closure", {})) not in (dict, type(None)):
         return None
-    kind = _tagged(_STATEMENT_KINDS, raw.get("type"))
-    if kind is None:
-        return None
-    try:
-        st: StatementWire = msgspec.convert(raw, kind)
-    except (ValueError, TypeError):  # msgspec.ValidationError, or a lone surrogate in its message
+    st: StatementWire | None = _converted(_STATEMENT_KINDS, raw, "type")
+    if st is None:
         return None
     if st.override is not UNSET:
         return None
