@@ -193,18 +193,11 @@ def submit_online(
 async def submit_online_async(
     ctx: Context, signed_ballot: Any, raw_text: str | None = None, source: str = ""
 ) -> OnlineTaken:
-    """:func:`submit_online` for the event loop. The stateless checks run on the loop
-    itself — CPU only, ~0.1 ms with the signature: a hop to a worker thread and back cost
-    more than that in GIL hand-offs under a rush — and whatever reads or writes the
-    database (a refusal kept for staff, a receipt past the flood limit) on a worker
-    thread; the wait for the group on none (hundreds of clients may wait on one group)."""
-    p = prepare(ctx.manifest, signed_ballot, "online", None, ctx.prechecker.keys)
-    if p.code in EARLY_CODES:
-        await to_thread.run_sync(_reject_online, ctx, p, raw_text, source)
-    limited = _over_limit(ctx, p)
-    if limited is not None:
-        return await to_thread.run_sync(_answer_limited, ctx, p, limited)
-    job = OnlineBallot(ctx, p)
+    """:func:`submit_online` for the event loop: the checks on a worker thread, the wait
+    for the group on none (hundreds of clients may wait on one group)."""
+    job = await to_thread.run_sync(admit_online, ctx, signed_ballot, raw_text, source)
+    if not isinstance(job, OnlineBallot):
+        return job
     done = await asyncio.wrap_future(ctx.sequencer.submit(job))
     if isinstance(done.outcome, _Refused):  # writes the refusal for staff
         return await to_thread.run_sync(settle_online, job, done, raw_text, source)
