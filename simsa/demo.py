@@ -46,6 +46,13 @@ class DemoOptions:
     keep_running: bool = False
     seed: int = 2017
     full: bool = False
+    #: ``kintex-2017`` (8,866 reviewers, the day the demo is about) or ``mini`` (100
+    #: reviewers of the same shape: the same day in a few seconds, for a quick look and tests)
+    event: str = "kintex-2017"
+
+
+#: The events the demo can run, by name.
+EVENTS = ("kintex-2017", "mini")
 
 
 def _bar(console: Console) -> Progress:
@@ -74,7 +81,7 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
     from kiosk.bundle import export_bundle, read_bundle
     from kiosk.identity import close
     from kiosk.sim import Station, cast, channel_reviewers, open_station, read_csv, sync_all
-    from organiser.demo import kintex_2017
+    from organiser.demo import kintex_2017, mini
     from organiser.writer import write_event
     from shared.manifest import ROLE_FORMS, verify_signed_manifest
     from shared.timefmt import format_time
@@ -86,10 +93,13 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
     prepare_dir(base)
     event_dir = base / "event"
     say = console.print
-    say("[bold]simsa demo[/bold] — 심사 시연: the 2017 KINTEX review on one machine\n")
+    if opts.event not in EVENTS:
+        raise ValueError(f"unknown demo event {opts.event!r}; one of {', '.join(EVENTS)}")
+    what = "the 2017 KINTEX review" if opts.event == "kintex-2017" else "a small event of the KINTEX shape"
+    say(f"[bold]simsa demo[/bold] — 심사 시연: {what} on one machine\n")
 
     # 1. the organiser's event
-    plan = kintex_2017(datetime.now(UTC), rng)
+    plan = (kintex_2017 if opts.event == "kintex-2017" else mini)(datetime.now(UTC), rng)
     with _bar(console) as bar:
         task = bar.add_task("1. organiser seals credentials", total=len(plan.reviewers))
         write_event(plan, event_dir, progress=lambda n: bar.advance(task, n))
@@ -136,9 +146,11 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
         kiosk_people = channel_reviewers(manifest, "kiosk", creds, pins)
         rng.shuffle(kiosk_people)
         save_ms: list[float] = []
+        # at most every kiosk assignment once (a small event has fewer than the default asks)
+        ballots = min(opts.ballots, sum(len(manifest.assignments[p.id]) for p in kiosk_people))
         with _bar(console) as bar:
-            task = bar.add_task("4. reviewers score at kiosks", total=opts.ballots)
-            visits = cast(kiosk_people, [st.session for st in stations], opts.ballots, rng, save_ms,
+            task = bar.add_task("4. reviewers score at kiosks", total=ballots)
+            visits = cast(kiosk_people, [st.session for st in stations], ballots, rng, save_ms,
                           progress=lambda n: bar.advance(task, n))
         save_ms.sort()
         say(
@@ -156,9 +168,10 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
         online_people = channel_reviewers(manifest, "online", creds, pins)
         rng.shuffle(online_people)
         online = open_station(base / "online" / "online.sqlite", signed, url, channel="online")
+        likes = min(opts.online, len(online_people))
         with _bar(console) as bar:
-            task = bar.add_task("   online reviewers give likes", total=opts.online)
-            done = sum(v.saved for v in cast(online_people, [online.session], min(opts.online, len(online_people)),
+            task = bar.add_task("   online reviewers give likes", total=likes)
+            done = sum(v.saved for v in cast(online_people, [online.session], likes,
                                              rng, [], per_visit=1, progress=lambda n: bar.advance(task, n)))
         say(f"     {done} online ballots posted straight to the server")
 

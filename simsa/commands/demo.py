@@ -30,6 +30,13 @@ def register(sub: Any) -> None:
         help="the whole KINTEX day: 40 kiosks, every kiosk assignment once (~11,300 rubric ballots) and "
         "every online member once (7,848 likes); about 4-5 minutes",
     )
+    p.add_argument(
+        "--event",
+        choices=("kintex-2017", "mini"),
+        default="kintex-2017",
+        help="kintex-2017: 872 proposals, 8,866 reviewers (default); mini: 24 proposals, 100 reviewers of "
+        "the same shape — the same day in seconds",
+    )
     p.add_argument("--port", type=int, help="server port on 127.0.0.1 (default: a free one)")
     keep = p.add_mutually_exclusive_group()
     keep.add_argument(
@@ -67,5 +74,7 @@ def run(args: argparse.Namespace) -> int:
             port=args.port,
             keep_running=keep,
             seed=args.seed,
+            event=args.event,
+            full=args.full,
         )
     )

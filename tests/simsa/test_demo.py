@@ -23,6 +23,8 @@ def test_demo_runs_the_whole_day_and_the_ledger_verifies(tmp_path: Path) -> None
             "demo",
             "--dir",
             str(demo),
+            "--event",  # the KINTEX-sized sealing is tests/organiser/test_demo.py's; the day is the same
+            "mini",
             "--kiosks",
             "2",
             "--ballots",
@@ -50,6 +52,35 @@ def test_demo_runs_the_whole_day_and_the_ledger_verifies(tmp_path: Path) -> None
     assert len(body["selected"]) > 0
     # the USB kiosk's bundle is on disk, as a stick would hold it
     assert list((demo / "usb").glob("simsa-bundle-kiosk-usb-*/batch-0001.json"))
+
+
+def test_every_demo_option_reaches_the_demo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``--full`` was once parsed and dropped: each option must arrive in DemoOptions."""
+    import simsa.demo
+    from simsa.cli import main
+
+    got: list[simsa.demo.DemoOptions] = []
+    monkeypatch.setattr(simsa.demo, "run_demo", lambda opts: got.append(opts) or 0)
+    args = ["demo", "--dir", str(tmp_path), "--event", "mini", "--full", "--kiosks", "3", "--ballots", "7",
+            "--online", "5", "--conflicts", "1", "--port", "1234", "--seed", "9", "--no-keep-running"]
+    assert main(args) == 0
+    assert got == [simsa.demo.DemoOptions(dir=tmp_path, kiosks=3, ballots=7, online=5, conflicts=1, port=1234,
+                                          keep_running=False, seed=9, full=True, event="mini")]
+    assert main(["demo", "--dir", str(tmp_path), "--no-keep-running"]) == 0
+    assert got[1].event == "kintex-2017" and got[1].full is False
+
+
+def test_a_small_event_is_never_asked_for_more_ballots_than_it_has(tmp_path: Path) -> None:
+    """The default 3,000 kiosk ballots on the 100-reviewer event: every assignment once, no more."""
+    out = subprocess.run(
+        [sys.executable, "-m", "simsa", "demo", "--dir", str(tmp_path / "d"), "--event", "mini", "--kiosks", "2",
+         "--online", "500", "--conflicts", "0", "--no-keep-running"],
+        capture_output=True, text=True, timeout=300, env={**os.environ, "COLUMNS": "200"},
+    )
+    assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
+    assert "312 ballots signed and durably saved offline" in out.stdout
+    assert "72 online ballots posted straight to the server" in out.stdout
+    assert "VALID" in out.stdout
 
 
 def test_demo_refuses_to_wipe_a_folder_it_did_not_make(tmp_path: Path) -> None:
