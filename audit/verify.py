@@ -126,7 +126,7 @@ def verify_ledger(
     published = object()
     # Merge and tally are all the auditor reads of its accepted ballots: no ballot's bytes
     # are kept (~470 B of ~1.1 KB a ballot).
-    replay = Replay(verified_manifest=(published, manifest), keep_bytes=False)
+    replay = Replay(verified_manifest=(published, manifest), keep_signed=False, keep_bytes=False)
     compact = CompactRange()
     leaves = LeafStore()
     last_received = ""
