@@ -5,7 +5,7 @@ its receipt id as 32 bytes, its ledger index and kiosk seq as integers, and its 
 target, kiosk, channel and form, created_at and choices / scores as codes into tables of
 the distinct values: ~70 B a ballot instead of ~0.5 KB of objects. It is a read-only
 ``Sequence[Accepted]`` that builds a light :class:`Accepted` only when one is asked for.
-Receipt ids are found through :class:`ReceiptIds`, and :meth:`BallotColumns.merged`
+Receipt ids are found through :class:`shared.receipt_ids.ReceiptIds`, and :meth:`BallotColumns.merged`
 computes the :class:`Merged` of :func:`shared.merge.merge` from the columns: the rows
 sorted by (reviewer, target) with two counting sorts, the effective ballots and the
 conflicts kept as row numbers (:class:`Effective`, :class:`Conflicts`).
@@ -16,12 +16,14 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left
 from collections.abc import Hashable, ItemsView, Iterable, Iterator, Mapping, Sequence, ValuesView
-from typing import Any, overload
+from typing import Any, TypeVar, overload
 
 from .ballot import SignedBallot
-from .encoding import b64u, b64u_decode
-from .errors import FormatError
+from .encoding import b64u
 from .merge import Accepted, BallotFields, Conflict, Key, Merged, default_choice
+from .receipt_ids import ReceiptIds
+
+T = TypeVar("T")
 
 
 class _Table:
@@ -60,11 +62,42 @@ def _value_key(scores: dict[str, Any] | None, choices: tuple[Any, ...] | None) -
     return object()
 
 
-def _same_items(mine: Sequence[Any], other: object) -> bool:
-    return isinstance(other, Sequence) and len(mine) == len(other) and all(a == b for a, b in zip(mine, other, strict=True))
+class _Built(Sequence[T]):
+    """A read-only sequence whose items are built when asked for (:meth:`_item`), equal to
+    any sequence of equal items."""
+
+    def _item(self, i: int) -> T:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[T]: ...
+
+    def __getitem__(self, i: int | slice) -> T | list[T]:
+        n = len(self)
+        if isinstance(i, slice):
+            return [self._item(k) for k in range(*i.indices(n))]
+        if i < 0:
+            i += n
+        if not 0 <= i < n:
+            raise IndexError("sequence index out of range")
+        return self._item(i)
+
+    def __iter__(self) -> Iterator[T]:
+        return map(self._item, range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, Sequence) and len(self) == len(other)
+            and all(a == b for a, b in zip(self, other, strict=True))
+        )
+
+    __hash__ = None  # type: ignore[assignment]
 
 
-class BallotColumns(Sequence[Accepted]):
+class BallotColumns(_Built[Accepted]):
     """The accepted ballots in ledger order, as columns (see the module docstring)."""
 
     def __init__(self) -> None:
@@ -76,7 +109,7 @@ class BallotColumns(Sequence[Accepted]):
         self._reviewers, self._targets, self._kiosks = _Table(), _Table(), _Table()
         self._kinds, self._times, self._values = _Table(), _Table(), _Table()
         #: each receipt id's first ledger index
-        self.ids = ReceiptIds(self)
+        self.ids = ReceiptIds(self._digest, self._index)
 
     def add(
         self, id: str, index: int, signed: SignedBallot | None, kiosk: str | None, seq: int | None,
@@ -118,28 +151,8 @@ class BallotColumns(Sequence[Accepted]):
     def __len__(self) -> int:
         return len(self._index)
 
-    @overload
-    def __getitem__(self, i: int) -> Accepted: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Accepted]: ...
-
-    def __getitem__(self, i: int | slice) -> Accepted | list[Accepted]:
-        if isinstance(i, slice):
-            return [self.ballot(r) for r in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError("no such accepted ballot")
+    def _item(self, i: int) -> Accepted:
         return self.ballot(i)
-
-    def __iter__(self) -> Iterator[Accepted]:
-        return map(self.ballot, range(len(self)))
-
-    def __eq__(self, other: object) -> bool:
-        return _same_items(self, other)
-
-    __hash__ = None  # type: ignore[assignment]
 
     def merged(self, policy: str, resolutions: Mapping[Key, str]) -> Merged:
         """:func:`shared.merge.merge` of these ballots, computed on the columns."""
@@ -179,76 +192,6 @@ def _counting_sort(keys: array[int], nkeys: int, rows: Iterable[int]) -> array[i
         out[start[k]] = row
         start[k] += 1
     return out
-
-
-class ReceiptIds(Mapping[str, int]):
-    """Each receipt id of a :class:`BallotColumns` and its first ledger index, found through
-    an open-addressing table of row numbers (4 bytes a slot, at most half full) keyed by
-    Python's salted hash of the 32-byte id — a ledger cannot be made to collide."""
-
-    __slots__ = ("_cols", "_count", "_last", "_slots")
-
-    def __init__(self, cols: BallotColumns) -> None:
-        self._cols = cols
-        self._slots = array("I", bytes(4 * 1024))  # row + 1; 0: empty
-        self._count = 0
-        self._last: tuple[str, bytes] = ("", b"")
-
-    def digest(self, id: str) -> bytes:
-        """The 32 bytes of a receipt id (FormatError for anything else)."""
-        if self._last[0] != id:  # the replay looks an id up, then adds it
-            self._last = (id, b64u_decode(id, length=32, what="receipt id"))
-        return self._last[1]
-
-    def _find(self, digest: bytes) -> tuple[int, int]:
-        """(slot, row + 1) of ``digest``; (its empty slot, 0) when it is not there."""
-        slots, data = self._slots, self._cols._digest
-        mask = len(slots) - 1
-        h = hash(digest) & mask
-        while True:
-            r = slots[h]
-            if r == 0 or data[32 * r - 32 : 32 * r] == digest:
-                return h, r
-            h = (h + 1) & mask
-
-    def insert(self, row: int) -> None:
-        """Index the row just appended, unless its id is there already."""
-        h, r = self._find(self._cols.digest(row))
-        if r:
-            return
-        self._slots[h] = row + 1
-        self._count += 1
-        if 2 * self._count > len(self._slots):
-            old, self._slots = self._slots, array("I", bytes(8 * len(self._slots)))
-            for r in old:
-                if r:
-                    self._slots[self._find(self._cols.digest(r - 1))[0]] = r
-
-    def row(self, id: object) -> int | None:
-        """The first row holding ``id``, None when none does."""
-        try:
-            r = self._find(self.digest(id))[1] if isinstance(id, str) else 0
-        except FormatError:
-            return None
-        return r - 1 if r else None
-
-    def __getitem__(self, id: str) -> int:
-        r = self.row(id)
-        if r is None:
-            raise KeyError(id)
-        return self._cols._index[r]
-
-    def __contains__(self, id: object) -> bool:
-        return self.row(id) is not None
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __iter__(self) -> Iterator[str]:
-        cols = self._cols
-        for row in range(len(cols)):
-            if self._find(cols.digest(row))[1] == row + 1:
-                yield b64u(cols.digest(row))
 
 
 class Effective(Mapping[Key, Accepted]):
@@ -294,7 +237,7 @@ class _Items(ItemsView[Key, Accepted]):
         return ((a.key, a) for a in self._mapping.ballots())
 
 
-class Conflicts(Sequence[Conflict]):
+class Conflicts(_Built[Conflict]):
     """The conflicts of a merge on columns, in key order: each its ballots' rows (in ledger
     order), its default and the ballot a staff resolution names, if one does."""
 
@@ -326,19 +269,7 @@ class Conflicts(Sequence[Conflict]):
     def __len__(self) -> int:
         return len(self._ends)
 
-    @overload
-    def __getitem__(self, i: int) -> Conflict: ...
-
-    @overload
-    def __getitem__(self, i: slice) -> list[Conflict]: ...
-
-    def __getitem__(self, i: int | slice) -> Conflict | list[Conflict]:
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError("no such conflict")
+    def _item(self, i: int) -> Conflict:
         cols = self._cols
         ballots = tuple(map(cols.ballot, self._rows[self._ends[i - 1] if i else 0 : self._ends[i]]))
         resolved = self._resolved[i]
@@ -346,8 +277,3 @@ class Conflicts(Sequence[Conflict]):
             ballots[0].key, ballots, b64u(cols.digest(self._default[i])),
             None if resolved == 0 else b64u(cols.digest(resolved - 1)),
         )
-
-    def __eq__(self, other: object) -> bool:
-        return _same_items(self, other)
-
-    __hash__ = None  # type: ignore[assignment]
