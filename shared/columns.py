@@ -26,28 +26,29 @@ from .receipt_ids import ReceiptIds
 T = TypeVar("T")
 
 
-class _Table:
-    """Distinct values in first-seen order, each with its code."""
-
-    __slots__ = ("codes", "values")
+class _Table(dict[Hashable, int]):
+    """Distinct values in first-seen order (:attr:`distinct`): ``table[value]`` is the
+    value's code, a new one for a value not seen before (a dict look-up in C for most)."""
 
     def __init__(self) -> None:
-        self.values: list[Any] = []
-        self.codes: dict[Hashable, int] = {}
+        super().__init__()
+        self.distinct: list[Any] = []
 
-    def code(self, value: Any, key: Hashable = None) -> int:
-        """The code of ``value`` (found by ``key``, the value itself when None)."""
-        k = value if key is None else key
-        c = self.codes.get(k)
+    def __missing__(self, value: Hashable) -> int:
+        return self.code(value, value)
+
+    def code(self, value: Any, key: Hashable) -> int:
+        """The code of ``value``, found by ``key``."""
+        c = self.get(key)
         if c is None:
-            c = self.codes[k] = len(self.values)
-            self.values.append(value)
+            c = self[key] = len(self.distinct)
+            self.distinct.append(value)
         return c
 
     def ranks(self) -> array[int]:
         """Each code's place among the values sorted."""
-        out = array("I", bytes(4 * len(self.values)))
-        for rank, code in enumerate(sorted(range(len(self.values)), key=self.values.__getitem__)):
+        out = array("I", bytes(4 * len(self.distinct)))
+        for rank, code in enumerate(sorted(range(len(self.distinct)), key=self.distinct.__getitem__)):
             out[code] = rank
         return out
 
@@ -119,32 +120,32 @@ class BallotColumns(_Built[Accepted]):
         if signed is not None or sb_jcs or fields is None:
             raise ValueError("ballot columns keep the fields merge and tally read, not the ballot")
         reviewer, target, channel, form, created_at, scores, choices = fields
-        row = len(self._index)
-        self._digest += self.ids.digest(id)
-        self.ids.insert(row)
+        row, digest = len(self._index), self.ids.digest(id)
+        self._digest += digest
+        self.ids.insert(row, digest)
         self._index.append(index)
         self._seq.append(-1 if seq is None else seq)
-        self._reviewer.append(self._reviewers.code(reviewer))
-        self._target.append(self._targets.code(target))
-        self._kiosk.append(self._kiosks.code(kiosk))
-        self._kind.append(self._kinds.code((channel, form)))
-        self._created.append(self._times.code(created_at))
+        self._reviewer.append(self._reviewers[reviewer])
+        self._target.append(self._targets[target])
+        self._kiosk.append(self._kiosks[kiosk])
+        self._kind.append(self._kinds[channel, form])
+        self._created.append(self._times[created_at])
         self._value.append(self._values.code((scores, choices), _value_key(scores, choices)))
 
     def digest(self, row: int) -> bytes:
         return bytes(self._digest[32 * row : 32 * row + 32])
 
     def key(self, row: int) -> Key:
-        return (self._reviewers.values[self._reviewer[row]], self._targets.values[self._target[row]])
+        return (self._reviewers.distinct[self._reviewer[row]], self._targets.distinct[self._target[row]])
 
     def ballot(self, row: int) -> Accepted:
         """The row as a light :class:`Accepted` (no bytes: ``signed`` raises)."""
-        channel, form = self._kinds.values[self._kind[row]]
-        scores, choices = self._values.values[self._value[row]]
+        channel, form = self._kinds.distinct[self._kind[row]]
+        scores, choices = self._values.distinct[self._value[row]]
         seq = self._seq[row]
-        fields = (*self.key(row), channel, form, self._times.values[self._created[row]], scores, choices)
+        fields = (*self.key(row), channel, form, self._times.distinct[self._created[row]], scores, choices)
         return Accepted.light(
-            b64u(self.digest(row)), self._index[row], self._kiosks.values[self._kiosk[row]],
+            b64u(self.digest(row)), self._index[row], self._kiosks.distinct[self._kiosk[row]],
             None if seq < 0 else seq, fields,
         )
 
@@ -159,8 +160,8 @@ class BallotColumns(_Built[Accepted]):
         n = len(self)
         by_reviewer = array("I", map(self._reviewers.ranks().__getitem__, self._reviewer))
         by_target = array("I", map(self._targets.ranks().__getitem__, self._target))
-        order = _counting_sort(by_reviewer, len(self._reviewers.values),
-                               _counting_sort(by_target, len(self._targets.values), range(n)))
+        order = _counting_sort(by_reviewer, len(self._reviewers.distinct),
+                               _counting_sort(by_target, len(self._targets.distinct), range(n)))
         del by_reviewer
         effective, conflicts = array("I"), Conflicts(self)
         pos = 0

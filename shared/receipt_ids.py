@@ -45,18 +45,31 @@ class ReceiptIds(Mapping[str, int]):
                 return h, r
             h = (h + 1) & mask
 
-    def insert(self, row: int) -> None:
-        """Index the row just appended, unless its id is there already."""
-        h, r = self._find(self._digest_at(row))
-        if r:
-            return
-        self._slots[h] = row + 1
+    def insert(self, row: int, digest: bytes) -> None:
+        """Index the row just appended (its id's ``digest``), unless the id is there already."""
+        slots, data = self._slots, self._digests
+        mask = len(slots) - 1
+        h = hash(digest) & mask
+        while r := slots[h]:
+            if data[32 * r - 32 : 32 * r] == digest:
+                return
+            h = (h + 1) & mask
+        slots[h] = row + 1
         self._count += 1
-        if 2 * self._count > len(self._slots):
-            old, self._slots = self._slots, array("I", bytes(8 * len(self._slots)))
-            for r in old:
-                if r:
-                    self._slots[self._find(self._digest_at(r - 1))[0]] = r
+        if 2 * self._count > len(slots):
+            self._grow()
+
+    def _grow(self) -> None:
+        """Twice the slots, every id placed again (none equal: no comparing)."""
+        slots, data = array("I", bytes(8 * len(self._slots))), self._digests
+        mask = len(slots) - 1
+        for r in self._slots:
+            if r:
+                h = hash(bytes(data[32 * r - 32 : 32 * r])) & mask
+                while slots[h]:
+                    h = (h + 1) & mask
+                slots[h] = r
+        self._slots = slots
 
     def row(self, id: object) -> int | None:
         """The first row holding ``id``, None when none does."""
