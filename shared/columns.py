@@ -173,7 +173,7 @@ class BallotColumns(_Built[Accepted]):
             ):
                 end += 1
             if end == pos + 1:
-                effective.append(row)  # a group of one: almost every group
+                effective.append(row)  # a group of one ballot
             else:
                 effective.append(conflicts.decide(order[pos:end], policy, resolutions))
             pos = end
