@@ -22,6 +22,7 @@ from shared.manifest import Manifest
 from shared.merkle import leaf_hash
 from shared.rules import StatelessVerdict
 
+from . import heap
 from .rulebook import ReviewerTable, table_of
 from .source import MAX_ENTRY_BYTES, EntryError, Page, page_entries
 
@@ -44,6 +45,7 @@ def init_worker(packed_manifest: bytes, signed_digest: bytes) -> None:
     made it, and the SHA-256 of the signed manifest's RFC 8785 bytes (entry 0 that holds
     exactly those bytes is hashed, not parsed: a city manifest line is 33 MB)."""
     global _MANIFEST, _TABLE, _SIGNED_DIGEST
+    heap.bounded()
     manifest = pickle.loads(packed_manifest)
     assert isinstance(manifest, Manifest)
     _MANIFEST, _TABLE, _SIGNED_DIGEST = manifest, table_of(manifest), signed_digest
@@ -121,7 +123,8 @@ def _same_manifest(line: bytes) -> _Same | None:
     mid = line.find(_MANIFEST_MID, len(_MANIFEST_HEAD))
     if mid < 0 or not _PLAIN_TIME.fullmatch(line, len(_MANIFEST_HEAD), mid):
         return None
-    if sha256(line[mid + len(_MANIFEST_MID) : len(line) - len(_MANIFEST_TAIL)]) != _SIGNED_DIGEST:
+    # hashed in place: the line is 32 MB for a city
+    if sha256(memoryview(line)[mid + len(_MANIFEST_MID) : len(line) - len(_MANIFEST_TAIL)]) != _SIGNED_DIGEST:
         return None
     return _Same(line, line[len(_MANIFEST_HEAD) : mid].decode("ascii"))
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
-from client import LedgerClient, ServerRefused, ServerUnavailable
 from shared.encoding import parse_json
 from shared.errors import FormatError, SimsaError
 
@@ -213,6 +212,8 @@ class HttpSource:
     def __init__(self, url: str, *, session: Any = None, timeout: float = 30.0, retries: int = 4) -> None:
         """``session`` (a :class:`requests.Session` or one that quacks like it) replaces
         the auditor's own; ``retries`` network failures of a read are retried."""
+        from client import LedgerClient  # not in the verifier's workers: requests is ~16 MiB
+
         self.client = LedgerClient.for_auditor(url, timeout=timeout, attempts=retries + 1)
         if session is not None:
             self.client.http = session
@@ -222,6 +223,8 @@ class HttpSource:
     @contextlib.contextmanager
     def _reading(self) -> Iterator[None]:
         """The client's errors as :class:`SourceError` (not a verdict on the ledger)."""
+        from client import ServerRefused, ServerUnavailable
+
         try:
             yield
         except ServerUnavailable as exc:
@@ -237,6 +240,8 @@ class HttpSource:
             with self._reading():
                 return bytes(self.client.send("GET", path, params=params, accept="*/*").content)
         except SourceError as exc:
+            from client import ServerRefused
+
             if missing_ok and isinstance(exc.__cause__, ServerRefused) and exc.__cause__.status == 404:
                 return None
             raise
@@ -312,6 +317,8 @@ class HttpSource:
             with self._reading():
                 body = self.client.receipt(code)
         except SourceError as exc:
+            from client import ServerRefused
+
             if isinstance(exc.__cause__, ServerRefused):
                 return None
             raise

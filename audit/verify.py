@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import time
 from collections.abc import Callable
 from datetime import datetime
@@ -40,6 +41,7 @@ from shared.merkle import CompactRange
 from shared.replay import LedgerError, Replay
 from shared.timefmt import parse_time
 
+from . import heap
 from .checker import FACTS, SAME_MANIFEST, UNCANONICAL, init_worker, unpack
 from .pages import checked_or_named, pages_checked, start_pool, worker_usage
 from .results import check_results
@@ -63,6 +65,7 @@ def verify_ledger(
 ) -> Verdict:
     """Check everything a ledger shows (see the module docstring) and return the verdict."""
     t0 = time.monotonic()
+    heap.bounded()
     v = Verdict(source.label, workers=max(1, workers or os.cpu_count() or 1))
     try:
         signed = source.signed_manifest()
@@ -73,8 +76,12 @@ def verify_ledger(
     # Manifest of a city (200,000 reviewers) are ~380 MiB. Entry 0 is compared with the
     # signed manifest by the SHA-256 of its RFC 8785 bytes.
     signed_digest = sha256(jcs(signed))
-    manifest = worker_manifest(full)
+    lean = packed(worker_manifest(full))
     del signed, full
+    # Read back from its packed bytes once the parse is freed: the table then sits in
+    # memory of its own, not scattered over the parse's (which goes back to the system).
+    manifest = pickle.loads(lean)
+    heap.give_back()
     v.manifest = manifest
     v.passed.append(f"manifest signed by the authority key {manifest.authority_key[:16]}…")
 
@@ -126,7 +133,7 @@ def verify_ledger(
     published = object()
     # Merge and tally are all the auditor reads of its accepted ballots: no ballot's bytes
     # are kept (~470 B of ~1.1 KB a ballot).
-    replay = Replay(verified_manifest=(published, manifest), keep_bytes=False)
+    replay = Replay(verified_manifest=(published, manifest), keep_signed=False, keep_bytes=False)
     compact = CompactRange()
     leaves = LeafStore()
     last_received = ""
@@ -135,7 +142,8 @@ def verify_ledger(
     stopped = False
     # The workers get the rules' view of the manifest by reviewer index, not the manifest
     # (audit.rulebook), and only the digest of the signed manifest entry 0 must hold.
-    worker_args = (packed(manifest), signed_digest)
+    worker_args = (lean, signed_digest)
+    del lean
     pool = start_pool(v.workers, worker_args) if v.workers > 1 and n > 0 else None
     if pool is None:
         init_worker(*worker_args)

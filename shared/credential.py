@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+from typing import TYPE_CHECKING
 
 from .encoding import b64u, b64u_decode
 from .errors import CredentialFormatError, CredentialMismatch, WeakCredential, WrongPin
 from .keys import SEED_BYTES, SigningKey
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 PREFIX = "SIMSA1"
 SALT_BYTES = 16
@@ -70,7 +70,17 @@ def check_pin_format(pin: str) -> None:
 
 
 def _kdf(pin: str, salt: bytes, logn: int) -> bytes:
+    # cryptography is imported here, not with the manifest's readers: the auditor's
+    # workers never open a card (~7 MiB a process)
+    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
     return Scrypt(salt=salt, length=32, n=1 << logn, r=8, p=1).derive(pin.encode("utf-8"))
+
+
+def _aead(key: bytes) -> AESGCM:
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    return AESGCM(key)
 
 
 def seal(
@@ -91,7 +101,7 @@ def seal(
     if len(salt) != SALT_BYTES or len(nonce) != NONCE_BYTES or len(seed) != SEED_BYTES:
         raise CredentialFormatError("salt is 16 bytes, nonce 12 and seed 32")
     aad = f"{event}.{reviewer}".encode()
-    box = AESGCM(_kdf(pin, salt, logn)).encrypt(nonce, seed, aad)
+    box = _aead(_kdf(pin, salt, logn)).encrypt(nonce, seed, aad)
     return Credential(event, reviewer, logn, salt, nonce, box)
 
 
@@ -142,8 +152,10 @@ def open_seed(cred: Credential, pin: str, *, min_logn: int = MIN_LOGN) -> bytes:
             f"this card's scrypt cost 2^{cred.logn} is below the event's minimum 2^{min_logn}"
         )
     check_pin_format(pin)
+    from cryptography.exceptions import InvalidTag
+
     try:
-        return AESGCM(_kdf(pin, cred.salt, cred.logn)).decrypt(cred.nonce, cred.box, cred.aad)
+        return _aead(_kdf(pin, cred.salt, cred.logn)).decrypt(cred.nonce, cred.box, cred.aad)
     except InvalidTag as exc:
         raise WrongPin("the PIN does not open this card") from exc
 

@@ -101,8 +101,8 @@ def _plain_jcs(obj: Any) -> bytes | None:
     return out
 
 
-def sha256(data: bytes) -> bytes:
-    """SHA-256 digest of ``data``."""
+def sha256(data: bytes | memoryview) -> bytes:
+    """SHA-256 digest of ``data`` (a memoryview is hashed in place, not copied)."""
     return hashlib.sha256(data).digest()
 
 

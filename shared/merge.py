@@ -8,7 +8,7 @@ conflict stays listed, decided or not; nothing is overwritten.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from sys import intern
@@ -76,6 +76,17 @@ class Accepted:
             self.created_at = intern(self.created_at)  # ballots of one second share it
             if self.choices is not None:
                 self.choices = _shared_choices(tuple(intern(c) if type(c) is str else c for c in self.choices))
+
+    @classmethod
+    def light(
+        cls, id: str, index: int, kiosk: str | None, seq: int | None, fields: BallotFields
+    ) -> Accepted:
+        """An auditor-form ballot from values already shared (:mod:`shared.columns`
+        builds one only when it is asked for): no bytes, nothing interned again."""
+        a = cls.__new__(cls)
+        a.id, a.index, a.kiosk, a.seq, a._signed, a._sb_jcs = id, index, kiosk, seq, None, b""
+        a.reviewer, a.target, a.channel, a.form, a.created_at, a.scores, a.choices = fields
+        return a
 
     @property
     def signed(self) -> SignedBallot:
@@ -150,8 +161,12 @@ class Conflict:
 
 @dataclass(frozen=True)
 class Merged:
-    effective: dict[Key, Accepted]
-    conflicts: tuple[Conflict, ...]
+    """The effective ballot of every (reviewer, target), in key order, and the conflicts
+    in key order: a dict and a tuple from :func:`merge`, read-only views over columns
+    from :meth:`shared.columns.BallotColumns.merged` (equal when they hold the same)."""
+
+    effective: Mapping[Key, Accepted]
+    conflicts: Sequence[Conflict]
 
 
 def _rank(a: Accepted, policy: str) -> tuple[object, ...]:
@@ -205,3 +220,23 @@ def merge(ballots: Iterable[Accepted], policy: str, resolutions: Mapping[Key, st
             ordered = tuple(sorted(members.values(), key=lambda a: a.index))
             conflicts.append(Conflict(key, ordered, default.id, resolved))
     return Merged(effective, tuple(conflicts))
+
+
+class AcceptedList(list[Accepted]):
+    """The accepted ballots as objects in ledger order — the server's store, each with its
+    signed ballot or its bytes (:class:`shared.columns.BallotColumns` is the auditor's).
+    ``ids``: each receipt id's first ledger index."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: dict[str, int] = {}
+
+    def add(
+        self, id: str, index: int, signed: SignedBallot | None, kiosk: str | None, seq: int | None,
+        fields: BallotFields | None, sb_jcs: bytes | None,
+    ) -> None:
+        self.ids.setdefault(id, index)
+        self.append(Accepted(id, index, signed, kiosk, seq, fields=fields, sb_jcs=sb_jcs))
+
+    def merged(self, policy: str, resolutions: Mapping[Key, str]) -> Merged:
+        return merge(self, policy, resolutions)

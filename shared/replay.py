@@ -7,16 +7,18 @@ results. Any entry that breaks a rule raises :class:`LedgerError` naming its ind
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import schema as s
 from .chain import GENESIS, record_hash_of, verify_closure
+from .columns import BallotColumns
 from .errors import RECORD_CODES, FormatError, Rejection, VerificationError
 from .facts import BallotFacts, ballot_facts
 from .ledger import ENTRY_TYPES, verify_statement_entry
 from .manifest import Manifest, verify_signed_manifest
-from .merge import Accepted, Key, Merged, merge
+from .merge import AcceptedList, Key, Merged
 from .rules import final_failure
 from .tally import results_hash, tally
 from .timefmt import parse_time
@@ -49,8 +51,8 @@ class LedgerState:
     size: int = 0
     kiosks: dict[str, KioskChain] = field(default_factory=dict)
     revoked: dict[str, int] = field(default_factory=dict)
-    accepted: list[Accepted] = field(default_factory=list)
-    ids: dict[str, int] = field(default_factory=dict)
+    #: the accepted ballots in ledger order: objects, or columns (the auditor's replay)
+    accepted: AcceptedList | BallotColumns = field(default_factory=AcceptedList)
     rejected: list[tuple[int, str, str | None, int | None]] = field(default_factory=list)
     #: kiosk records that arrived after their kiosk or the event was closed: on the ledger
     #: as ``rejected`` (``kiosk_closed`` / ``event_closed``), never counted.
@@ -60,25 +62,25 @@ class LedgerState:
     resolutions: dict[Key, str] = field(default_factory=dict)
     close: dict[str, Any] | None = None
     close_index: int | None = None
-    #: ((accepted count, last accepted), resolutions, merged, results) of the last merge:
+    #: ((accepted store, its length), resolutions, merged, results) of the last merge:
     #: a million ballots take seconds to merge, and the close entry and the auditor both ask.
-    _memo: tuple[tuple[int, Accepted | None], dict[Key, str], Merged, dict[str, Any] | None] | None = field(
+    _memo: tuple[tuple[int, int], dict[Key, str], Merged, dict[str, Any] | None] | None = field(
         default=None, repr=False, compare=False
     )
+
+    @property
+    def ids(self) -> Mapping[str, int]:
+        """Each receipt id of an accepted ballot and its first ledger index."""
+        return self.accepted.ids
 
     def merged(self) -> Merged:
         assert self.manifest is not None
         memo = self._memo
         # Accepted ballots are only ever appended; resolutions may be replaced.
-        mark = (len(self.accepted), self.accepted[-1] if self.accepted else None)
-        if (
-            memo is not None
-            and memo[0][0] == mark[0]
-            and memo[0][1] is mark[1]
-            and memo[1] == self.resolutions
-        ):
+        mark = (id(self.accepted), len(self.accepted))
+        if memo is not None and memo[0] == mark and memo[1] == self.resolutions:
             return memo[2]
-        m = merge(self.accepted, self.manifest.merge_policy, self.resolutions)
+        m = self.accepted.merged(self.manifest.merge_policy, self.resolutions)
         self._memo = (mark, dict(self.resolutions), m, None)
         return m
 
@@ -111,8 +113,9 @@ class Replay:
         signed ballot is rebuilt from those when asked for) — a fraction of the memory
         for a long-lived replay of a million ballots. ``keep_bytes=False`` (with
         ``keep_signed=False``, or with facts judged elsewhere): not even those bytes — the
-        auditor reads only merge and tally of its accepted ballots, never a ballot again."""
-        self.state = LedgerState()
+        auditor reads only merge and tally of its accepted ballots, never a ballot again —
+        so they are held as columns (:class:`shared.columns.BallotColumns`)."""
+        self.state = LedgerState(accepted=AcceptedList() if keep_signed or keep_bytes else BallotColumns())
         self.check_ballots = check_ballots
         self.keep_signed = keep_signed
         self.keep_bytes = keep_bytes
@@ -283,11 +286,11 @@ class Replay:
         if f.fields is None:
             raise FormatError(f.parse_error or "the signed ballot does not parse")
         bid = f.id
-        if bid in st.ids and kiosk is None:
-            raise FormatError(f"ballot {bid} is on the ledger twice (first at {st.ids[bid]})")
-        st.ids.setdefault(bid, i)
+        first = st.accepted.ids.get(bid) if kiosk is None else None
+        if first is not None:
+            raise FormatError(f"ballot {bid} is on the ledger twice (first at {first})")
         sb_jcs = f.sb_jcs if self.keep_bytes or f.signed is not None else b""
-        st.accepted.append(Accepted(bid, i, f.signed, kiosk, seq, fields=f.fields, sb_jcs=sb_jcs))
+        st.accepted.add(bid, i, f.signed, kiosk, seq, f.fields, sb_jcs)
         if kiosk is not None:
             st.kiosks[kiosk].accepted += 1
 

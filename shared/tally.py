@@ -17,7 +17,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .encoding import b64u, jcs, sha256
@@ -54,25 +54,44 @@ def _zscores(values: dict[str, float]) -> dict[str, float]:
     return {k: (v - mean) / sd if sd > 0 else 0.0 for k, v in values.items()}
 
 
-def channel_scores(
-    manifest: Manifest, effective: Mapping[Key, Accepted], channel: str
-) -> dict[str, ChannelScore]:
+@dataclass
+class _Counted:
+    """One channel's effective ballots as the tally reads them, gathered in one pass."""
+
+    ballots: int = 0
+    likes: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    totals: dict[str, dict[str, float]] = field(default_factory=lambda: defaultdict(dict))
+
+
+def _counted(manifest: Manifest, effective: Mapping[Key, Accepted]) -> dict[str, _Counted]:
+    """Every channel's counts from one pass over the effective ballots (a million of them
+    may be built one at a time from columns: :mod:`shared.columns`)."""
+    counted = {ch: _Counted() for ch in CHANNELS}
+    for a in effective.values():
+        c = counted.get(a.channel)
+        if c is None:
+            continue
+        c.ballots += 1
+        form = manifest.forms[a.channel]
+        if form == "approval" and a.form == "approval":
+            for p in a.choices or ():
+                c.likes[p] += 1
+        elif form != "approval" and a.form == "rubric" and a.target is not None:
+            # one effective ballot per (reviewer, target): nothing is overwritten
+            c.totals[a.reviewer][a.target] = rubric_total(manifest, a.scores or {})
+    return counted
+
+
+def channel_scores(manifest: Manifest, counted: _Counted, channel: str) -> dict[str, ChannelScore]:
     """Each proposal's score and effective-ballot count on one channel."""
-    form = manifest.forms[channel]
-    mine = sorted((a for a in effective.values() if a.channel == channel), key=lambda a: a.id)
-    if form == "approval":
-        likes: dict[str, int] = defaultdict(int)
-        for a in mine:
-            if a.form == "approval":
-                for p in a.choices or ():
-                    likes[p] += 1
-        return {p: ChannelScore(float(likes[p]) if likes[p] else None, likes[p]) for p in manifest.proposals}
-    per_reviewer: dict[str, dict[str, float]] = defaultdict(dict)
-    for a in mine:
-        if a.form == "rubric" and a.target is not None:
-            per_reviewer[a.reviewer][a.target] = rubric_total(manifest, a.scores or {})
+    if manifest.forms[channel] == "approval":
+        likes = counted.likes
+        return {
+            p: ChannelScore(float(likes[p]) if likes.get(p) else None, likes.get(p, 0)) for p in manifest.proposals
+        }
+    per_reviewer = counted.totals
     if manifest.selection.normalize == "zscore":
-        per_reviewer = defaultdict(dict, {r: _zscores(v) for r, v in per_reviewer.items()})
+        per_reviewer = {r: _zscores(v) for r, v in per_reviewer.items()}
     values: dict[str, list[float]] = defaultdict(list)
     for r in sorted(per_reviewer):
         for p, v in sorted(per_reviewer[r].items()):
@@ -115,7 +134,8 @@ def _r(x: float | None) -> float | None:
 def tally(manifest: Manifest, effective: Mapping[Key, Accepted]) -> dict[str, Any]:
     """The results object: per-proposal channel scores, rankings and the selection."""
     sel = manifest.selection
-    scores = {ch: channel_scores(manifest, effective, ch) for ch in CHANNELS}
+    counted = _counted(manifest, effective)
+    scores = {ch: channel_scores(manifest, counted[ch], ch) for ch in CHANNELS}
     ranks = {ch: _ranking(manifest, scores[ch]) for ch in CHANNELS}
     combined: dict[str, float] = {}
     selected: list[str] = []
@@ -173,9 +193,7 @@ def tally(manifest: Manifest, effective: Mapping[Key, Accepted]) -> dict[str, An
         "event": manifest.event,
         "mode": sel.mode,
         "normalize": sel.normalize,
-        "effective_ballots": {
-            ch: sum(1 for a in effective.values() if a.channel == ch) for ch in CHANNELS
-        },
+        "effective_ballots": {ch: counted[ch].ballots for ch in CHANNELS},
         "proposals": proposals,
         "selected": selected,
     }

@@ -37,8 +37,9 @@ def _split_add(r: Replay, i: int, entry: Any) -> None:
         r.add(entry)
 
 
-def outcome(entries: list[Any], split: bool) -> tuple[str | None, Any]:
-    r = Replay()
+def outcome(entries: list[Any], split: bool, *, columns: bool = False) -> tuple[str | None, Any]:
+    """``columns``: the auditor's replay, its accepted ballots held as columns."""
+    r = Replay(keep_signed=False, keep_bytes=False) if columns else Replay()
     error = None
     for i, e in enumerate(entries):
         try:
@@ -57,6 +58,8 @@ def outcome(entries: list[Any], split: bool) -> tuple[str | None, Any]:
         {k: (c.seq, c.hash, c.accepted, c.rejected) for k, c in s.kiosks.items()},
         s.revoked,
         s.close_index,
+        dict(s.ids),
+        s.merged() if error is None and s.manifest is not None else None,
         s.results() if error is None and s.manifest is not None else None,
     )
     return error, summary
@@ -132,6 +135,18 @@ def test_split_replay_of_the_mini_ledger(mini_event: EventFiles) -> None:
     entries = build_mini_ledger(mini_event, reviewer_keys(mini_event)).entries
     plain, split = outcome(entries, split=False), outcome(entries, split=True)
     assert plain[0] is None and split == plain
+    assert outcome(entries, split=True, columns=True) == plain
+
+
+@pytest.mark.parametrize("name", list(BREAKS))
+def test_the_auditors_columns_answer_like_the_objects(name: str) -> None:
+    """The same state (accepted ballots, receipt ids, rejected, chains, merge, results) and
+    the same first error — a duplicate receipt included — with the ballots as columns."""
+    entries = copy.deepcopy(ENTRIES)
+    BREAKS[name](entries)
+    plain = outcome(entries, split=False)
+    assert outcome(entries, split=True, columns=True) == plain
+    assert outcome(entries, split=False, columns=True) == plain
 
 
 def test_an_accepted_ballot_kept_as_bytes_gives_back_its_signed_ballot() -> None:
