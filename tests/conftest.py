@@ -78,6 +78,22 @@ def _heaviest_modules_first(items: list[pytest.Item]) -> None:
     items[:] = [i for group in sorted(modules.values(), key=weight, reverse=True) for i in group]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_strength_password_hashes() -> Iterator[None]:
+    """Staff passwords made in the suite's processes are argon2id at test strength (1 MiB, one
+    pass) — as Django's test settings swap their hasher: a login costs ~1 ms instead of ~0.2 s
+    of a core, and the suite logs in hundreds of times. A hash carries its parameters, so a
+    server in a subprocess verifies these at the same low cost, and still makes its own at full
+    strength (tests/server/test_staff.py checks that strength in a fresh process)."""
+    from argon2 import PasswordHasher
+
+    from server.services import staff
+
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(staff, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+        yield
+
+
 @pytest.fixture(scope="session")
 def mini_event(tmp_path_factory: pytest.TempPathFactory) -> EventFiles:
     """A generated ``mini`` event folder, shared read-only by the session."""

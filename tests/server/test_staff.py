@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import Type, extract_parameters
 from sqlalchemy import select, update
 
 from audit.source import HttpSource
@@ -399,3 +403,12 @@ def test_a_disabled_members_past_statements_stay_and_verify(srv: Harness, ballot
     verdict = verify_ledger(HttpSource("http://testserver", session=_AuditorSession(srv.client)), workers=1)
     assert verdict.ok, [str(p) for p in verdict.problems]
     assert srv.client.post("/api/v1/ballots", json=ballots.approval("mem-01-1")).json()["code"] == "revoked_credential"
+
+
+def test_production_passwords_are_argon2id_at_full_strength(tmp_path: Path) -> None:
+    """The suite hashes at test strength (tests/conftest.py); the product, in a process of its
+    own, at argon2-cffi's RFC 9106 profile with one lane: 64 MiB, 3 passes."""
+    code = "from server.services import staff; print(staff._hasher.hash('a password of eight'))"
+    made = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    params = extract_parameters(made.stdout.strip())
+    assert (params.type, params.memory_cost, params.time_cost, params.parallelism) == (Type.ID, 65536, 3, 1)
