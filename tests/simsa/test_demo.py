@@ -60,7 +60,12 @@ def test_every_demo_option_reaches_the_demo(monkeypatch: pytest.MonkeyPatch, tmp
     from simsa.cli import main
 
     got: list[simsa.demo.DemoOptions] = []
-    monkeypatch.setattr(simsa.demo, "run_demo", lambda opts: got.append(opts) or 0)
+
+    def run_demo(opts: simsa.demo.DemoOptions) -> int:
+        got.append(opts)
+        return 0
+
+    monkeypatch.setattr(simsa.demo, "run_demo", run_demo)
     args = ["demo", "--dir", str(tmp_path), "--event", "mini", "--full", "--kiosks", "3", "--ballots", "7",
             "--online", "5", "--conflicts", "1", "--port", "1234", "--seed", "9", "--no-keep-running"]
     assert main(args) == 0
