@@ -65,7 +65,8 @@ def overflowing(root: Widget) -> list[str]:
     for w in shown(root):
         if not isinstance(w, Label) or not w.text:
             continue
-        w.texture_update()
+        if w._trigger_texture.is_triggered:  # only a stale texture is drawn again: a fresh
+            w.texture_update()  # one would be a new texture, and so a redraw of the window
         where = f"{type(w).__name__} {w.text[:40]!r} text {tuple(round(x) for x in w.texture_size)} box {tuple(round(x) for x in w.size)}"
         if _over(w):
             out.append(where)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -21,6 +20,7 @@ import requests
 
 from kiosk.tools.frames import frame
 from tests.kiosk.conftest import STAFF_PIN
+from tests.kiosk.window import REPO, window_env, xvfb
 from tests.support.events import EventFiles
 from tests.support.live import (
     STAFF_NAME,
@@ -33,26 +33,13 @@ from tests.support.live import (
 )
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
-REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
 def display() -> Iterator[str]:
     """A private Xvfb display (1280×800) for the test's app processes."""
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
-    r, w = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(w)
-    with os.fdopen(r) as f:
-        number = f.readline().strip()
-    try:
-        assert number, "Xvfb did not report a display"
-        yield f":{number}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with xvfb(1280, 800) as d:
+        yield d
 
 
 def drive(plan: Mapping[str, object], display: str, out: Path, kivy_home: Path) -> subprocess.Popen[bytes]:
@@ -61,8 +48,7 @@ def drive(plan: Mapping[str, object], display: str, out: Path, kivy_home: Path) 
     out.mkdir(parents=True, exist_ok=True)
     plan_path = out / "plan.json"
     plan_path.write_text(json.dumps(plan))
-    env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(REPO), "KIVY_NO_ARGS": "1",
-           "KIVY_NO_CONSOLELOG": "1", "KIVY_HOME": str(kivy_home)}
+    env = window_env(display, kivy_home)
     with open(out / "driver.log", "wb") as log:
         return subprocess.Popen([sys.executable, "-m", "tests.kiosk.gui_driver", str(plan_path)], cwd=REPO,
                                 env=env, stdout=log, stderr=subprocess.STDOUT)

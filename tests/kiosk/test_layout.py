@@ -9,7 +9,6 @@ Screenshots go to ``artifacts/kiosk-layout*/``."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -25,11 +24,11 @@ import pytest
 from kiosk.screens.colours import COLOURS, EDGE_DP, rgba
 from kiosk.tools.frames import frame
 from tests.kiosk.conftest import STAFF_PIN
+from tests.kiosk.window import REPO, window_env, xvfb
 from tests.support.events import EventFiles
 from tests.support.live import STAFF_NAME, STAFF_PASSWORD, LiveServer, free_port
 
 pytestmark = [pytest.mark.gui, pytest.mark.slow]
-REPO = Path(__file__).resolve().parents[2]
 TEXT_COLOURS = ("INK", "INK_ON_DARK", "PRIMARY", "SUCCESS", "DANGER", "DEMO", "DISABLED")
 SIZES = [[1280, 800], [800, 1280], [1024, 600]]
 CONTRAST_SIZE = [1024, 600]  # every screen once more in high contrast, at the tightest size
@@ -38,28 +37,12 @@ CONTRAST_SIZE = [1024, 600]  # every screen once more in high contrast, at the t
 @pytest.fixture(scope="module")
 def big_display() -> Iterator[str]:
     """A private Xvfb display large enough for a portrait window (1280×1280)."""
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
-    r, w = os.pipe()
-    proc = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "1280x1280x24", "-nolisten", "tcp"],
-                            pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(w)
-    with os.fdopen(r) as f:
-        number = f.readline().strip()
-    try:
-        assert number, "Xvfb did not report a display"
-        yield f":{number}"
-    finally:
-        proc.terminate()
-        proc.wait(10)
+    with xvfb(1280, 1280) as display:
+        yield display
 
 
 def _env(display: str, kivy_home: Path, console: bool = False) -> dict[str, str]:
-    env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(REPO), "KIVY_NO_ARGS": "1",
-           "KIVY_HOME": str(kivy_home)}
-    if not console:
-        env["KIVY_NO_CONSOLELOG"] = "1"
-    return env
+    return window_env(display, kivy_home, console=console)
 
 
 def run_driver(plan: dict[str, Any], display: str, out: Path, kivy_home: Path, timeout: float = 420) -> dict[str, Any]:
