@@ -82,7 +82,7 @@ interop:
 # often enough to leave it the ~20 CPU-seconds a cache-less check takes. Both must pass.
 test: system venv interop lint
 	@nice -n 10 $(BIN)/mypy > $(VENV)/mypy.log 2>&1 & mypy=$$!; \
-	$(BIN)/python -m pytest -q $(PYTEST_XDIST) $(PYTEST_ARGS); tests=$$?; \
+	$(MAKE) --no-print-directory pytest; tests=$$?; \
 	wait $$mypy; types=$$?; echo "mypy:"; cat $(VENV)/mypy.log; \
 	if [ $$types -ne 0 ]; then echo "mypy failed"; fi; \
 	exit $$(( tests || types ))
