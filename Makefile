@@ -10,7 +10,7 @@ unexport PYTHONDONTWRITEBYTECODE
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-APT_PACKAGES := libzbar0 xvfb xauth xdotool fonts-nanum chromium postgresql poppler-utils \
+APT_PACKAGES := libzbar0 xvfb xauth xdotool fonts-nanum chromium-headless-shell postgresql poppler-utils \
 	libgl1 libegl1 libgl1-mesa-dri libgles2 libmtdev1 \
 	nginx openssl shellcheck wrk
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
