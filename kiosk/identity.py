@@ -12,13 +12,12 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
 from shared.chain import closure_body, sign_closure
 from shared.credential import ID_RE, check_pin_format
 from shared.encoding import b64u, b64u_decode, jcs
 from shared.keys import SigningKey, fingerprint
 from shared.manifest import Manifest, verify_signed_manifest
+from shared.scrypt import scrypt
 
 from .store import KioskStore, Meta, StoreError
 
@@ -57,7 +56,7 @@ def hash_staff_pin(pin: str, salt: bytes | None = None, logn: int = STAFF_PIN_LO
     """``scrypt$logn$salt$hash`` of a staff PIN."""
     check_pin_format(pin)
     salt = salt or os.urandom(16)
-    digest = Scrypt(salt=salt, length=32, n=1 << logn, r=8, p=1).derive(pin.encode())
+    digest = scrypt(pin.encode(), salt, logn)
     return f"scrypt${logn}${b64u(salt)}${b64u(digest)}"
 
 
@@ -66,9 +65,9 @@ def check_staff_pin(stored: str, pin: str) -> bool:
     try:
         _, logn, salt, digest = stored.split("$")
         check_pin_format(pin)
+        got = scrypt(pin.encode(), b64u_decode(salt), int(logn))
     except ValueError:
         return False
-    got = Scrypt(salt=b64u_decode(salt), length=32, n=1 << int(logn), r=8, p=1).derive(pin.encode())
     return hmac.compare_digest(got, b64u_decode(digest))
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from .encoding import b64u, b64u_decode
 from .errors import CredentialFormatError, CredentialMismatch, WeakCredential, WrongPin
 from .keys import SEED_BYTES, SigningKey
+from .scrypt import scrypt
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -70,11 +71,7 @@ def check_pin_format(pin: str) -> None:
 
 
 def _kdf(pin: str, salt: bytes, logn: int) -> bytes:
-    # cryptography is imported here, not with the manifest's readers: the auditor's
-    # workers never open a card (~7 MiB a process)
-    from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
-
-    return Scrypt(salt=salt, length=32, n=1 << logn, r=8, p=1).derive(pin.encode("utf-8"))
+    return scrypt(pin.encode("utf-8"), salt, logn)
 
 
 def _aead(key: bytes) -> AESGCM:
