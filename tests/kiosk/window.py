@@ -39,11 +39,12 @@ def window_env(display: str, kivy_home: Path, *, console: bool = False) -> dict[
     ``kivy_home``. Xvfb has no GPU, so Mesa's llvmpipe draws every frame on the CPU — most
     of a window test's cost, in a suite that keeps both cores busy. So: no multisampling (2×
     MSAA nearly doubled it: the reviewer walk of test_layout.py, 48 → 27 CPU-seconds in
-    llvmpipe's threads) and at most 20 frames a second (→ 21 s; Kivy's animations and
-    timers run by the clock, not by frames). Layout, text and taps are the same; only the
-    screenshots' curved edges are less smooth."""
+    llvmpipe's threads) and at most 10 frames a second (→ 16 s at 10, 26 at 20; Kivy's
+    animations and timers run by the clock, not by frames, so a walk takes a few seconds
+    longer, waiting for frames, and the same steps). Layout, text and taps are the same;
+    only the screenshots' curved edges are less smooth."""
     env = {**os.environ, "DISPLAY": display, "PYTHONPATH": str(REPO), "KIVY_NO_ARGS": "1",
-           "KIVY_HOME": str(kivy_home), "KCFG_GRAPHICS_MULTISAMPLES": "0", "KCFG_GRAPHICS_MAXFPS": "20"}
+           "KIVY_HOME": str(kivy_home), "KCFG_GRAPHICS_MULTISAMPLES": "0", "KCFG_GRAPHICS_MAXFPS": "10"}
     if not console:
         env["KIVY_NO_CONSOLELOG"] = "1"
     return env
