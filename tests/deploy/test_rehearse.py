@@ -64,10 +64,12 @@ def test_rehearsal_past_its_time_limit_stops_everything_it_started() -> None:
         pytest.skip(f"deploy/rehearse needs Debian packages {missing} (make test installs them)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("SIMSA_") and k != "REQUESTS_CA_BUNDLE"}
     env.update(SIMSA_PYTHON=sys.executable, PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    r = subprocess.run([str(REPO / "deploy" / "rehearse"), "--short", "--time-limit", "12"], cwd=REPO, env=env,
+    # 6 s ends it part-way — in initdb, the API processes or nginx, as the machine's load
+    # decides — and whatever it had started by then must be stopped
+    r = subprocess.run([str(REPO / "deploy" / "rehearse"), "--short", "--time-limit", "6"], cwd=REPO, env=env,
                        capture_output=True, text=True, timeout=120, start_new_session=True)
     assert r.returncode != 0
-    assert "time limit of 12 s reached" in r.stderr
+    assert "time limit of 6 s reached" in r.stderr
     work = re.search(r"rehearsal in (\S+)", r.stdout)
     assert work is not None
     assert not Path(work.group(1)).exists()
