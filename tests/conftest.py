@@ -45,6 +45,11 @@ SLOW_UNITS = frozenset({
     "tests/audit/test_unreachable.py::test_a_server_that_is_not_there",
     "tests/audit/test_tamper.py::test_tampering_is_caught_and_named",
     "tests/audit/test_entry_text.py::test_unreadable_text_is_named_by_its_entry",
+    "tests/shared/test_wire.py::test_signed_ballot_reader_agrees_with_oracle",
+    "tests/shared/test_wire.py::test_record_reader_agrees_with_oracle",
+    "tests/shared/test_wire.py::test_batch_reader_agrees_with_oracle",
+    "tests/shared/test_wire.py::test_ballot_entry_reader_agrees_with_oracle",
+    "tests/shared/test_scrypt.py::test_rfc_7914_known_answers",  # 2^20 takes 1 GiB and ~2.5 s
 })
 
 

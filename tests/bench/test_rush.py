@@ -14,6 +14,9 @@ import pytest
 
 from simsa.live import REPO, server_env
 
+# bench.rush starts a real server, load generators and `simsa verify`: out of `make check`'s lane
+pytestmark = [pytest.mark.live, pytest.mark.slow]
+
 LOADGENS = ["httpx", pytest.param("wrk", marks=pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed"))]
 
 
