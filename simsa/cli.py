@@ -52,13 +52,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Options whose value is base64url text, which may begin with "-" (argparse would read
-#: ``--receipt -x9…`` as two options). Their value is glued on: ``--receipt=-x9…``.
-B64U_OPTIONS = frozenset({"--receipt", "--authority"})
+#: Options whose value may begin with "-" — base64url text, and passwords — which argparse
+#: would read as a second option (``--receipt -x9…``, ``--password -pw…``, then "expected one
+#: argument"). Their value is glued on: ``--receipt=-x9…``.
+DASH_VALUE_OPTIONS = frozenset({"--receipt", "--authority", "--password"})
 
 
-def glue_b64u_values(argv: Sequence[str]) -> list[str]:
-    """Rewrite ``OPT VALUE`` as ``OPT=VALUE`` for the options of :data:`B64U_OPTIONS`."""
+def glue_dash_values(argv: Sequence[str]) -> list[str]:
+    """Rewrite ``OPT VALUE`` as ``OPT=VALUE`` for the options of :data:`DASH_VALUE_OPTIONS`."""
     out: list[str] = []
     it = iter(argv)
     for arg in it:
@@ -66,7 +67,7 @@ def glue_b64u_values(argv: Sequence[str]) -> list[str]:
             out.append(arg)
             out.extend(it)
             break
-        if arg in B64U_OPTIONS:
+        if arg in DASH_VALUE_OPTIONS:
             value = next(it, None)
             out.append(arg if value is None else f"{arg}={value}")
         else:
@@ -76,7 +77,7 @@ def glue_b64u_values(argv: Sequence[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(glue_b64u_values(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(glue_dash_values(sys.argv[1:] if argv is None else argv))
     if not getattr(args, "func", None):
         parser.print_help()
         return 2

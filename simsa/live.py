@@ -183,7 +183,10 @@ def add_staff(event_dir: Path, db_url: str | None, name: str, password: str) -> 
         args += ["--db", db_url]
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
-        code = main(args)
+        try:
+            code = main(args)
+        except SystemExit as exc:  # argparse's refusal, said into ``out``, not into the void
+            code = exc.code if isinstance(exc.code, int) else 2
     if code != 0:
         raise RuntimeError(f"simsa staff add {name} failed ({code}):\n{out.getvalue()}")
 
