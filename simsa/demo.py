@@ -51,7 +51,7 @@ class DemoOptions:
     event: str = "kintex-2017"
 
 
-#: The events the demo can run, by name.
+#: The demo events (organiser.demo.DEMOS) whose day the demo can run, by name.
 EVENTS = ("kintex-2017", "mini")
 
 
@@ -81,7 +81,7 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
     from kiosk.bundle import export_bundle, read_bundle
     from kiosk.identity import close
     from kiosk.sim import Station, cast, channel_reviewers, open_station, read_csv, sync_all
-    from organiser.demo import kintex_2017, mini
+    from organiser.demo import DEMOS
     from organiser.writer import write_event
     from shared.manifest import ROLE_FORMS, verify_signed_manifest
     from shared.timefmt import format_time
@@ -99,7 +99,7 @@ def run_demo(opts: DemoOptions, console: Console | None = None) -> int:
     say(f"[bold]simsa demo[/bold] — 심사 시연: {what} on one machine\n")
 
     # 1. the organiser's event
-    plan = (kintex_2017 if opts.event == "kintex-2017" else mini)(datetime.now(UTC), rng)
+    plan = DEMOS[opts.event](datetime.now(UTC), rng)
     with _bar(console) as bar:
         task = bar.add_task("1. organiser seals credentials", total=len(plan.reviewers))
         write_event(plan, event_dir, progress=lambda n: bar.advance(task, n))

@@ -1,5 +1,5 @@
 """The suite's own order under pytest-xdist (tests/conftest.py): the measured long modules
-name files that exist, and they are handed out first, longest first."""
+name files that exist, and all weigh more than the markers' guess may (capped at 9 s)."""
 
 from __future__ import annotations
 
