@@ -20,9 +20,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
+from typing import Protocol
 
 REPO = Path(__file__).resolve().parents[1]
 SIMSA = [sys.executable, "-m", "simsa"]
@@ -46,6 +48,23 @@ def server_env(extra: dict[str, str] | None) -> dict[str, str]:
     return env
 
 
+class ServerProcess(Protocol):
+    """What :class:`LiveServer` needs of its process: :class:`subprocess.Popen`'s part."""
+
+    @property
+    def pid(self) -> int: ...
+
+    def poll(self) -> int | None: ...
+
+    def wait(self, timeout: float | None = None) -> int: ...
+
+    def send_signal(self, sig: int) -> None: ...
+
+
+#: Starts ``simsa ARGV`` with this environment, output appended to this log, in this folder.
+Launcher = Callable[[list[str], dict[str, str], Path, Path], ServerProcess]
+
+
 @dataclass
 class LiveServer:
     """A running ``simsa server``; ``url`` is ``http://127.0.0.1:PORT``."""
@@ -53,7 +72,7 @@ class LiveServer:
     event_dir: Path
     db_url: str | None
     port: int
-    process: subprocess.Popen[bytes]
+    process: ServerProcess
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
 
@@ -125,6 +144,7 @@ def start_server(
     wrap: list[str] | None = None,
     workers: int | None = None,
     program: list[str] | None = None,
+    launcher: Launcher | None = None,
 ) -> LiveServer:
     """Start ``simsa server --event event_dir`` and wait until it answers; raise with its
     log if it exits or does not answer within a minute. ``env`` adds ``SIMSA_*`` settings.
@@ -133,22 +153,28 @@ def start_server(
     folder (:func:`copy_event`) unless it is meant to reopen an earlier ledger. ``wrap``
     prefixes the command (``["taskset", "-c", "0"]`` in the benchmarks). ``workers`` runs
     ``--workers N`` API processes. ``program`` replaces ``python -m simsa`` by another
-    command taking the same arguments (the test suite's fault-injecting launcher)."""
+    command taking the same arguments (the test suite's fault-injecting launcher);
+    ``launcher`` starts the process instead of :class:`subprocess.Popen` (the test suite's
+    fork server, ``tests/support/forked.py``)."""
     last_error = ""
     for _attempt in range(3):  # a free port can be taken between the probe and the bind
         p = port or free_port()
         log = log_path or event_dir / f"server-{p}.log"
-        cmd = [*(wrap or []), *(program or SIMSA), "server", "--event", str(event_dir), "--host", "127.0.0.1"]
-        cmd += ["--port", str(p)]
+        argv = ["server", "--event", str(event_dir), "--host", "127.0.0.1", "--port", str(p)]
         if db_url:
-            cmd += ["--db", db_url]
+            argv += ["--db", db_url]
         if workers is not None:
-            cmd += ["--workers", str(workers)]
+            argv += ["--workers", str(workers)]
         full_env = server_env(env)
-        with open(log, "ab") as out:
-            proc = subprocess.Popen(
-                cmd, stdout=out, stderr=subprocess.STDOUT, cwd=REPO, env=full_env, start_new_session=True
-            )
+        proc: ServerProcess
+        if launcher is not None:
+            proc = launcher(argv, full_env, log, REPO)
+        else:
+            with open(log, "ab") as out:
+                proc = subprocess.Popen(
+                    [*(wrap or []), *(program or SIMSA), *argv],
+                    stdout=out, stderr=subprocess.STDOUT, cwd=REPO, env=full_env, start_new_session=True,
+                )
         srv = LiveServer(event_dir, db_url, p, proc, log, full_env)
         deadline = time.monotonic() + READY_TIMEOUT_S
         while time.monotonic() < deadline:

@@ -23,6 +23,7 @@ from simsa.live import (
 )
 from simsa.live import server_env as _env
 from simsa.live import start_server as _start_server
+from tests.support import forked
 from tests.support.events import EventFiles
 
 __all__ = [
@@ -47,10 +48,21 @@ def start_server(
     """:func:`simsa.live.start_server`, plus ``pause = (file, n)``: start it through
     :mod:`tests.support.paused_server`, so that the first write of at least ``n`` entries
     creates ``file`` and waits before its commit, to be killed. The fault lives here, in the
-    test suite's launcher, never in the product."""
+    test suite's launcher, never in the product.
+
+    Other servers are forks of this process's fork server (:mod:`tests.support.forked`),
+    unless they run another program, ``--workers`` or verification worker processes: those
+    start as a new Python, whose multiprocessing state (resource tracker, pools) is its own."""
     if pause is not None:
         kwargs["program"] = [sys.executable, "-m", "tests.support.paused_server", str(pause[0]), str(pause[1])]
+    elif _forkable(kwargs):
+        kwargs.setdefault("launcher", forked.launch)
     return _start_server(event_dir, **kwargs)
+
+
+def _forkable(kwargs: dict[str, Any]) -> bool:
+    own_processes = (kwargs.get("workers") or 1) > 1 or (kwargs.get("env") or {}).get("SIMSA_VERIFY_WORKERS", "0") != "0"
+    return not kwargs.get("program") and not kwargs.get("wrap") and not own_processes
 
 
 STAFF_NAME = "staff"
