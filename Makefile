@@ -77,7 +77,18 @@ typecheck: venv
 # (tests/conftest.py); each process has its own temporary folders, free ports and PostgreSQL
 # cluster. PYTEST_XDIST= runs in one.
 PYTEST_XDIST ?= -n 4 --dist loadscope --no-loadscope-reorder
+# The suite's temporary folders (its ledgers, event folders, PostgreSQL clusters, rehearsal) go to
+# a folder of their own on the RAM file system /dev/shm when it has 1 GiB free, removed after:
+# they are thrown away, and the tests kill servers, never the machine. On disk, ext4's journal
+# spent the CPU of their fsyncs (measured on tests/server and its neighbours: system time 36 → 20
+# CPU-seconds, 80 → 70 s). TEST_TMPDIR= keeps the system's temporary folder; TEST_TMPDIR=DIR picks one.
+TEST_TMPDIR ?= $(shell df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 && $$4 > 1048576 {print "/dev/shm"}')
 pytest: system venv interop
+	@if [ -n "$(TEST_TMPDIR)" ]; then \
+		TMPDIR=$$(mktemp -d "$(TEST_TMPDIR)/simsa-tests.XXXXXX") && chmod 755 "$$TMPDIR" && export TMPDIR && \
+		trap 'rm -rf "$$TMPDIR"' EXIT && echo "temporary folders in $$TMPDIR"; \
+	fi; \
+	echo "$(BIN)/python -m pytest -q $(PYTEST_XDIST) $(PYTEST_ARGS)"; \
 	$(BIN)/python -m pytest -q $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # An independent C2SP tlog implementation (aics-tlog, PyPI, Python >= 3.12) in its own
