@@ -16,6 +16,7 @@ APT_PACKAGES := libzbar0 xvfb xauth xdotool fonts-nanum chromium-headless-shell 
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 DEMO_DIR ?= demo
 EXTRAS := server,postgres,kiosk,organiser,dev
+PACKAGES := audit client kiosk organiser server shared simsa witness
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
 DIST_NAME := simsa-$(VERSION)-$(shell . /etc/os-release && echo $$ID$$VERSION_ID)-$(shell dpkg --print-architecture 2>/dev/null || uname -m)
 
@@ -77,29 +78,35 @@ typecheck: venv
 # (tests/conftest.py); each process has its own temporary folders, free ports and PostgreSQL
 # cluster. PYTEST_XDIST= runs in one.
 PYTEST_XDIST ?= -n 4 --dist loadscope --no-loadscope-reorder
-# The suite's temporary folders (its ledgers, event folders, PostgreSQL clusters, rehearsal) go to
-# a folder of their own on the RAM file system /dev/shm when it has 1 GiB free, removed after:
-# they are thrown away, and the tests kill servers, never the machine. On disk, ext4's journal
-# spent the CPU of their fsyncs (measured on tests/server and its neighbours: system time 36 → 20
-# CPU-seconds, 80 → 70 s). TEST_TMPDIR= keeps the system's temporary folder; TEST_TMPDIR=DIR picks one.
+# First simsa's own modules are byte-compiled on every core (~1 s), not by each of the four
+# workers as they start. The suite's temporary folders (its ledgers, event folders, PostgreSQL
+# clusters, rehearsal) go to a folder of their own on the RAM file system /dev/shm when it has
+# 1 GiB free, removed after: they are thrown away, and the tests kill servers, never the machine.
+# On disk, ext4's journal spent the CPU of their fsyncs (measured on tests/server and its
+# neighbours: system time 36 → 20 CPU-seconds, 80 → 70 s). TEST_TMPDIR= keeps the system's
+# temporary folder; TEST_TMPDIR=DIR picks another.
 TEST_TMPDIR ?= $(shell df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 && $$4 > 1048576 {print "/dev/shm"}')
 pytest: system venv interop
 	@if [ -n "$(TEST_TMPDIR)" ]; then \
 		TMPDIR=$$(mktemp -d "$(TEST_TMPDIR)/simsa-tests.XXXXXX") && chmod 755 "$$TMPDIR" && export TMPDIR && \
 		trap 'rm -rf "$$TMPDIR"' EXIT && echo "temporary folders in $$TMPDIR"; \
 	fi; \
+	$(BIN)/python -m compileall -q -j 0 $(PACKAGES) tests bench >/dev/null; \
 	echo "$(BIN)/python -m pytest -q $(PYTEST_XDIST) $(PYTEST_ARGS)"; \
 	$(BIN)/python -m pytest -q $(PYTEST_XDIST) $(PYTEST_ARGS)
 
 # An independent C2SP tlog implementation (aics-tlog, PyPI, Python >= 3.12) in its own
-# virtualenv, for tests/server/test_tlog_interop.py; skipped (with a note) without python3.12.
+# virtualenv (made by uv, or by venv and pip), for tests/server/test_tlog_interop.py; skipped (with
+# a note) without python3.12.
 INTEROP_PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
 	$$p -c "" >/dev/null 2>&1 && { echo $$p; break; }; done)
-interop:
+interop: venv
 	@if [ -x .venv-interop/bin/python ] && .venv-interop/bin/python -c "import aics_tlog" 2>/dev/null; then :; \
 	elif [ -n "$(INTEROP_PYTHON)" ]; then \
-		$(INTEROP_PYTHON) -m venv .venv-interop && \
-		.venv-interop/bin/pip install -q --disable-pip-version-check aics-tlog==0.2.1 \
+		{ [ -x $(BIN)/uv ] && $(BIN)/uv venv -q --allow-existing --python $(INTEROP_PYTHON) .venv-interop && \
+			$(BIN)/uv pip install -q --python .venv-interop/bin/python aics-tlog==0.2.1; } \
+		|| { $(INTEROP_PYTHON) -m venv .venv-interop && \
+			.venv-interop/bin/pip install -q --disable-pip-version-check aics-tlog==0.2.1; } \
 		|| echo "aics-tlog could not be installed: the interop test will be skipped"; \
 	else echo "no python3.12: the aics-tlog interop test will be skipped"; fi
 

@@ -17,14 +17,12 @@ from client import LedgerClient
 from kiosk.sim import run as run_sim
 from shared.encoding import b64u_decode
 from shared.merkle import verify_consistency
+from tests.support import forked
 from tests.support.events import EventFiles
 from tests.support.live import (
-    REPO,
-    SIMSA,
     STAFF_NAME,
     STAFF_PASSWORD,
     LiveServer,
-    _env,
     add_staff,
     copy_event,
     start_server,
@@ -33,7 +31,7 @@ from tests.support.postgres import PgCluster
 
 
 def simsa(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*SIMSA, *args], cwd=REPO, env=_env(None), capture_output=True, text=True, timeout=300)
+    return forked.run(list(args))
 
 
 def ingest(srv: LiveServer, data: Path, *, seed: int, ballots: int = 12) -> None:

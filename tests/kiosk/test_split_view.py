@@ -24,6 +24,7 @@ from shared.note import parse_note
 from simsa.cli import main
 from tests.kiosk.conftest import make_station
 from tests.server.kit import Ballots, reviewer_keys
+from tests.support import forked
 from tests.support.events import load_event_files
 from tests.support.live import REPO, SIMSA, LiveServer, _env, copy_event, free_port, start_server
 from tests.support.witnesses import LiveWitness, keygen
@@ -44,10 +45,7 @@ def _head(client: LedgerClient, m: Manifest) -> TreeHead:
 
 
 def _verify(url: str, tmp: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*SIMSA, "verify", url, "--json", "--workers", "1", "--state", str(tmp)],
-        cwd=REPO, env=_env(None), capture_output=True, text=True, timeout=120,
-    )
+    return forked.run(["verify", url, "--json", "--workers", "1", "--state", str(tmp)], timeout=120)
 
 
 def test_a_server_showing_two_histories_is_caught(tmp_path: Path) -> None:

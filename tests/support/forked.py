@@ -1,17 +1,19 @@
-"""The test suite's way to start ``simsa server``: forked from a process that has already
-imported what a server imports, instead of a new Python that imports it all again.
+"""The test suite's way to run ``simsa``: forked from a process that has already imported
+what a server imports, instead of a new Python that imports it all again.
 
-The suite starts ~50 servers. Each new ``python -m simsa server`` spent ~1.2 of its
-~1.35 CPU-seconds to its first answer importing FastAPI, pydantic, SQLAlchemy, alembic and
-uvicorn, on a two-core machine that runs four test processes. Here each pytest process keeps
-one :mod:`multiprocessing` fork server that has imported them once; a server is a fork of
-it that runs the same ``simsa.cli.main(["server", …])`` as the command line, in its own
-session (so ``kill -9`` reaches its process group, as with ``start_new_session``), with its
-output in its log file and the environment :func:`simsa.live.server_env` gave it. It is a
-real server process on a real port; only the interpreter start and the imports are shared,
-as a pre-forking server shares them. Servers that the suite starts with another program
-(the fault-injecting launcher, ``taskset``) or with ``--workers`` go through
-:func:`subprocess.Popen` as before.
+The suite starts ~70 servers and runs ``simsa verify`` and ``simsa backup`` often. Each new
+``python -m simsa server`` spent ~1.1 of its ~1.2 CPU-seconds to its first answer importing
+FastAPI, pydantic, SQLAlchemy, alembic and uvicorn, on a two-core machine that runs four test
+processes. Here each pytest process keeps one :mod:`multiprocessing` fork server that has
+imported them once; a server is a fork of it that runs the same
+``simsa.cli.main(["server", …])`` as the command line, in its own session (so ``kill -9``
+reaches its process group, as with ``start_new_session``), with its output in its log file
+and the environment :func:`simsa.live.server_env` gave it. It is a real server process on a
+real port; only the interpreter start and the imports are shared, as a pre-forking server
+shares them (measured: 1.1 → 0.2 CPU-seconds and 1.2 → 0.3 s to the first answer). Servers
+that the suite starts with another program (``taskset``), with ``--workers`` or with
+verification worker processes go through :func:`subprocess.Popen` as before: their
+multiprocessing state must be their own.
 """
 
 from __future__ import annotations
@@ -24,7 +26,13 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from simsa.live import Launcher
 
 #: What ``simsa server`` imports before it answers (the fork server imports these once).
 PRELOAD = [
@@ -41,6 +49,10 @@ PRELOAD = [
     "uvicorn.protocols.http.httptools_impl",
     "uvicorn.lifespan.on",
     "sqlalchemy.dialects.sqlite",
+    "simsa.commands.verify",
+    "simsa.commands.backup",
+    "audit.verify",
+    "client",
     "tests.support.forked",
 ]
 
@@ -57,17 +69,21 @@ def _forkserver() -> multiprocessing.context.ForkServerContext:
     return _context
 
 
-def _run(argv: list[str], env: dict[str, str], log: str, cwd: str) -> None:
-    """In the fork: a new session, the given environment, folder and log; then simsa."""
+def _run(argv: list[str], env: dict[str, str], out: str, cwd: str, err: str | None = None,
+         hook: tuple[Callable[..., None], tuple[Any, ...]] | None = None) -> None:
+    """In the fork: a new session, the given environment and folder, output to ``out`` (and
+    ``err``, or ``out``); ``hook`` (a function and its arguments) runs first; then simsa."""
     os.setsid()
-    fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(fd, 1)
-    os.dup2(fd, 2)
-    os.close(fd)
+    for target, name in ((1, out), (2, err or out)):
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(fd, target)
+        os.close(fd)
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+    if hook is not None:
+        hook[0](*hook[1])
     from simsa.cli import main
 
     code = main(argv)
@@ -110,11 +126,45 @@ class ForkedServer:
 
 def launch(argv: list[str], env: dict[str, str], log: Path, cwd: Path) -> ForkedServer:
     """``simsa <argv>`` as a fork of this process's fork server (see the module's text)."""
-    process = _forkserver().Process(target=_run, args=(argv, env, str(log), str(cwd)), name="simsa-server")
+    return _start(argv, env, str(log), cwd)
+
+
+def launcher_with(hook: Callable[..., None], *args: Any) -> Launcher:
+    """:func:`launch`, with ``hook(*args)`` run in the fork before simsa (a module-level
+    function: it crosses to the fork server by name), e.g. the crash tests' pause."""
+    def start(argv: list[str], env: dict[str, str], log: Path, cwd: Path) -> ForkedServer:
+        return _start(argv, env, str(log), cwd, hook=(hook, args))
+
+    return start
+
+
+def run(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path | None = None,
+        timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``simsa <argv>`` run to its end in a fork, as :func:`subprocess.run` with
+    ``capture_output=True, text=True`` would run ``python -m simsa <argv>``."""
+    from simsa.live import REPO, server_env
+
+    with tempfile.TemporaryDirectory(prefix="simsa-run-") as tmp:
+        out, err = Path(tmp, "stdout"), Path(tmp, "stderr")
+        proc = _start(argv, server_env(env), str(out), cwd or REPO, err=str(err))
+        try:
+            code = proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(10)
+            raise
+        return subprocess.CompletedProcess(proc.args, code, out.read_text(errors="replace"),
+                                           err.read_text(errors="replace"))
+
+
+def _start(argv: list[str], env: dict[str, str], out: str, cwd: Path, *, err: str | None = None,
+           hook: tuple[Callable[..., None], tuple[Any, ...]] | None = None) -> ForkedServer:
+    process = _forkserver().Process(target=_run, args=(argv, env, out, str(cwd), err, hook), name="simsa")
     process.start()
-    server = ForkedServer(process, ["simsa", *argv])
-    _started.append(server)
-    return server
+    started = ForkedServer(process, ["simsa", *argv])
+    _started.append(started)
+    return started
 
 
 def _kill_leftovers() -> None:

@@ -23,7 +23,7 @@ from simsa.live import (
 )
 from simsa.live import server_env as _env
 from simsa.live import start_server as _start_server
-from tests.support import forked
+from tests.support import forked, paused_server
 from tests.support.events import EventFiles
 
 __all__ = [
@@ -53,7 +53,9 @@ def start_server(
     Other servers are forks of this process's fork server (:mod:`tests.support.forked`),
     unless they run another program, ``--workers`` or verification worker processes: those
     start as a new Python, whose multiprocessing state (resource tracker, pools) is its own."""
-    if pause is not None:
+    if pause is not None and _forkable(kwargs):
+        kwargs["launcher"] = forked.launcher_with(paused_server.install, pause[0], pause[1])
+    elif pause is not None:
         kwargs["program"] = [sys.executable, "-m", "tests.support.paused_server", str(pause[0]), str(pause[1])]
     elif _forkable(kwargs):
         kwargs.setdefault("launcher", forked.launch)

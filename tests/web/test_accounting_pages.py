@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +19,7 @@ import requests
 from playwright.sync_api import Browser, Page, expect
 
 from shared.manifest import Manifest
+from tests.support import forked
 from tests.support.events import EventFiles
 from tests.support.live import LiveServer
 from tests.web.conftest import LAPTOP, PASSWORD, STAFF, Watch, login, shoot
@@ -202,15 +201,13 @@ def step_closing_the_event_with_kiosks_open_needs_a_reason_and_verify_lists_it(s
     close = site.entries()[-1]
     assert close["type"] == "close"
     assert {k["kiosk"] for k in close["statement"]["override"]["kiosks"]} == {"usb", "k3"}
-    out = subprocess.run([sys.executable, "-m", "simsa", "verify", site.url, "--no-state", "--json"],
-                         capture_output=True, text=True, timeout=300)
+    out = forked.run(["verify", site.url, "--no-state", "--json"])
     v = json.loads(out.stdout)
     assert v["ok"], v["problems"]
     assert [(g["kiosk"], g["code"], g["seqs"]) for g in v["late_records"]] == [("k1", "kiosk_closed", [6, 7, 8])]
     assert [(o["type"], o["kiosk"]) for o in v["overrides"]] == [("kiosk-close", "k1"), ("close", None)]
     assert v["overrides"][0]["missing"] == {"first": 6, "last": 8}
-    text = subprocess.run([sys.executable, "-m", "simsa", "verify", site.url, "--no-state"],
-                          capture_output=True, text=True, timeout=300).stdout
+    text = forked.run(["verify", site.url, "--no-state"]).stdout
     assert "kiosk k1 seq 6-8 logged as rejected kiosk_closed" in text and "the kiosk was unplugged and sent back" in text
 
 
