@@ -46,20 +46,25 @@ system:
 		fi; \
 	fi
 
-# uv installs the packages (pip installs uv): on the reference machine a fresh .venv took 8 s
-# against pip's 27 s, nearly all of it byte-compiling, which uv does on every core. Bytecode is
-# written at install: left to run time, the suite's four workers compile the same modules at
-# once as they start. uv reads UV_INDEX_URL and friends, not pip's configuration: where uv cannot
+# uv installs the packages: on the reference machine a fresh .venv took 8 s against pip's 27 s,
+# nearly all of it byte-compiling, which uv does on every core. Bytecode is written at install:
+# left to run time, the suite's four workers compile the same modules at once as they start.
+# The venv is made without pip (ensurepip alone took 4 s); this Python's pip puts uv in it (or,
+# without one, the venv's own pip from ensurepip), and uv installs pip with the rest, for
+# `make dist`. uv reads UV_INDEX_URL and friends, not pip's configuration: where uv cannot
 # install, pip does (UV=no skips uv).
 UV ?= yes
+PIP := $(BIN)/python -m pip --disable-pip-version-check
 $(STAMP): pyproject.toml
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@if [ "$(UV)" = yes ] && { [ -x $(BIN)/uv ] || $(BIN)/pip install -q --disable-pip-version-check uv; } \
-		&& $(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode -e '.[$(EXTRAS)]'; then :; \
+	@test -x $(BIN)/python || $(PYTHON) -m venv --without-pip $(VENV)
+	@if [ "$(UV)" = yes ] && { [ -x $(BIN)/uv ] \
+			|| $(PYTHON) -m pip --python $(BIN)/python install -q --disable-pip-version-check uv 2>/dev/null \
+			|| { $(BIN)/python -m ensurepip >/dev/null && $(PIP) install -q uv; }; } \
+		&& $(BIN)/uv pip install -q --python $(BIN)/python --compile-bytecode -e '.[$(EXTRAS)]' pip; then :; \
 	else \
 		[ "$(UV)" = yes ] && echo "uv could not install the packages: pip will"; \
-		$(BIN)/pip install -q --disable-pip-version-check --upgrade pip && \
-		$(BIN)/pip install -q --disable-pip-version-check -e '.[$(EXTRAS)]'; \
+		{ $(PIP) --version >/dev/null 2>&1 || $(BIN)/python -m ensurepip >/dev/null; } && \
+		$(PIP) install -q --upgrade pip && $(PIP) install -q -e '.[$(EXTRAS)]'; \
 	fi
 	@rm -f $(VENV)/.installed-*; touch $@
 
@@ -138,7 +143,7 @@ rehearse: system venv
 # deploy/ and docs/. deploy/install-server and deploy/kiosk/provision install from its wheelhouse.
 dist: venv
 	rm -rf dist/$(DIST_NAME) dist/$(DIST_NAME).tar.gz && mkdir -p dist/$(DIST_NAME)
-	$(BIN)/pip wheel -q --disable-pip-version-check --wheel-dir dist/$(DIST_NAME)/wheelhouse '.[server,postgres,kiosk]'
+	$(PIP) wheel -q --wheel-dir dist/$(DIST_NAME)/wheelhouse '.[server,postgres,kiosk]'
 	cp -r deploy docs README.md LICENSE dist/$(DIST_NAME)/
 	tar -C dist -czf dist/$(DIST_NAME).tar.gz $(DIST_NAME)
 	@echo "wrote dist/$(DIST_NAME).tar.gz ($$(du -h dist/$(DIST_NAME).tar.gz | cut -f1)); sha256 $$(sha256sum dist/$(DIST_NAME).tar.gz | cut -c1-16)…"

@@ -49,6 +49,8 @@ PRELOAD = [
     "uvicorn.protocols.http.httptools_impl",
     "uvicorn.lifespan.on",
     "sqlalchemy.dialects.sqlite",
+    "sqlalchemy.dialects.postgresql.psycopg",
+    "psycopg",
     "simsa.commands.verify",
     "simsa.commands.backup",
     "audit.verify",
