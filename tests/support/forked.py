@@ -59,7 +59,7 @@ PRELOAD = [
 ]
 
 _context: multiprocessing.context.ForkServerContext | None = None
-_started: list[ForkedServer] = []
+_started: list[ForkedProcess] = []
 
 
 def _forkserver() -> multiprocessing.context.ForkServerContext:
@@ -94,8 +94,9 @@ def _run(argv: list[str], env: dict[str, str], out: str, cwd: str, err: str | No
     sys.exit(code)
 
 
-class ForkedServer:
-    """The part of :class:`subprocess.Popen` that :class:`simsa.live.LiveServer` uses."""
+class ForkedProcess:
+    """A fork running simsa: the part of :class:`subprocess.Popen` that :class:`simsa.live.LiveServer`
+    and :func:`run` use."""
 
     def __init__(self, process: multiprocessing.process.BaseProcess, args: list[str]) -> None:
         self._process = process
@@ -126,7 +127,7 @@ class ForkedServer:
                 os.kill(self.pid, sig)
 
 
-def launch(argv: list[str], env: dict[str, str], log: Path, cwd: Path) -> ForkedServer:
+def launch(argv: list[str], env: dict[str, str], log: Path, cwd: Path) -> ForkedProcess:
     """``simsa <argv>`` as a fork of this process's fork server (see the module's text)."""
     return _start(argv, env, str(log), cwd)
 
@@ -134,7 +135,7 @@ def launch(argv: list[str], env: dict[str, str], log: Path, cwd: Path) -> Forked
 def launcher_with(hook: Callable[..., None], *args: Any) -> Launcher:
     """:func:`launch`, with ``hook(*args)`` run in the fork before simsa (a module-level
     function: it crosses to the fork server by name), e.g. the crash tests' pause."""
-    def start(argv: list[str], env: dict[str, str], log: Path, cwd: Path) -> ForkedServer:
+    def start(argv: list[str], env: dict[str, str], log: Path, cwd: Path) -> ForkedProcess:
         return _start(argv, env, str(log), cwd, hook=(hook, args))
 
     return start
@@ -161,10 +162,10 @@ def run(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path | None 
 
 
 def _start(argv: list[str], env: dict[str, str], out: str, cwd: Path, *, err: str | None = None,
-           hook: tuple[Callable[..., None], tuple[Any, ...]] | None = None) -> ForkedServer:
+           hook: tuple[Callable[..., None], tuple[Any, ...]] | None = None) -> ForkedProcess:
     process = _forkserver().Process(target=_run, args=(argv, env, out, str(cwd), err, hook), name="simsa")
     process.start()
-    started = ForkedServer(process, ["simsa", *argv])
+    started = ForkedProcess(process, ["simsa", *argv])
     _started.append(started)
     return started
 
