@@ -143,7 +143,6 @@ def start_server(
     log_path: Path | None = None,
     wrap: list[str] | None = None,
     workers: int | None = None,
-    program: list[str] | None = None,
     launcher: Launcher | None = None,
 ) -> LiveServer:
     """Start ``simsa server --event event_dir`` and wait until it answers; raise with its
@@ -152,10 +151,8 @@ def start_server(
     Without ``db_url`` the ledger is ``event_dir/simsa.sqlite``: give each server its own
     folder (:func:`copy_event`) unless it is meant to reopen an earlier ledger. ``wrap``
     prefixes the command (``["taskset", "-c", "0"]`` in the benchmarks). ``workers`` runs
-    ``--workers N`` API processes. ``program`` replaces ``python -m simsa`` by another
-    command taking the same arguments (the test suite's fault-injecting launcher);
-    ``launcher`` starts the process instead of :class:`subprocess.Popen` (the test suite's
-    fork server, ``tests/support/forked.py``)."""
+    ``--workers N`` API processes. ``launcher`` starts the process instead of
+    :class:`subprocess.Popen` (the test suite's fork server, ``tests/support/forked.py``)."""
     last_error = ""
     for _attempt in range(3):  # a free port can be taken between the probe and the bind
         p = port or free_port()
@@ -172,7 +169,7 @@ def start_server(
         else:
             with open(log, "ab") as out:
                 proc = subprocess.Popen(
-                    [*(wrap or []), *(program or SIMSA), *argv],
+                    [*(wrap or []), *SIMSA, *argv],
                     stdout=out, stderr=subprocess.STDOUT, cwd=REPO, env=full_env, start_new_session=True,
                 )
         srv = LiveServer(event_dir, db_url, p, proc, log, full_env)

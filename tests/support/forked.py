@@ -11,7 +11,7 @@ reaches its process group, as with ``start_new_session``), with its output in it
 and the environment :func:`simsa.live.server_env` gave it. It is a real server process on a
 real port; only the interpreter start and the imports are shared, as a pre-forking server
 shares them (measured: 1.1 → 0.2 CPU-seconds and 1.2 → 0.3 s to the first answer). Servers
-that the suite starts with another program (``taskset``), with ``--workers`` or with
+that the suite starts under another program (``taskset``), with ``--workers`` or with
 verification worker processes go through :func:`subprocess.Popen` as before: their
 multiprocessing state must be their own.
 """
@@ -83,7 +83,6 @@ def _run(argv: list[str], env: dict[str, str], out: str, cwd: str, err: str | No
     os.environ.clear()
     os.environ.update(env)
     os.chdir(cwd)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
     if hook is not None:
         hook[0](*hook[1])
     from simsa.cli import main
@@ -106,10 +105,6 @@ class ForkedProcess:
     def pid(self) -> int:
         assert self._process.pid is not None
         return self._process.pid
-
-    @property
-    def returncode(self) -> int | None:
-        return self._process.exitcode
 
     def poll(self) -> int | None:
         return self._process.exitcode

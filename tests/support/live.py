@@ -4,7 +4,6 @@ subprocess, also used by ``simsa demo`` and the benchmarks) and the ``live_serve
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,18 +44,16 @@ __all__ = [
 def start_server(
     event_dir: Path, *, pause: tuple[Path, int] | None = None, **kwargs: Any
 ) -> LiveServer:
-    """:func:`simsa.live.start_server`, plus ``pause = (file, n)``: start it through
-    :mod:`tests.support.paused_server`, so that the first write of at least ``n`` entries
-    creates ``file`` and waits before its commit, to be killed. The fault lives here, in the
-    test suite's launcher, never in the product.
+    """:func:`simsa.live.start_server`, plus ``pause = (file, n)``: in the fork,
+    :func:`tests.support.paused_server.install` makes the first write of at least ``n``
+    entries create ``file`` and wait before its commit, to be killed. The fault lives here,
+    in the test suite's launcher, never in the product.
 
-    Other servers are forks of this process's fork server (:mod:`tests.support.forked`),
-    unless they run another program, ``--workers`` or verification worker processes: those
+    Servers are forks of this process's fork server (:mod:`tests.support.forked`), unless
+    they run under ``wrap``, with ``--workers`` or with verification worker processes: those
     start as a new Python, whose multiprocessing state (resource tracker, pools) is its own."""
-    if pause is not None and _forkable(kwargs):
-        kwargs["launcher"] = forked.launcher_with(paused_server.install, pause[0], pause[1])
-    elif pause is not None:
-        kwargs["program"] = [sys.executable, "-m", "tests.support.paused_server", str(pause[0]), str(pause[1])]
+    if pause is not None:
+        kwargs["launcher"] = forked.launcher_with(paused_server.install, *pause)
     elif _forkable(kwargs):
         kwargs.setdefault("launcher", forked.launch)
     return _start_server(event_dir, **kwargs)
@@ -64,7 +61,7 @@ def start_server(
 
 def _forkable(kwargs: dict[str, Any]) -> bool:
     own_processes = (kwargs.get("workers") or 1) > 1 or (kwargs.get("env") or {}).get("SIMSA_VERIFY_WORKERS", "0") != "0"
-    return not kwargs.get("program") and not kwargs.get("wrap") and not own_processes
+    return not kwargs.get("wrap") and not own_processes
 
 
 STAFF_NAME = "staff"

@@ -1,17 +1,15 @@
-"""Test-only launcher: ``simsa`` with a fault injected from outside the product.
+"""The crash tests' fault, injected from outside the product.
 
-    python -m tests.support.paused_server PAUSE_FILE MIN_ENTRIES server --event DIR …
-
-Runs the real ``simsa`` command line after wrapping :meth:`server.ledger.store.Appender.finish`
-so that the first write transaction of at least ``MIN_ENTRIES`` new entries after start —
-a group of the sequencer, a kiosk batch — creates ``PAUSE_FILE`` once its entries, Merkle
+:func:`install`, run in a forked ``simsa server`` before it starts
+(:func:`tests.support.forked.launcher_with`), wraps :meth:`server.ledger.store.Appender.finish`
+so that the first write transaction of at least ``min_entries`` new entries after start —
+a group of the sequencer, a kiosk batch — creates ``pause_file`` once its entries, Merkle
 nodes and STH are written and then sleeps *before the commit*, holding the ledger lock:
 the moment a crash test ``kill -9``s the server. Nothing of this exists in production code.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -33,14 +31,3 @@ def install(pause_file: Path, min_entries: int) -> None:
         return sth
 
     Appender.finish = finish  # type: ignore[method-assign]
-
-
-def main(argv: list[str]) -> int:
-    from simsa.cli import main as simsa_main
-
-    install(Path(argv[0]), int(argv[1]))
-    return simsa_main(argv[2:])
-
-
-if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
